@@ -1,0 +1,1 @@
+tracker/store/schema.sql

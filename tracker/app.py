@@ -1,0 +1,48 @@
+"""create_app(config): the Flask factory. Wires the store, the blueprints
+and the redirect middleware that answers short links before Flask does."""
+from __future__ import annotations
+
+from flask import Flask, jsonify
+
+from .config import Config
+from .errors import TrackerError
+from .redirect import Redirector
+from .store import open_store
+
+
+def create_app(config: Config | None = None, store=None) -> Flask:
+    config = config or Config.from_env()
+    store = store or open_store(config.database)
+    store.migrate()
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
+    app.extensions["tracker.config"] = config
+    app.extensions["tracker.store"] = store
+
+    from . import web
+
+    app.register_blueprint(web.bp)
+
+    @app.errorhandler(TrackerError)
+    def tracker_error(exc: TrackerError):
+        return jsonify(exc.as_json()), exc.status
+
+    @app.get("/healthz")
+    def healthz():
+        ok = store.ping()
+        return jsonify({"status": "ok" if ok else "unavailable",
+                        "database": store.dialect}), (200 if ok else 503)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+        return response
+
+    app.wsgi_app = Redirector(store, app.wsgi_app, config.trusted_proxies)
+    return app

@@ -1,0 +1,36 @@
+"""Errors a user can act on. The CLI prints `message` and exits 2; HTTP
+answers `status` with {"error": {"code", "message", "details"}}."""
+
+
+class TrackerError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def as_json(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message,
+                          "details": self.details}}
+
+
+class BadInput(TrackerError):
+    status, code = 400, "invalid"
+
+
+class NotFound(TrackerError):
+    status, code = 404, "not_found"
+
+
+class Duplicate(TrackerError):
+    status, code = 409, "duplicate"
+
+
+class Unauthorized(TrackerError):
+    status, code = 401, "unauthorized"
+
+
+class TooLarge(TrackerError):
+    status, code = 413, "too_large"

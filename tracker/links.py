@@ -1,0 +1,241 @@
+"""Campaigns, creators, enrolments, links and promo codes.
+
+Every write the CLI and the API make goes through these functions, which
+check input first (values.py), then write in one transaction: a refused
+command writes nothing.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+from . import values
+from .classify import CHANNELS, SOURCES
+from .errors import BadInput, Duplicate, NotFound
+from .store import Conflict, Store
+
+CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 7
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt"})
+UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
+
+
+def now_utc() -> str:
+    return values.iso_utc(datetime.now(timezone.utc))
+
+
+# -- campaigns ---------------------------------------------------------------
+
+def campaign_record(row: dict) -> dict:
+    return {
+        "slug": row["slug"], "name": row["name"], "destination": row["destination"],
+        "starts_on": row["starts_on"], "timezone": row["timezone"],
+        "currency": row["currency"],
+        "budget": None if row["budget_minor"] is None
+        else values.money_text(row["budget_minor"], row["currency"]),
+        "created_at": row["created_at"],
+    }
+
+
+def create_campaign(store: Store, slug: str, name: str, destination: str,
+                    starts_on: str | None = None, timezone_name: str = "UTC",
+                    currency: str = "USD", budget: str | None = None) -> dict:
+    slug = values.slug(slug)
+    name = values.text("campaign name", name)
+    destination = values.url(destination)
+    tz = values.timezone_name(timezone_name or "UTC")
+    cur = values.currency(currency or "USD")
+    start = (values.day(starts_on, "--starts-on") if starts_on
+             else datetime.now(ZoneInfo(tz)).date())
+    budget_minor = values.money(budget, cur, "budget") if budget not in (None, "") else None
+    try:
+        store.insert("campaigns", {
+            "slug": slug, "name": name, "destination": destination,
+            "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
+            "budget_minor": budget_minor, "created_at": now_utc(),
+        })
+    except Conflict:
+        raise Duplicate(f"campaign {slug!r} already exists") from None
+    return campaign_record(store.campaign(slug))
+
+
+def get_campaign(store: Store, slug: str) -> dict:
+    row = store.campaign((slug or "").strip())
+    if row is None:
+        raise NotFound(f"campaign {slug!r} does not exist (see `tracker campaign list`)")
+    return row
+
+
+def list_campaigns(store: Store) -> list[dict]:
+    return [campaign_record(r) for r in store.campaigns()]
+
+
+# -- creators ----------------------------------------------------------------
+
+def creator_record(row: dict) -> dict:
+    return {"handle": row["handle"], "platform": row["platform"], "name": row["name"]}
+
+
+def add_creator(store: Store, handle: str, platform: str, name: str | None = None) -> dict:
+    handle = values.handle(handle)
+    platform = values.choice("platform", platform, values.PLATFORMS)
+    name = values.text("name", name, required=False)
+    try:
+        store.insert("creators", {"handle": handle, "platform": platform,
+                                  "name": name, "created_at": now_utc()})
+    except Conflict:
+        raise Duplicate(f"creator {handle!r} already exists") from None
+    return creator_record(store.creator(handle))
+
+
+def get_creator(store: Store, handle: str) -> dict:
+    key = (handle or "").strip().lstrip("@").lower()
+    row = store.creator(key)
+    if row is None:
+        raise NotFound(f"creator {handle!r} does not exist (add it with `tracker creator add`)")
+    return row
+
+
+def list_creators(store: Store) -> list[dict]:
+    return [creator_record(r) for r in store.creators()]
+
+
+def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    fee_minor = values.money(fee or "0", campaign["currency"], "fee")
+    store.enroll(campaign["id"], creator["id"], fee_minor)
+    return {"campaign": campaign["slug"], "creator": creator["handle"],
+            "fee": values.money_text(fee_minor, campaign["currency"])}
+
+
+# -- links -------------------------------------------------------------------
+
+def utm_params(platform: str, channel: str, campaign_slug: str, handle: str) -> dict:
+    return {
+        "utm_source": platform,
+        "utm_medium": "paid_social" if channel == "ad" else "social",
+        "utm_campaign": campaign_slug,
+        "utm_content": handle,
+    }
+
+
+def add_params(url: str, params: dict) -> str:
+    """Add params that the URL does not already carry (the URL's own win)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    query += [(k, v) for k, v in params.items() if k not in present]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@lru_cache(maxsize=4096)
+def _split_target(destination: str, target_url: str):
+    parts = urlsplit(target_url)
+    own = frozenset(k for k, _ in parse_qsl(urlsplit(destination).query, keep_blank_values=True))
+    return parts, tuple(parse_qsl(parts.query, keep_blank_values=True)), own
+
+
+def redirect_location(destination: str, target_url: str, incoming, click_id: str | None) -> str:
+    """Where a click goes: the link's own target, plus what arrived on the
+    short URL (the destination's own parameters win over it, it wins over
+    our UTMs), plus `trk`. Only the query can change: never host or path."""
+    parts, target_query, own = _split_target(destination, target_url)
+    incoming = [(k, v) for k, v in incoming if k != "trk" and k not in own]
+    if not incoming and click_id is None:
+        return target_url
+    names = {k for k, _ in incoming} | {"trk"}
+    query = [(k, v) for k, v in target_query if k not in names] + incoming
+    if click_id is not None:
+        query.append(("trk", click_id))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def link_record(row: dict, base_url: str) -> dict:
+    return {
+        "code": row["code"],
+        "short_url": f"{base_url.rstrip('/')}/{row['code']}",
+        "destination_url": row["target_url"],
+        "campaign": row["campaign"],
+        "creator": row["creator"],
+        "channel": row["channel"],
+        "disabled": bool(row["disabled"]),
+        "created_at": row["created_at"],
+    }
+
+
+def check_code(code: str) -> str:
+    code = (code or "").strip()
+    if not values.CODE_RE.match(code):
+        raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
+    if code.lower() in RESERVED_CODES:
+        raise BadInput(f"code {code!r} is reserved")
+    return code
+
+
+def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
+                destination: str | None = None, code: str | None = None) -> dict:
+    channel = values.choice("channel", channel, CHANNELS)
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    destination = values.url(destination) if destination else campaign["destination"]
+    wanted = check_code(code) if code else None
+    target = add_params(destination, utm_params(
+        creator["platform"], channel, campaign["slug"], creator["handle"]))
+    for _attempt in range(8):
+        row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
+               "creator_id": creator["id"], "channel": channel,
+               "destination": destination, "target_url": target,
+               "created_at": now_utc()}
+        try:
+            with store.transaction():
+                if store.enrolment(campaign["id"], creator["id"]) is None:
+                    store.enroll(campaign["id"], creator["id"], 0)
+                store.insert("links", row)
+            break
+        except Conflict:
+            if wanted:
+                raise Duplicate(f"code {wanted!r} is already taken") from None
+    else:  # pragma: no cover - 56**7 codes make this practically impossible
+        raise Duplicate("could not find a free short code; try --code")
+    return link_record(store.link(row["code"]), base_url)
+
+
+def list_links(store: Store, base_url: str, slug: str) -> list[dict]:
+    campaign = get_campaign(store, slug)
+    return [link_record(r, base_url) for r in store.links(campaign["id"])]
+
+
+def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = True) -> dict:
+    if not store.set_link_disabled((code or "").strip(), disabled):
+        raise NotFound(f"link {code!r} does not exist")
+    return link_record(store.link(code.strip()), base_url)
+
+
+# -- promo codes ---------------------------------------------------------------
+
+def add_promo(store: Store, slug: str, handle: str, code: str,
+              source: str | None = None) -> dict:
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    code = values.text("promo code", code, 64).lower()
+    if source:
+        source = values.choice("source", source, SOURCES[:2])
+    try:
+        with store.transaction():
+            if store.enrolment(campaign["id"], creator["id"]) is None:
+                store.enroll(campaign["id"], creator["id"], 0)
+            store.insert("promo_codes", {
+                "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],
+                "source": source, "created_at": now_utc()})
+    except Conflict:
+        raise Duplicate(f"promo code {code!r} already belongs to a campaign") from None
+    return {"code": code, "campaign": campaign["slug"], "creator": creator["handle"],
+            "source": source}

@@ -1,0 +1,62 @@
+"""`tracker serve`: gunicorn with production defaults.
+
+gunicorn's `Server` header carries no version number, so nothing here
+needs to hide one.
+
+deploy/gunicorn.conf.py reuses DEFAULTS, so a systemd install and
+`tracker serve` behave the same.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+from gunicorn.app.base import BaseApplication
+
+# Access log without the client address: raw IPs are never stored.
+ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+
+
+def default_workers() -> int:
+    return min(2 * multiprocessing.cpu_count() + 1, 9)
+
+
+DEFAULTS = {
+    "worker_class": "sync",
+    "timeout": 30,
+    "graceful_timeout": 20,
+    "keepalive": 2,
+    "max_requests": 100_000,
+    "max_requests_jitter": 10_000,
+    "accesslog": None,
+    "errorlog": "-",
+    "access_log_format": ACCESS_LOG_FORMAT,
+    "forwarded_allow_ips": "127.0.0.1",
+    "proc_name": "tracker",
+}
+
+
+class TrackerServer(BaseApplication):
+    def __init__(self, options: dict, environ: dict):
+        self.options = options
+        self.environ = environ
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        # Runs in each worker after the fork: each gets its own connections.
+        os.environ.update(self.environ)
+        from .app import create_app
+
+        return create_app()
+
+
+def serve(database: str, base_url: str, host: str, port: int, workers: int | None,
+          access_log: bool = False) -> None:
+    options = dict(DEFAULTS, bind=f"{host}:{port}", workers=workers or default_workers())
+    if access_log:
+        options["accesslog"] = "-"
+    TrackerServer(options, {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}).run()

@@ -1,0 +1,169 @@
+"""Checking and converting what users type: URLs, dates, money, names.
+
+Pure functions that raise BadInput with a message naming the field, so the
+CLI, the API and the importers all refuse bad input the same way.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import get_currency_precision, is_currency
+from dateutil import parser as dateparser
+
+from .errors import BadInput
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
+HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
+MAX_URL = 2048
+
+
+def choice(field: str, value: str, allowed) -> str:
+    value = (value or "").strip().lower()
+    if value not in allowed:
+        raise BadInput(f"{field} must be one of {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def slug(value: str) -> str:
+    value = (value or "").strip()
+    if not SLUG_RE.match(value):
+        raise BadInput(f"campaign slug {value!r} must be 1-64 lower-case letters, digits or '-'")
+    return value
+
+
+def text(field: str, value: str | None, max_len: int = 200, required: bool = True) -> str | None:
+    """Free text (names, handles): any characters but control characters."""
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise BadInput(f"{field} must not be empty")
+        return None
+    if len(value) > max_len:
+        raise BadInput(f"{field} is longer than {max_len} characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise BadInput(f"{field} must not contain control characters")
+    return value
+
+
+def handle(value: str) -> str:
+    """Creator handles are case-insensitive on every platform; '@' optional."""
+    return text("creator handle", (value or "").strip().lstrip("@"), 100).lower()
+
+
+def url(value: str, field: str = "destination") -> str:
+    """An absolute http(s) URL with a plain host: nothing that a browser could
+    read as another host (userinfo, backslashes, protocol-relative, spaces)."""
+    value = (value or "").strip()
+    if not value:
+        raise BadInput(f"{field} must not be empty")
+    if len(value) > MAX_URL:
+        raise BadInput(f"{field} is longer than {MAX_URL} characters")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value) or "\\" in value:
+        raise BadInput(f"{field} {value!r} contains spaces, control characters or backslashes")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise BadInput(f"{field} {value!r} is not a valid URL") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise BadInput(f"{field} {value!r} must start with http:// or https://")
+    if not value.lower().startswith(parts.scheme.lower() + "://"):
+        raise BadInput(f"{field} {value!r} is not an absolute URL")
+    if "@" in parts.netloc:
+        raise BadInput(f"{field} {value!r} must not contain a user name or password")
+    host = (parts.hostname or "").rstrip(".")
+    if not host or not (HOST_RE.match(host) or _is_ip(host)):
+        raise BadInput(f"{field} {value!r} has no valid host name")
+    if port == 0:
+        raise BadInput(f"{field} {value!r} has an invalid port")
+    return value
+
+
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return False
+
+
+def day(value: str, field: str = "date") -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise BadInput(f"{field} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def timezone_name(value: str) -> str:
+    value = (value or "").strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"time zone {value!r} is unknown (use an IANA name such as Europe/Berlin)") from None
+    return value
+
+
+def currency(value: str) -> str:
+    value = (value or "").strip().upper()
+    if not is_currency(value):
+        raise BadInput(f"currency {value!r} is not an ISO 4217 code (e.g. USD, EUR)")
+    return value
+
+
+def money(value, currency_code: str, field: str = "amount",
+          allow_negative: bool = False) -> int:
+    """A decimal amount as exact integer minor units of the currency."""
+    raw = str(value).strip() if value is not None else ""
+    if not DECIMAL_RE.match(raw):
+        raise BadInput(f"{field} {raw!r} is not a number (use digits and a '.', e.g. 1250.50)")
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the regex already refused it
+        raise BadInput(f"{field} {raw!r} is not a number") from None
+    if amount < 0 and not allow_negative:
+        raise BadInput(f"{field} {raw!r} must not be negative")
+    digits = get_currency_precision(currency_code)
+    minor = amount.scaleb(digits)
+    if minor != minor.to_integral_value():
+        raise BadInput(f"{field} {raw!r} has more than {digits} decimals for {currency_code}")
+    return int(minor)
+
+
+def money_text(minor: int, currency_code: str) -> str:
+    """Minor units back to an exact decimal string ('1250.50')."""
+    digits = get_currency_precision(currency_code)
+    return str(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
+
+
+def timestamp(value: str, field: str = "time") -> datetime:
+    """ISO 8601 or 'YYYY-MM-DD HH:MM:SS +HHMM' (Shopify) with an offset, to UTC."""
+    raw = (value or "").strip()
+    if not raw:
+        raise BadInput(f"{field} must not be empty")
+    try:
+        parsed = dateparser.isoparse(raw)
+    except (ValueError, OverflowError):
+        try:
+            parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
+        except ValueError:
+            raise BadInput(
+                f"{field} {raw!r} is not ISO 8601 (2026-05-01T10:00:00Z) "
+                "or 'YYYY-MM-DD HH:MM:SS +HHMM'") from None
+    if parsed.tzinfo is None:
+        raise BadInput(f"{field} {raw!r} has no time zone offset (add Z or +HH:MM)")
+    return parsed.astimezone(timezone.utc)
+
+
+def iso_utc(moment: datetime) -> str:
+    """The one text form of a time in the database: sortable, UTC, 'Z'."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

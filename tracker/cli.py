@@ -203,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    store = None
     try:
         store = open_store(args.db)
         if args.func is not cmd_init:
@@ -216,6 +217,9 @@ def main(argv=None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    finally:
+        if store is not None:
+            store.close()
     return 0
 
 

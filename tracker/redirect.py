@@ -82,9 +82,10 @@ class Redirector:
             click_id = secrets.token_urlsafe(12)
             try:
                 self.record(click_id, link, incoming, environ)
-            except Exception:
+            except Exception as exc:
                 # No row, no 302: a redirect we answer is a click we kept.
-                environ["wsgi.errors"].write(f"tracker: click not stored for /{code}\n")
+                environ["wsgi.errors"].write(
+                    f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
                 start_response("503 Service Unavailable", [
                     ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
                 return [UNAVAILABLE_PAGE]

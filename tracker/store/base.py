@@ -38,7 +38,7 @@ INSERT_CLICK = "INSERT INTO clicks ({}) VALUES ({})".format(
 )
 
 LINK_FOR_REDIRECT = """
-SELECT l.id, l.target_url, l.channel, l.disabled, l.campaign_id, l.creator_id,
+SELECT l.id, l.destination, l.target_url, l.channel, l.disabled, l.campaign_id, l.creator_id,
        c.timezone, cr.platform AS creator_platform
   FROM links l
   JOIN campaigns c ON c.id = l.campaign_id

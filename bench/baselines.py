@@ -1,0 +1,77 @@
+"""Two baseline apps for bench/redirect.py, served by gunicorn with exactly
+the options `tracker serve` uses (tracker.serve.DEFAULTS), so the only thing
+that differs between the three runs is the WSGI callable.
+
+    python bench/baselines.py bare  --bind 127.0.0.1:8001 --workers 5
+    python bench/baselines.py flask --bind 127.0.0.1:8002 --workers 5 --links links.json
+
+bare:  a plain WSGI callable, every path -> 302 Found with a fixed Location.
+flask: a minimal Flask app, GET /<code> -> dict lookup -> redirect(...).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+
+from gunicorn.app.base import BaseApplication
+
+from tracker.serve import DEFAULTS
+
+FIXED_LOCATION = "https://shop.example.com/landing?utm_source=bench&utm_medium=social"
+
+
+def bare_wsgi(environ, start_response):
+    start_response("302 Found", [("Location", FIXED_LOCATION), ("Content-Length", "0")])
+    return [b""]
+
+
+def flask_dict_app(links: dict[str, str]):
+    from flask import Flask, abort, redirect
+
+    app = Flask("flask_dict_baseline")
+
+    @app.get("/<code>")
+    def go(code):
+        destination = links.get(code)
+        if destination is None:
+            abort(404)
+        return redirect(destination)
+
+    return app
+
+
+class BaselineServer(BaseApplication):
+    def __init__(self, options: dict, app):
+        self.options = options
+        self.application = app
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("kind", choices=["bare", "flask"])
+    p.add_argument("--bind", required=True, help="HOST:PORT")
+    p.add_argument("--workers", type=int, required=True)
+    p.add_argument("--links", help="JSON file {code: destination} (flask)")
+    args = p.parse_args(argv)
+    if args.kind == "bare":
+        app = bare_wsgi
+    else:
+        links = {}
+        if args.links:
+            with open(args.links, encoding="utf-8") as f:
+                links = json.load(f)
+        app = flask_dict_app(links)
+    options = dict(DEFAULTS, bind=args.bind, workers=args.workers)
+    BaselineServer(options, app).run()
+
+
+if __name__ == "__main__":
+    main()

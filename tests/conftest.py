@@ -1,0 +1,159 @@
+"""Fixtures: every store-backed test runs on a real SQLite file and on a real
+PostgreSQL database (a fresh schema per test). PostgreSQL comes from
+TRACKER_TEST_POSTGRES; when it does not answer its half is skipped, loudly."""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tracker.app import create_app
+from tracker.config import Config
+from tracker.store import open_store
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+TRACKER = str(Path(sys.executable).parent / "tracker")
+
+
+def _postgres_problem() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # any failure means: cannot test PostgreSQL here
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
+PG_PROBLEM = _postgres_problem()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if PG_PROBLEM:
+        terminalreporter.write_sep(
+            "!", f"PostgreSQL tests SKIPPED: {PG_URL} does not answer ({PG_PROBLEM})",
+            red=True, bold=True)
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL whose search_path is a fresh, private schema."""
+    if PG_PROBLEM:
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {PG_PROBLEM}")
+    import psycopg
+
+    schema = "t_" + secrets.token_hex(6)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options={quote('-csearch_path=' + schema)}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        return str(tmp_path / "tracker.db")
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def store(db_url):
+    s = open_store(db_url)
+    s.migrate()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def app(store, db_url):
+    return create_app(Config(database=db_url, base_url="https://go.example"), store=store)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def tracker(*args, db: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    """Run the real `tracker` console script."""
+    proc = subprocess.run([TRACKER, "--db", db, *args], capture_output=True, text=True, **kw)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"tracker {' '.join(args)} failed: {proc.stderr}")
+    return proc
+
+
+class Server:
+    """A real `tracker serve` (gunicorn) process on a free port."""
+
+    def __init__(self, db: str, workers: int = 2, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [TRACKER, "--db", db, "--base-url", self.url, "serve",
+             "--port", str(self.port), "--workers", str(workers)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, **(env or {})}, start_new_session=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise AssertionError("server exited: " + self.proc.stdout.read())
+                time.sleep(0.2)
+        self.stop()
+        raise AssertionError("server did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(db, **kw):
+        server = Server(db, **kw)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def real_agents():
+    """Real user-agent strings from public fixture files (see the origin column)."""
+    rows = []
+    path = ROOT / "tests" / "data" / "user_agents.tsv"
+    for line in path.read_text("utf-8").splitlines()[1:]:
+        ua, is_bot, in_app, origin = line.split("\t")
+        rows.append({"ua": ua, "is_bot": is_bot == "true", "in_app": in_app or None,
+                     "origin": origin})
+    return rows

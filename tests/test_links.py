@@ -1,0 +1,136 @@
+"""Links, UTMs and the redirect target: pure functions and store-backed writes."""
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+
+from tracker import links
+from tracker.errors import BadInput, Duplicate, NotFound
+
+from .helpers import BASE, campaign_with_links
+
+
+def query(url):
+    return parse_qsl(urlsplit(url).query, keep_blank_values=True)
+
+
+def test_utms_are_added_and_the_destinations_own_win():
+    url = links.add_params("https://shop.example/p?utm_source=newsletter&a=1",
+                           links.utm_params("tiktok", "ad", "spring", "mia"))
+    assert query(url) == [("utm_source", "newsletter"), ("a", "1"),
+                          ("utm_medium", "paid_social"), ("utm_campaign", "spring"),
+                          ("utm_content", "mia")]
+
+
+@pytest.mark.parametrize("channel,medium", [("bio", "social"), ("post", "social"),
+                                            ("story", "social"), ("other", "social"),
+                                            ("ad", "paid_social")])
+def test_medium_per_channel(channel, medium):
+    assert links.utm_params("instagram", channel, "s", "h")["utm_medium"] == medium
+
+
+def test_redirect_location_precedence():
+    dest = "https://shop.example/p?ref=abc&utm_source=shop"
+    target = links.add_params(dest, links.utm_params("tiktok", "bio", "spring", "mia"))
+    incoming = [("ttclid", "E.C.P"), ("utm_medium", "paid"), ("ref", "evil"), ("trk", "forged")]
+    got = dict(query(links.redirect_location(dest, target, incoming, "CLICK1")))
+    assert got["ref"] == "abc"              # the destination's own parameter wins
+    assert got["utm_source"] == "shop"
+    assert got["utm_medium"] == "paid"      # incoming beats our generated UTM
+    assert got["utm_campaign"] == "spring"
+    assert got["ttclid"] == "E.C.P"         # ad click ids are forwarded
+    assert got["trk"] == "CLICK1"           # and trk is always ours
+    assert urlsplit(links.redirect_location(dest, target, incoming, "C")).netloc == "shop.example"
+
+
+def test_redirect_location_without_click_keeps_target():
+    target = "https://shop.example/p?utm_source=tiktok"
+    assert links.redirect_location(target, target, [], None) == target
+
+
+@pytest.mark.parametrize("bad", [
+    "//evil.example/x", "javascript:alert(1)", "data:text/html,<script>x</script>",
+    "https:\\\\evil.example", "https://user:pw@evil.example/", "https://shop.example@evil.example",
+    "ftp://shop.example/", "https://", "http:/evil.example", "https://exa mple.com",
+    "https://shop.example/\nLocation: x", "shop.example/p", "",
+])
+def test_hostile_destinations_are_refused(store, bad):
+    with pytest.raises(BadInput):
+        links.create_campaign(store, "c1", "C", bad)
+    assert store.campaigns() == []
+
+
+def test_create_link_returns_the_public_record(store):
+    made = campaign_with_links(store)
+    link = made["mia-ad"]
+    assert link["short_url"] == f"{BASE}/mia-ad"
+    assert link["channel"] == "ad" and link["creator"] == "mia" and link["campaign"] == "spring"
+    assert dict(query(link["destination_url"]))["utm_medium"] == "paid_social"
+    assert dict(query(link["destination_url"]))["ref"] == "abc"
+
+
+def test_generated_codes_are_unique_and_strict(store):
+    campaign_with_links(store)
+    codes = {links.create_link(store, BASE, "spring", "mia", "post")["code"] for _ in range(50)}
+    assert len(codes) == 50
+    assert all(len(c) == links.CODE_LENGTH and set(c) <= set(links.CODE_ALPHABET) for c in codes)
+
+
+@pytest.mark.parametrize("code", ["ab", "has space", "../x", "a" * 33, "healthz", "stats", "-x1"])
+def test_bad_codes_are_refused(store, code):
+    campaign_with_links(store)
+    before = len(store.links(store.campaign("spring")["id"]))
+    with pytest.raises(BadInput):
+        links.create_link(store, BASE, "spring", "mia", "bio", code=code)
+    assert len(store.links(store.campaign("spring")["id"])) == before
+
+
+def test_duplicates_and_unknowns(store):
+    campaign_with_links(store)
+    with pytest.raises(Duplicate):
+        links.create_link(store, BASE, "spring", "mia", "bio", code="mia-bio")
+    with pytest.raises(Duplicate):
+        links.create_campaign(store, "spring", "x", "https://a.example")
+    with pytest.raises(Duplicate):
+        links.add_creator(store, "@MIA", "tiktok")
+    with pytest.raises(NotFound):
+        links.create_link(store, BASE, "nope", "mia", "bio")
+    with pytest.raises(NotFound):
+        links.create_link(store, BASE, "spring", "nobody", "bio")
+    with pytest.raises(BadInput):
+        links.create_link(store, BASE, "spring", "mia", "banner")
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"starts_on": "2026-13-01"}, "not a date"),
+    ({"timezone_name": "Mars/Olympus"}, "time zone"),
+    ({"currency": "XYZ1"}, "currency"),
+    ({"budget": "12,5"}, "not a number"),
+    ({"budget": "10.001"}, "decimals"),
+])
+def test_campaign_input_errors(store, kwargs, message):
+    with pytest.raises(BadInput, match=message):
+        links.create_campaign(store, "c1", "Campaign", "https://shop.example", **kwargs)
+    assert store.campaigns() == []
+
+
+def test_money_is_exact(store):
+    links.create_campaign(store, "yen", "Yen", "https://shop.example", currency="JPY", budget="120000")
+    links.add_creator(store, "k", "tiktok")
+    assert links.enroll(store, "yen", "k", "5000")["fee"] == "5000"
+    assert store.campaign("yen")["budget_minor"] == 120000
+    with pytest.raises(BadInput):
+        links.enroll(store, "yen", "k", "10.5")
+
+
+def test_handles_are_case_insensitive_and_html_is_kept_as_text(store):
+    links.add_creator(store, "@Mia.Moves", "tiktok")
+    assert links.get_creator(store, "mia.moves")["handle"] == "mia.moves"
+    created = links.add_creator(store, "<script>x</script>", "instagram")
+    assert created["handle"] == "<script>x</script>"
+
+
+def test_disable_link(store):
+    campaign_with_links(store)
+    assert links.set_link_disabled(store, BASE, "mia-bio")["disabled"] is True
+    with pytest.raises(NotFound):
+        links.set_link_disabled(store, BASE, "nope")

@@ -126,3 +126,11 @@ def test_click_day_is_the_campaigns_local_day(store, app):
     row = clicks(store)[0]
     assert row["at"] == "2026-11-10T03:30:00.000000Z"
     assert row["day"] == "2026-11-09"   # 22:30 the evening before in New York
+
+
+def test_click_ids_are_unguessable_and_spreadsheet_safe():
+    from tracker.redirect import new_click_id
+
+    ids = {new_click_id() for _ in range(2000)}
+    assert len(ids) == 2000
+    assert all(len(i) == 16 and i[0].isalnum() for i in ids)

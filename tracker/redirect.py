@@ -36,6 +36,15 @@ NOT_FOUND_PAGE = (
 UNAVAILABLE_PAGE = b"Temporarily unavailable, please try again."
 
 
+def new_click_id() -> str:
+    """96 random bits, URL-safe; never starting with '-' or '_', so that a
+    spreadsheet export never has to escape it and the shop can match it."""
+    while True:
+        token = secrets.token_urlsafe(12)
+        if token[0].isalnum():
+            return token
+
+
 def is_prefetch(environ) -> bool:
     return any(name in environ and value in environ[name].lower() for name, value in PREFETCH)
 
@@ -79,7 +88,7 @@ class Redirector:
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
         click_id = None
         if method == "GET" and not is_prefetch(environ):
-            click_id = secrets.token_urlsafe(12)
+            click_id = new_click_id()
             try:
                 self.record(click_id, link, incoming, environ)
             except Exception as exc:

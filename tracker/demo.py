@@ -1,0 +1,125 @@
+"""`tracker demo`: a believable month of a campaign, through the real click path.
+
+Every click is a real GET /<code> through the app's redirect middleware (the
+same classification, visitor hashing and insert as production); only the
+clock is replayed, so the month fits in a few seconds.
+"""
+from __future__ import annotations
+
+import math
+import random
+import sys
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from . import links
+from .config import Config
+from .errors import Duplicate
+
+# Real user-agent strings (from isbot, uap-core and device-detector fixtures).
+HUMAN_AGENTS = {
+    "tiktok": [
+        "Mozilla/5.0 (Linux; Android 10; SM-G973F Build/QQ3A.200805.001; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/85.0.4183.101 Mobile Safari/537.36 trill_2021708020 JsSdk/1.0 NetType/MOBILE Channel/googleplay AppName/trill app_version/17.8.2 ByteLocale/en ByteFullLocale/en Region/IN",
+        "Mozilla/5.0 (Linux; Android 8.1.0; BQ-5516L Build/O11019; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/81.0.4044.117 Mobile Safari/537.36 musical_ly_2021600040 JsSdk/1.0 NetType/WIFI Channel/googleplay AppName/musical_ly app_version/16.0.4 ByteLocale/ru-RU ByteFullLocale/ru-RU Region/RU",
+    ],
+    "instagram": [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 13_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 123.1.0.26.115 (iPhone11,8; iOS 13_3; en_US; en-US; scale=2.00; 828x1792; 190542906)",
+        "Mozilla/5.0 (Linux; Android 11; Pixel 2 Build/RP1A.201005.004.A1; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/91.0.4472.120 Mobile Safari/537.36 Instagram 195.0.0.31.123 Android (30/11; 420dpi; 1080x1794; Google/google; Pixel 2; walleye; walleye; en_US; 302733750)",
+    ],
+    "browser": [
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 13_2_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.0.3 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 13; Pixel 6) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/104.0.0.0 Mobile Safari/537.36",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/74.0.3729.169 Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 9; SAMSUNG SM-G960U) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/10.2 Chrome/71.0.3578.99 Mobile Safari/537.36",
+    ],
+}
+BOT_AGENTS = [
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    "WhatsApp/2.21.12.21 A",
+    "Mozilla/5.0 (compatible; Bytespider; spider-feedback@bytedance.com) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/70.0.0.0 Safari/537.36",
+    "Twitterbot/1.0",
+    "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+    "curl/7.64.1",
+]
+
+CREATORS = [
+    # handle, platform, name, fee, has an ad, share of traffic, day the post took off
+    ("mia.moves", "tiktok", "Mia Moves", "1500", True, 0.38, 2),
+    ("glowwithjade", "instagram", "Jade", "1200", True, 0.27, 4),
+    ("chef.leo", "tiktok", "Leo Cooks", "900", False, 0.20, 17),
+    ("sam.trails", "instagram", "Sam", "600", True, 0.15, 9),
+]
+
+
+def _curve(day: int, peak: int) -> float:
+    """Attention after a post: nothing before it, a spike, a long tail."""
+    if day < peak:
+        return 0.08
+    return 0.15 + math.exp(-(day - peak) / 5.0)
+
+
+def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 3000,
+              seed: int = 7, days: int = 30, out=sys.stderr) -> dict:
+    from .app import create_app
+
+    rng = random.Random(seed)
+    tz = ZoneInfo("America/New_York")
+    today = datetime.now(tz).date()
+    start = today - timedelta(days=days - 1)
+    try:
+        links.create_campaign(store, slug, "Glow Serum launch (demo)",
+                              "https://shop.example/glow-serum?ref=demo",
+                              start.isoformat(), "America/New_York", "USD", "12000")
+    except Duplicate:
+        raise Duplicate(f"campaign {slug!r} already exists; use --slug to make another") from None
+    codes = []
+    for handle, platform, name, fee, has_ad, share, peak in CREATORS:
+        if store.creator(handle) is None:
+            links.add_creator(store, handle, platform, name)
+        links.enroll(store, slug, handle, fee)
+        bio = links.create_link(store, base_url, slug, handle, "bio")["code"]
+        ad = links.create_link(store, base_url, slug, handle, "ad")["code"] if has_ad else None
+        codes.append((handle, platform, share, peak, bio, ad))
+    print(f"demo: campaign {slug!r} with {len(CREATORS)} creators, replaying {clicks} clicks "
+          f"over {days} days", file=out)
+
+    app = create_app(Config(database=store.url, base_url=base_url), store=store)
+    client = app.test_client()
+    weights = [(c, d, c[2] * _curve(d, c[3])) for c in codes for d in range(days)]
+    total_weight = sum(w for _, _, w in weights)
+    visitors = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(clicks // 3)]
+    done = 0
+    for creator, day, weight in weights:
+        for _ in range(round(clicks * weight / total_weight)):
+            _one_click(client, app, rng, creator, start + timedelta(days=day), tz, today, visitors)
+            done += 1
+            if done % 500 == 0:
+                print(f"demo: {done} clicks", file=out)
+    print(f"demo: {done} clicks recorded; open {base_url}/stats/{slug}", file=out)
+    return {"campaign": slug, "clicks": done}
+
+
+def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> None:
+    handle, platform, _share, _peak, bio, ad = creator
+    moment = datetime.combine(day, time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tz)
+    if day == today:
+        moment = min(moment, datetime.now(tz))
+    app.wsgi_app.clock = lambda: moment.astimezone(timezone.utc)
+    sponsored = ad is not None and rng.random() < 0.45
+    code, query, headers = (ad if sponsored else bio), "", {}
+    if rng.random() < 0.07:
+        agent = rng.choice(BOT_AGENTS)
+    elif rng.random() < 0.7:
+        agent = rng.choice(HUMAN_AGENTS[platform])
+    else:
+        agent = rng.choice(HUMAN_AGENTS["browser"])
+        if not sponsored and rng.random() < 0.5:
+            headers["Referer"] = f"https://www.{platform}.com/"
+    if sponsored:
+        query = (f"?ttclid=E.C.P.{rng.getrandbits(48):x}" if platform == "tiktok"
+                 else "?utm_source=instagram&utm_medium=paid_social")
+    elif platform == "instagram" and rng.random() < 0.3:
+        query = f"?igshid={rng.getrandbits(40):x}"
+    headers["User-Agent"] = agent
+    client.get(f"/{code}{query}", headers=headers,
+               environ_overrides={"REMOTE_ADDR": rng.choice(visitors)})

@@ -82,7 +82,7 @@ def ensure_wrk() -> str:
         f" && {' '.join(sudo + ['apt-get', 'install', '-y', '-qq', 'wrk'])}")
     subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
     subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+                   stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
     found = shutil.which("wrk")
     if not found:
         sys.exit("bench: apt-get finished but wrk is still not on PATH")
@@ -93,7 +93,7 @@ def ensure_wrk() -> str:
 def wrk_version(wrk: str) -> str:
     out = subprocess.run([wrk, "-v"], capture_output=True, text=True)
     first = (out.stdout or out.stderr).strip().splitlines()
-    return first[0] if first else "wrk"
+    return first[0].split(" [")[0] if first else "wrk"
 
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -213,6 +213,24 @@ def children_of(pid: int) -> int:
     return n
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a server and its workers (its process group)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        if int(fields[2]) == pid:          # process group id
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def wait_ready(proc, port: int, path: str, ok, workers: int, logfile: Path,
                timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -308,15 +326,19 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
         url = f"http://{HOST}:{port}"
         cmd = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
                "--latency", "-s", str(BENCH / "mix.lua"), url, "--", *codes]
-        log(f"[{name}] load: {' '.join(cmd[:8])} {url} -- <{len(codes)} codes>")
+        log(f"[{name}] load: {' '.join(cmd[:7])} {url} -- <{len(codes)} codes>")
+        cpu_before = server_cpu_seconds(server.pid)
         wrk_proc = procs.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = wrk_proc.communicate(timeout=args.duration + 60)
+        cpu_used = server_cpu_seconds(server.pid) - cpu_before
         procs.running.remove(wrk_proc)
         if wrk_proc.returncode != 0:
             raise RuntimeError(f"wrk exited with {wrk_proc.returncode}:\n{out}")
         (tmp / f"{name}.wrk.txt").write_text(out)
         result = parse_wrk(out)
         result["port"] = port
+        result["server_cpu_us_per_request"] = (
+            cpu_used / result["requests"] * 1e6 if result.get("requests") else None)
         if server.poll() is not None:
             raise RuntimeError(f"[{name}] server died during the run:\n{tail(logfile)}")
     finally:
@@ -326,7 +348,8 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
         if "Traceback" in line or "click not stored" in line or "WORKER TIMEOUT" in line)
     log(f"[{name}] {result['rps']:.0f} req/s, p50 {fmt(result['p50_ms'])} ms, "
         f"p99 {fmt(result['p99_ms'])} ms, 302s {result['answered_302']}, "
-        f"non-2xx/3xx {result['non_2xx_3xx']}, socket errors {result['socket_errors_total']}")
+        f"non-2xx/3xx {result['non_2xx_3xx']}, socket errors {result['socket_errors_total']}, "
+        f"server CPU {fmt(result['server_cpu_us_per_request'], 0)} us/request")
     return result
 
 

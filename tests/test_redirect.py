@@ -134,3 +134,15 @@ def test_click_ids_are_unguessable_and_spreadsheet_safe():
     ids = {new_click_id() for _ in range(2000)}
     assert len(ids) == 2000
     assert all(len(i) == 16 and i[0].isalnum() for i in ids)
+
+
+def test_disabling_a_link_stops_it_at_once_even_when_cached(store, client):
+    campaign_with_links(store)
+    assert client.get("/mia-bio").status_code == 302        # now cached in the worker
+    store.set_link_disabled("mia-bio", True)
+    assert client.get("/mia-bio").status_code == 404
+    assert client.head("/mia-bio").status_code == 404
+    assert len(clicks(store)) == 1
+    store.set_link_disabled("mia-bio", False)
+    assert client.get("/mia-bio").status_code == 302
+    assert len(clicks(store)) == 2

@@ -9,7 +9,7 @@ import sys
 
 import psycopg
 
-from . import export, links
+from . import export, imports, links
 from .config import DEFAULT_BASE_URL, DEFAULT_DATABASE, Config
 from .errors import TrackerError
 from .store import StoreError, open_store
@@ -102,6 +102,36 @@ def cmd_export_clicks(args, store):
         print(f"wrote {args.output}", file=sys.stderr)
 
 
+def cmd_promo_add(args, store):
+    emit(links.add_promo(store, args.slug, args.handle, args.code, args.source), args.json,
+         lambda p: f"{p['code']}\t{p['creator']}\t{p['source'] or 'any source'}")
+
+
+def progress(what):
+    return lambda n: print(f"{what}: {n} rows checked", file=sys.stderr)
+
+
+def cmd_import_redemptions(args, store):
+    result = imports.import_redemptions(store, args.file, args.campaign, progress("redemptions"))
+    for code, count in sorted(result["skipped"].items()):
+        print(f"skipped {count} order(s) with code {code!r}: no campaign uses it", file=sys.stderr)
+    emit(result, args.json, lambda r: (
+        f"{r['orders']} order(s) read ({r['format']}): {r['new']} new, "
+        f"{r['already_imported']} already imported"))
+
+
+def cmd_import_metrics(args, store):
+    result = imports.import_metrics(store, args.file, args.campaign, progress("metrics"))
+    emit(result, args.json, lambda r: f"{r['rows']} metrics row(s) imported")
+
+
+def cmd_report(args, store):
+    from . import report_data, report_text
+
+    report = report_data.campaign_report(store, args.slug, args.window)
+    emit(report, args.json, report_text.render)
+
+
 def cmd_serve(args, store):
     from .serve import serve
 
@@ -186,6 +216,28 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--until", help="last local day, YYYY-MM-DD (inclusive)")
     c.add_argument("--include-bots", action="store_true", help="include bot clicks")
     c.add_argument("-o", "--output", help="write to FILE instead of stdout")
+
+    promo = group("promo", "promo codes: how orders find their creator")
+    c = command(promo, "add", cmd_promo_add, "give a creator a promo code on a campaign", True)
+    c.add_argument("slug")
+    c.add_argument("handle")
+    c.add_argument("code", help="the discount code (case-insensitive)")
+    c.add_argument("--source", help="organic|sponsored: where this code was published")
+
+    imp = group("import", "import orders and platform metrics (all or nothing)")
+    c = command(imp, "redemptions", cmd_import_redemptions,
+                "orders: order_id,code,amount,currency,redeemed_at,click_id or a Shopify export", True)
+    c.add_argument("file")
+    c.add_argument("--campaign", help="refuse orders that belong to another campaign")
+    c = command(imp, "metrics", cmd_import_metrics,
+                "platform metrics: date,creator,source,impressions,views,reach,likes,comments,"
+                "shares,saves,followers_gained,spend", True)
+    c.add_argument("file")
+    c.add_argument("--campaign", required=True)
+
+    c = command(sub, "report", cmd_report, "the campaign report (same as /stats/<slug>.json)", True)
+    c.add_argument("slug")
+    c.add_argument("--window", default="all", help="7|14|30|all (default all)")
 
     c = command(sub, "serve", cmd_serve, "serve the redirect, stats and API with gunicorn")
     c.add_argument("--host", default="127.0.0.1")

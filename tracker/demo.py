@@ -95,8 +95,73 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
             done += 1
             if done % 500 == 0:
                 print(f"demo: {done} clicks", file=out)
-    print(f"demo: {done} clicks recorded; open {base_url}/stats/{slug}", file=out)
-    return {"campaign": slug, "clicks": done}
+    orders = _orders(store, rng, slug, codes)
+    days_of_metrics = _metrics(store, rng, slug, codes)
+    print(f"demo: {done} clicks, {orders} orders, {days_of_metrics} metrics rows; "
+          f"open {base_url}/stats/{slug}", file=out)
+    return {"campaign": slug, "clicks": done, "orders": orders}
+
+
+def _orders(store, rng, slug: str, codes) -> int:
+    """Orders through the real importer: some carry the click token (trk),
+    some only a promo code; a few come from the ad-specific code."""
+    campaign = store.campaign(slug)
+    records, line = [], 1
+    for handle, _platform, _share, _peak, _bio, ad in codes:
+        code = f"{handle.split('.')[0].upper()}15"
+        links.add_promo(store, slug, handle, f"{slug}-{code}")
+        if ad:
+            links.add_promo(store, slug, handle, f"{slug}-{code}-AD", "sponsored")
+    tz = ZoneInfo(campaign["timezone"])
+    for row in store.export_clicks(campaign["id"], "0000-01-01", "9999-12-31", False):
+        if rng.random() > 0.035:
+            continue
+        line += 1
+        handle = row["creator"]
+        bought = datetime.fromisoformat(row["clicked_at"].replace("Z", "+00:00")) + timedelta(
+            minutes=rng.randrange(2, 90))
+        bought = min(bought, datetime.now(timezone.utc))
+        use_token = rng.random() < 0.6
+        code = f"{slug}-{handle.split('.')[0].upper()}15"
+        if not use_token and row["source"] == "sponsored" and rng.random() < 0.7:
+            code += "-AD"
+        records.append((line, {
+            "order_id": f"#D{1000 + line}", "code": code,
+            "click_id": row["click_id"] if use_token else "",
+            "amount": f"{rng.choice([29, 39, 49, 59, 79, 89])}.{rng.choice(['00', '50', '99'])}",
+            "currency": "USD", "redeemed_at": bought.astimezone(tz).isoformat()}))
+    from .imports import save_redemptions
+
+    return save_redemptions(store, records, slug)["new"]
+
+
+def _metrics(store, rng, slug: str, codes) -> int:
+    """Daily platform numbers that follow the clicks, with spend on ads."""
+    from .imports import save_metrics
+
+    campaign = store.campaign(slug)
+    per_day = {(r["creator_id"], r["source"], r["day"]): r for r in
+               store.click_summary(campaign["id"], ("creator_id", "source"), "0000-01-01", "9999-12-31")}
+    creators = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    records, line = [], 1
+    for (creator_id, source, day), row in sorted(per_day.items()):
+        if source not in ("organic", "sponsored"):
+            continue
+        handle = next(h for h, i in creators.items() if i == creator_id)
+        clicks = int(row["clicks"]) + 1
+        impressions = clicks * rng.randrange(60, 140)
+        line += 1
+        records.append((line, {
+            "date": day, "creator": handle, "source": source,
+            "impressions": str(impressions), "views": str(int(impressions * 0.8)),
+            "reach": str(int(impressions * 0.7)), "likes": str(impressions // rng.randrange(15, 30)),
+            "comments": str(impressions // rng.randrange(150, 300)),
+            "shares": str(impressions // rng.randrange(200, 400)),
+            "saves": str(impressions // rng.randrange(100, 250)),
+            "followers_gained": str(clicks // rng.randrange(3, 8)),
+            "spend": f"{clicks * rng.uniform(0.35, 0.8):.2f}" if source == "sponsored" else "",
+        }))
+    return save_metrics(store, slug, records)["rows"]
 
 
 def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from . import values
@@ -134,24 +134,33 @@ def add_params(url: str, params: dict) -> str:
 
 @lru_cache(maxsize=4096)
 def _split_target(destination: str, target_url: str):
+    """The target cut into its base, its encoded query pieces (with decoded
+    names) and fragment, and the names the destination itself set: done
+    once per link, so a redirect only joins strings."""
     parts = urlsplit(target_url)
     own = frozenset(k for k, _ in parse_qsl(urlsplit(destination).query, keep_blank_values=True))
-    return parts, tuple(parse_qsl(parts.query, keep_blank_values=True)), own
+    pieces = tuple((unquote_plus(piece.split("=", 1)[0]), piece)
+                   for piece in parts.query.split("&") if piece)
+    base = urlunsplit(parts._replace(query="", fragment=""))
+    return base, pieces, own, parts.fragment
 
 
 def redirect_location(destination: str, target_url: str, incoming, click_id: str | None) -> str:
     """Where a click goes: the link's own target, plus what arrived on the
     short URL (the destination's own parameters win over it, it wins over
     our UTMs), plus `trk`. Only the query can change: never host or path."""
-    parts, target_query, own = _split_target(destination, target_url)
+    base, pieces, own, fragment = _split_target(destination, target_url)
     incoming = [(k, v) for k, v in incoming if k != "trk" and k not in own]
     if not incoming and click_id is None:
         return target_url
-    names = {k for k, _ in incoming} | {"trk"}
-    query = [(k, v) for k, v in target_query if k not in names] + incoming
+    names = {k for k, _ in incoming}
+    query = [piece for name, piece in pieces if name not in names and name != "trk"]
+    if incoming:
+        query.append(urlencode(incoming))
     if click_id is not None:
-        query.append(("trk", click_id))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+        query.append("trk=" + quote(click_id, safe=""))
+    location = base + ("?" + "&".join(query) if query else "")
+    return location + ("#" + fragment if fragment else "")
 
 
 def new_code() -> str:

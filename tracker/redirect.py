@@ -69,6 +69,21 @@ class Redirector:
         self.trusted_proxies = trusted_proxies
         self._salts: dict[str, str] = {}
         self._salt_date: date | None = None
+        # code -> link facts. Safe to keep: a link's destination, channel,
+        # campaign and creator never change; whether it is disabled is
+        # checked by the click insert itself (and looked up for HEAD).
+        self._links: dict[str, dict] = {}
+
+    def link(self, code: str, fresh: bool = False) -> dict | None:
+        link = None if fresh else self._links.get(code)
+        if link is None:
+            link = self.store.link_for_redirect(code)
+            if link is None or link["disabled"]:
+                return None
+            if len(self._links) > 50_000:
+                self._links.clear()
+            self._links[code] = link
+        return link
 
     def __call__(self, environ, start_response):
         match = CODE_PATH.match(environ.get("PATH_INFO", ""))
@@ -79,18 +94,18 @@ class Redirector:
         return self.redirect(match.group(1), method, environ, start_response)
 
     def redirect(self, code, method, environ, start_response):
-        link = self.store.link_for_redirect(code)
-        if link is None or link["disabled"]:
-            start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
-                                             ("Content-Length", str(len(NOT_FOUND_PAGE)))]
-                           + SECURITY_HEADERS)
-            return [] if method == "HEAD" else [NOT_FOUND_PAGE]
+        counted = method == "GET" and not is_prefetch(environ)
+        link = self.link(code, fresh=not counted)
+        if link is None:
+            return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
         click_id = None
-        if method == "GET" and not is_prefetch(environ):
+        if counted:
             click_id = new_click_id()
             try:
-                self.record(click_id, link, incoming, environ)
+                if not self.record(click_id, link, incoming, environ):
+                    self._links.pop(code, None)      # disabled since we cached it
+                    return self.not_found(method, start_response)
             except Exception as exc:
                 # No row, no 302: a redirect we answer is a click we kept.
                 environ["wsgi.errors"].write(
@@ -103,14 +118,21 @@ class Redirector:
                        + SECURITY_HEADERS)
         return []
 
-    def record(self, click_id, link, incoming, environ) -> None:
+    def not_found(self, method, start_response):
+        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
+                                         ("Content-Length", str(len(NOT_FOUND_PAGE)))]
+                       + SECURITY_HEADERS)
+        return [] if method == "HEAD" else [NOT_FOUND_PAGE]
+
+    def record(self, click_id, link, incoming, environ) -> bool:
+        """Write the click; False if the link was disabled meanwhile."""
         referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER] or None
         user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER]
         found = classify(link["channel"], incoming, referrer, user_agent, link["creator_platform"])
         agent = found.agent
         now = self.clock()
         local_day = now.astimezone(ZoneInfo(link["timezone"])).date().isoformat()
-        self.store.insert_click({
+        return self.store.insert_click({
             "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
             "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
             "referrer": referrer, "referrer_host": referrer_host(referrer),

@@ -33,7 +33,9 @@ CLICK_COLUMNS = (
     "referrer_host", "user_agent", "device", "os", "browser", "in_app",
     "source", "platform", "reason", "ad_click_id", "is_bot", "visitor",
 )
-INSERT_CLICK = "INSERT INTO clicks ({}) VALUES ({})".format(
+# The click is written only while its link is enabled: the disabled check and
+# the insert are one statement, so a cached link can never outlive a disable.
+INSERT_CLICK = "INSERT INTO clicks ({}) SELECT {} FROM links WHERE id = ? AND disabled = 0".format(
     ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS))
 )
 
@@ -65,10 +67,41 @@ SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
   JOIN campaigns c ON c.id = k.campaign_id
   JOIN creators cr ON cr.id = k.creator_id
  WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ? {bots}
- ORDER BY k.at, k.id
+ ORDER BY k.day, k.at, k.id
 """
 
 SUMMARY_KEYS = {"creator_id", "source", "day"}
+
+ORDERS_FOR_REPORT = """
+SELECT r.order_id, r.amount_minor, r.redeemed_at,
+       k.creator_id AS click_creator_id, k.source AS click_source,
+       p.creator_id AS code_creator_id, p.source AS code_source
+  FROM redemptions r
+  LEFT JOIN clicks k ON k.id = r.click_id
+  LEFT JOIN promo_codes p ON p.code = r.code
+ WHERE r.campaign_id = ?
+ ORDER BY r.redeemed_at, r.order_id
+"""
+
+METRIC_COLUMNS = ("impressions", "views", "reach", "likes", "comments", "shares", "saves",
+                  "followers_gained", "spend_minor")
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a schema file into statements (sqlite3 knows where they end)."""
+    import sqlite3
+
+    statements, buf = [], ""
+    for line in script.splitlines(keepends=True):
+        if not buf and line.strip().startswith("--"):
+            continue
+        buf += line
+        if sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
 
 
 class Store:
@@ -190,6 +223,9 @@ class Store:
     def campaign(self, slug: str) -> dict | None:
         return self.one("SELECT * FROM campaigns WHERE slug = ?", [slug])
 
+    def campaign_by_id(self, campaign_id: int) -> dict | None:
+        return self.one("SELECT * FROM campaigns WHERE id = ?", [campaign_id])
+
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
 
@@ -240,9 +276,11 @@ class Store:
     def link_for_redirect(self, code: str) -> dict | None:
         return self.one(LINK_FOR_REDIRECT, [code])
 
-    def insert_click(self, click: dict) -> None:
-        """One statement, committed when it returns (autocommit)."""
-        self.execute(INSERT_CLICK, [click[c] for c in CLICK_COLUMNS])
+    def insert_click(self, click: dict) -> bool:
+        """One statement, committed when it returns (autocommit).
+        False when the link is disabled (nothing was written)."""
+        cur = self.execute(INSERT_CLICK, [click[c] for c in CLICK_COLUMNS] + [click["link_id"]])
+        return cur.rowcount == 1
 
     def visitor_salt(self, day: str, new_salt: str) -> str:
         """The salt for `day`, created by whichever server asks first."""
@@ -292,18 +330,57 @@ class Store:
         )
 
 
-def split_statements(script: str) -> list[str]:
-    """Split a schema file into statements (sqlite3 knows where they end)."""
-    import sqlite3
+    # -- conversions and platform metrics -------------------------------------
+    def promo_code(self, code: str) -> dict | None:
+        return self.one("SELECT * FROM promo_codes WHERE code = ?", [code.lower()])
 
-    statements, buf = [], ""
-    for line in script.splitlines(keepends=True):
-        if not buf and line.strip().startswith("--"):
-            continue
-        buf += line
-        if sqlite3.complete_statement(buf):
-            statements.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        statements.append(buf.strip())
-    return statements
+    def promo_codes(self, campaign_id: int) -> list[dict]:
+        return self.query(
+            "SELECT p.code, p.source, cr.handle AS creator FROM promo_codes p "
+            "JOIN creators cr ON cr.id = p.creator_id WHERE p.campaign_id = ? ORDER BY p.code",
+            [campaign_id])
+
+    def click_owner(self, click_id: str) -> dict | None:
+        return self.one("SELECT campaign_id, creator_id, source FROM clicks WHERE id = ?",
+                        [click_id])
+
+    def known_orders(self, order_ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(order_ids), 500):
+            chunk = order_ids[i:i + 500]
+            rows = self.query(
+                f"SELECT order_id FROM redemptions WHERE order_id IN ({', '.join('?' * len(chunk))})",
+                chunk)
+            known.update(r["order_id"] for r in rows)
+        return known
+
+    def insert_redemptions(self, rows: list[dict]) -> int:
+        """Insert orders not seen before; return how many were new."""
+        new = 0
+        with self.transaction():
+            for row in rows:
+                cur = self.execute(
+                    "INSERT INTO redemptions (order_id, campaign_id, code, click_id, amount_minor, "
+                    "currency, redeemed_at, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (order_id) DO NOTHING",
+                    [row["order_id"], row["campaign_id"], row["code"], row["click_id"],
+                     row["amount_minor"], row["currency"], row["redeemed_at"], row["imported_at"]])
+                new += cur.rowcount
+        return new
+
+    def upsert_metrics(self, rows: list[dict]) -> None:
+        cols = ("campaign_id", "creator_id", "source", "day") + METRIC_COLUMNS
+        updates = ", ".join(f"{c} = excluded.{c}" for c in METRIC_COLUMNS)
+        sql = (f"INSERT INTO metrics ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+               f"ON CONFLICT (campaign_id, creator_id, source, day) DO UPDATE SET {updates}")
+        with self.transaction():
+            for row in rows:
+                self.execute(sql, [row.get(c) for c in cols])
+
+    def report_orders(self, campaign_id: int) -> list[dict]:
+        return self.query(ORDERS_FOR_REPORT, [campaign_id])
+
+    def report_metrics(self, campaign_id: int) -> list[dict]:
+        return self.query(
+            f"SELECT creator_id, source, day, {', '.join(METRIC_COLUMNS)} "
+            "FROM metrics WHERE campaign_id = ? ORDER BY day", [campaign_id])

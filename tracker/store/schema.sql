@@ -75,8 +75,9 @@ CREATE TABLE IF NOT EXISTS clicks (
     is_bot        INTEGER NOT NULL,
     visitor       TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS clicks_campaign_day ON clicks (campaign_id, day);
-CREATE INDEX IF NOT EXISTS clicks_campaign_at ON clicks (campaign_id, at);
+-- One index serves both the report (by day) and the export (by day, then
+-- time): every index costs each click insert about 10 µs on SQLite.
+CREATE INDEX IF NOT EXISTS clicks_campaign_day ON clicks (campaign_id, day, at);
 
 -- Daily random salts for the visitor hash. Old ones are deleted, so a
 -- visitor hash cannot be linked across days or reversed to an address.

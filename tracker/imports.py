@@ -1,0 +1,254 @@
+"""Redemptions and platform metrics from CSV (or JSON records): all or nothing.
+
+Every row is checked before anything is written; a file with bad rows is
+refused with every bad row listed by line number. Orders are keyed by
+order_id, so importing the same or an overlapping file again adds nothing;
+metrics are keyed by (creator, source, day), so a re-import replaces.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Iterator
+
+from . import values
+from .errors import BadInput, TooLarge
+from .links import get_campaign
+from .reports import METRIC_FIELDS
+from .store import Store
+
+MAX_IMPORT_BYTES = int(os.environ.get("TRACKER_MAX_IMPORT_BYTES") or 50 * 1024 * 1024)
+MAX_ERRORS_SHOWN = 50
+REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "click_id")
+SHOPIFY_FIELDS = {"name": "order_id", "discount code": "code", "total": "amount",
+                  "currency": "currency", "created at": "redeemed_at"}
+METRICS_REQUIRED = ("date", "creator", "source")
+Record = tuple[int, dict]   # (line number, fields by lower-case name)
+
+
+class RowErrors(BadInput):
+    """Bad rows: the message lists them all, `details` has them as data."""
+
+    def __init__(self, what: str, errors: list[tuple[int, str]]):
+        lines = [f"  line {line}: {why}" for line, why in errors[:MAX_ERRORS_SHOWN]]
+        if len(errors) > MAX_ERRORS_SHOWN:
+            lines.append(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more")
+        super().__init__(f"{what} refused, nothing was written: {len(errors)} bad row(s)\n"
+                         + "\n".join(lines),
+                         details=[{"line": line, "error": why} for line, why in errors])
+
+
+# -- reading CSV -------------------------------------------------------------------
+
+def read_csv(source) -> tuple[list[str], Iterator[Record]]:
+    """Header (lower-cased) and records of a CSV path or text stream.
+
+    The dialect (comma, semicolon or tab) is sniffed from the start of the
+    file; a UTF-8 byte-order mark is dropped.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        size = os.path.getsize(source)
+        if size > MAX_IMPORT_BYTES:
+            raise TooLarge(f"{source} is {size} bytes; the limit is {MAX_IMPORT_BYTES} "
+                           "(TRACKER_MAX_IMPORT_BYTES)")
+        stream = open(source, newline="", encoding="utf-8-sig")
+    else:
+        stream = source
+    sample = stream.read(64 * 1024)
+    stream.seek(0)
+    if sample.startswith("\ufeff"):
+        stream = io.StringIO(stream.read().lstrip("\ufeff"))
+        sample = sample.lstrip("\ufeff")
+    if not sample.strip():
+        raise BadInput("the file is empty")
+    try:
+        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(stream, dialect)
+    header = [h.strip().lower() for h in next(reader)]
+
+    def records():
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                yield reader.line_num, dict(zip(header, (cell.strip() for cell in row)))
+        finally:
+            if stream is not source:
+                stream.close()
+
+    return header, records()
+
+
+def _missing(header: list[str], required: Iterable[str]) -> list[str]:
+    return [name for name in required if name not in header]
+
+
+# -- redemptions --------------------------------------------------------------------
+
+def redemption_records(header: list[str], records: Iterator[Record]) -> tuple[str, Iterator[Record]]:
+    """('generic' | 'shopify', records with our field names)."""
+    if not _missing(header, SHOPIFY_FIELDS):
+        def shopify():
+            seen = set()
+            for line, rec in records:
+                name = rec.get("name", "")
+                if name in seen:          # a further line item of the same order
+                    continue
+                seen.add(name)
+                yield line, {ours: rec.get(theirs, "") for theirs, ours in SHOPIFY_FIELDS.items()}
+        return "shopify", shopify()
+    missing = _missing(header, ("order_id", "code", "amount", "redeemed_at"))
+    if "code" in missing and "click_id" in header:
+        missing.remove("code")
+    if missing:
+        raise BadInput(f"missing column(s): {', '.join(missing)}; expected "
+                       f"{','.join(REDEMPTION_FIELDS)} or a Shopify orders export")
+    return "generic", records
+
+
+def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | None = None,
+                      lenient_codes: bool = False, progress: Callable | None = None):
+    """Validate orders; return (rows to insert, errors, skipped notes).
+
+    lenient_codes: a Shopify export holds every order of the shop, so an
+    order without a campaign code is skipped (and counted), not an error.
+    """
+    rows, errors, skipped, seen = [], [], {}, {}
+    now = values.iso_utc(datetime.now(timezone.utc))
+    for n, (line, rec) in enumerate(records, 1):
+        if progress and n % 1000 == 0:
+            progress(n)
+        try:
+            row = _redemption(store, rec, campaign, lenient_codes)
+        except BadInput as exc:
+            errors.append((line, exc.message))
+            continue
+        if row is None:
+            code = rec.get("code") or "(no code)"
+            skipped[code] = skipped.get(code, 0) + 1
+            continue
+        if row["order_id"] in seen:
+            errors.append((line, f"order {row['order_id']!r} appears twice "
+                                 f"(first on line {seen[row['order_id']]})"))
+            continue
+        seen[row["order_id"]] = line
+        row["imported_at"] = now
+        rows.append(row)
+    return rows, errors, skipped
+
+
+def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool) -> dict | None:
+    order_id = values.text("order_id", rec.get("order_id"), 128)
+    code = (rec.get("code") or "").strip().lower() or None
+    click_id = (rec.get("click_id") or "").strip() or None
+    click = store.click_owner(click_id) if click_id else None
+    promo = store.promo_code(code) if code else None
+    if click is None and promo is None:
+        if lenient:
+            return None
+        if code:
+            raise BadInput(f"code {code!r} matches no campaign's promo code"
+                           + (f" and click_id {click_id!r} matches no click" if click_id else ""))
+        if click_id:
+            raise BadInput(f"click_id {click_id!r} matches no click, and there is no code")
+        raise BadInput("neither code nor click_id is given")
+    owner_id = click["campaign_id"] if click else promo["campaign_id"]
+    if campaign is not None and owner_id != campaign["id"]:
+        raise BadInput(f"order {order_id!r} belongs to another campaign than {campaign['slug']!r}")
+    owner = campaign or store.campaign_by_id(owner_id)
+    currency = (rec.get("currency") or owner["currency"]).strip().upper()
+    if currency != owner["currency"]:
+        raise BadInput(f"currency {currency} differs from the campaign's {owner['currency']} "
+                       "(currency conversion is not supported)")
+    return {
+        "order_id": order_id, "campaign_id": owner_id, "code": code, "click_id": click_id,
+        "amount_minor": values.money(rec.get("amount"), currency, "amount"),
+        "currency": currency,
+        "redeemed_at": values.iso_utc(values.timestamp(rec.get("redeemed_at"), "redeemed_at")),
+    }
+
+
+def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
+                     kind: str = "generic", progress: Callable | None = None) -> dict:
+    """Check every order, then write them all in one transaction or none."""
+    campaign = get_campaign(store, campaign_slug) if campaign_slug else None
+    rows, errors, skipped = check_redemptions(store, records, campaign,
+                                              lenient_codes=(kind == "shopify"), progress=progress)
+    if errors:
+        raise RowErrors("import", errors)
+    new = store.insert_redemptions(rows)
+    return {"format": kind, "orders": len(rows), "new": new, "already_imported": len(rows) - new,
+            "skipped": skipped}
+
+
+def import_redemptions(store: Store, source, campaign_slug: str | None = None,
+                       progress: Callable | None = None) -> dict:
+    header, records = read_csv(source)
+    kind, records = redemption_records(header, records)
+    return save_redemptions(store, records, campaign_slug, kind, progress)
+
+
+# -- platform metrics ------------------------------------------------------------------
+
+def _count(field: str, raw: str | None) -> int | None:
+    raw = (raw or "").strip()
+    if raw == "":
+        return None               # not reported is not zero
+    if not raw.isdigit():
+        raise BadInput(f"{field} {raw!r} is not a whole number")
+    return int(raw)
+
+
+def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
+                  progress: Callable | None = None):
+    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    rows, errors, seen = [], [], {}
+    for n, (line, rec) in enumerate(records, 1):
+        if progress and n % 1000 == 0:
+            progress(n)
+        try:
+            day = values.day(rec.get("date"), "date").isoformat()
+            handle = (rec.get("creator") or "").strip().lstrip("@").lower()
+            if handle not in enrolled:
+                raise BadInput(f"creator {handle!r} is not on campaign {campaign['slug']!r}")
+            source = values.choice("source", rec.get("source"), ("organic", "sponsored"))
+            row = {"campaign_id": campaign["id"], "creator_id": enrolled[handle],
+                   "source": source, "day": day}
+            for field in METRIC_FIELDS:
+                row[field] = _count(field, rec.get(field))
+            spend = (rec.get("spend") or "").strip()
+            row["spend_minor"] = values.money(spend, campaign["currency"], "spend") if spend else None
+        except BadInput as exc:
+            errors.append((line, exc.message))
+            continue
+        key = (handle, source, day)
+        if key in seen:
+            errors.append((line, f"{handle} {source} {day} appears twice (first on line {seen[key]})"))
+            continue
+        seen[key] = line
+        rows.append(row)
+    return rows, errors
+
+
+def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
+                 progress: Callable | None = None) -> dict:
+    campaign = get_campaign(store, campaign_slug)
+    rows, errors = check_metrics(store, campaign, records, progress)
+    if errors:
+        raise RowErrors("import", errors)
+    store.upsert_metrics(rows)
+    return {"rows": len(rows)}
+
+
+def import_metrics(store: Store, source, campaign_slug: str,
+                   progress: Callable | None = None) -> dict:
+    header, records = read_csv(source)
+    missing = _missing(header, METRICS_REQUIRED)
+    if missing:
+        raise BadInput(f"missing column(s): {', '.join(missing)}; expected date,creator,source,"
+                       "impressions,views,reach,likes,comments,shares,saves,followers_gained,spend")
+    return save_metrics(store, campaign_slug, records, progress)

@@ -1,0 +1,47 @@
+"""Gathers what a report needs from the store and hands it to reports.py.
+
+The one place the CLI (`tracker report`), the stats page, its JSON and the
+API get a report from, so that they can never disagree.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.numbers import get_currency_precision
+
+from . import reports
+from .errors import BadInput
+from .links import get_campaign
+from .store import Store
+
+ALL_DAYS = ("0000-01-01", "9999-12-31")
+GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
+             "creator_source": ("creator_id", "source")}
+
+
+def campaign_report(store: Store, slug: str, window=None, creator: str | None = None) -> dict:
+    """The report document for a campaign; `creator` narrows it to one
+    creator's own numbers (what a creator-scoped share link shows)."""
+    try:
+        days = reports.parse_window(window)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    campaign = get_campaign(store, slug)
+    creators = store.campaign_creators(campaign["id"])
+    clicks = {name: store.click_summary(campaign["id"], keys, *ALL_DAYS)
+              for name, keys in GROUPINGS.items()}
+    orders = store.report_orders(campaign["id"])
+    metrics = store.report_metrics(campaign["id"])
+    if creator is not None:
+        creators = [c for c in creators if c["handle"] == creator]
+        ids = {c["id"] for c in creators}
+        clicks = {"day": clicks["creator"], "source": clicks["creator_source"],
+                  "creator": clicks["creator"], "creator_source": clicks["creator_source"]}
+        clicks = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in clicks.items()}
+        orders = [o for o in orders
+                  if reports.attribute(o, campaign["timezone"]).creator_id in ids]
+        metrics = [m for m in metrics if m["creator_id"] in ids]
+    today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
+    return reports.build_report(campaign, creators, clicks, orders, metrics, days, today,
+                                get_currency_precision(campaign["currency"]))

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TRACKER_DATABASE ?= tracker.db
 export TRACKER_DATABASE
 
-.PHONY: run test venv init demo bench browser clean
+.PHONY: run test venv init demo bench browser clean screenshot
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,3 +46,6 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+screenshot: venv browser
+	$(BIN)/python scripts/screenshot.py

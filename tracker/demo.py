@@ -87,7 +87,7 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     client = app.test_client()
     weights = [(c, d, c[2] * _curve(d, c[3])) for c in codes for d in range(days)]
     total_weight = sum(w for _, _, w in weights)
-    visitors = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(clicks // 3)]
+    visitors = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(max(clicks // 12, 10))]
     done = 0
     for creator, day, weight in weights:
         for _ in range(round(clicks * weight / total_weight)):

@@ -46,19 +46,31 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture
-def pg_url():
-    """A PostgreSQL URL whose search_path is a fresh, private schema."""
+def new_pg_url():
+    """Makes PostgreSQL URLs whose search_path is a fresh, private schema."""
     if PG_PROBLEM:
         pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {PG_PROBLEM}")
     import psycopg
 
-    schema = "t_" + secrets.token_hex(6)
+    schemas = []
+
+    def make() -> str:
+        schema = "t_" + secrets.token_hex(6)
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {schema}")
+        schemas.append(schema)
+        sep = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{sep}options={quote('-csearch_path=' + schema)}"
+
+    yield make
     with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote('-csearch_path=' + schema)}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        for schema in schemas:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture
+def pg_url(new_pg_url):
+    return new_pg_url()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -30,11 +30,16 @@ def browser():
 def demo_server(tmp_path, serve):
     db = str(tmp_path / "demo.db")
     tracker("demo", "--clicks", "1500", db=db)
-    return serve(db)
+    server = serve(db)
+    server.share = tracker("--base-url", server.url, "share", "demo-launch", db=db).stdout.strip()
+    server.token = tracker("token", "create", "browser-test", "--read-only", db=db).stdout.strip()
+    return server
 
 
 def report_json(server, window="all"):
-    with urllib.request.urlopen(f"{server.url}/stats/demo-launch.json?window={window}") as r:
+    request = urllib.request.Request(f"{server.url}/stats/demo-launch.json?window={window}",
+                                     headers={"Authorization": f"Bearer {server.token}"})
+    with urllib.request.urlopen(request) as r:
         return json.load(r)
 
 
@@ -46,7 +51,7 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{demo_server.url}/stats/demo-launch")
+    page.goto(demo_server.share)
     everything = report_json(demo_server)
     assert shown_int(page, "#kpi-clicks") == everything["totals"]["clicks"]
     assert shown_int(page, "#kpi-conversions") == everything["totals"]["conversions"]
@@ -59,7 +64,7 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
 
     # Switch to the 7-day window: the numbers follow the JSON for that window.
     page.click("nav.windows a[data-window='7']")
-    page.wait_for_url("**window=7")
+    page.wait_for_url("**window=7*")
     week = report_json(demo_server, 7)
     assert shown_int(page, "#kpi-clicks") == week["totals"]["clicks"]
     assert page.text_content("#window-range").strip() == f"{week['window']['from']} → {week['window']['to']}"
@@ -83,7 +88,7 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
     assert {r["is_bot"] for r in rows} == {"false"}
 
     # A screenshot that is not blank: the chart and tables put many colours on it.
-    page.goto(f"{demo_server.url}/stats/demo-launch")
+    page.goto(demo_server.share)
     shot = tmp_path / "stats.png"
     page.screenshot(path=str(shot), full_page=True)
     from PIL import Image
@@ -105,6 +110,7 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
     tracker("creator", "add", handle, "--platform", "tiktok", db=db)
     tracker("link", "create", "xss", handle, "--channel", "bio", "--code", "xss1", db=db)
     server = serve(db)
+    share = tracker("--base-url", server.url, "share", "xss", db=db).stdout.strip()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.request("GET", "/xss1", headers={"User-Agent": "<script>alert(1)</script>",
                                           "Referer": "https://x.example/<svg onload=alert(1)>"})
@@ -112,7 +118,7 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
     page = browser.new_page()
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{server.url}/stats/xss")
+    page.goto(share)
     assert page.text_content("#campaign-name") == name
     assert page.evaluate("window.pwned") is None
     assert page.locator("#creators tbody tr td:first-child").text_content() == "@" + handle

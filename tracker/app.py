@@ -2,7 +2,10 @@
 and the redirect middleware that answers short links before Flask does."""
 from __future__ import annotations
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from . import access
 
 from .config import Config
 from .errors import TrackerError
@@ -14,19 +17,31 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     config = config or Config.from_env()
     store = store or open_store(config.database)
     store.migrate()
+    access.ensure_secrets(store)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.config"] = config
     app.extensions["tracker.store"] = store
 
-    from . import web
+    from . import api, web
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):
         return jsonify(exc.as_json()), exc.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        """JSON errors under /api/ (404, 405, 413 …); plain pages elsewhere."""
+        if not request.path.startswith("/api/"):
+            return exc
+        code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(
+            exc.code, "http_error")
+        return jsonify({"error": {"code": code, "message": exc.description,
+                                  "details": None}}), exc.code
 
     @app.get("/healthz")
     def healthz():

@@ -9,7 +9,7 @@ import sys
 
 import psycopg
 
-from . import export, imports, links
+from . import access, export, imports, links
 from .config import DEFAULT_BASE_URL, DEFAULT_DATABASE, Config
 from .errors import TrackerError
 from .store import StoreError, open_store
@@ -43,6 +43,7 @@ def link_line(link: dict) -> str:
 
 def cmd_init(args, store):
     version = store.migrate()
+    access.ensure_secrets(store)
     print(f"database ready: {store.url} ({store.dialect}, schema version {version})",
           file=sys.stderr)
     print("next: tracker demo   (sample data)   or   tracker campaign create --help",
@@ -130,6 +131,43 @@ def cmd_report(args, store):
 
     report = report_data.campaign_report(store, args.slug, args.window)
     emit(report, args.json, report_text.render)
+
+
+def cmd_token_create(args, store):
+    made = access.create_token(store, args.name, args.campaign, args.read_only)
+    scope = f"campaign {made['campaign']}" if made["campaign"] else "all campaigns"
+    print(f"token {made['name']!r} ({scope}{', read-only' if made['read_only'] else ''}); "
+          "it is shown once, store it now:", file=sys.stderr)
+    print(made["token"])
+
+
+def cmd_token_list(args, store):
+    emit(access.list_tokens(store), args.json, lambda t: (
+        f"{t['name']}\t{t['campaign'] or '(all campaigns)'}\t"
+        f"{'read-only' if t['read_only'] else 'read-write'}\t{t['created_at']}"))
+
+
+def cmd_token_revoke(args, store):
+    access.revoke_token(store, args.name)
+    print(f"token {args.name!r} revoked", file=sys.stderr)
+
+
+def cmd_share(args, store):
+    if args.revoke:
+        access.rotate_share_secret(store, args.slug)
+        print(f"every share link of {args.slug!r} is now invalid", file=sys.stderr)
+        return
+    made = access.share_link(store, args.base_url, args.slug, args.creator, args.expires)
+    who = f"creator {made['creator']}'s own numbers" if made["creator"] else "the whole campaign"
+    print(f"share link for {who}, valid until {made['expires_at']}:", file=sys.stderr)
+    print(made["url"])
+
+
+def cmd_webhook_secret(args, store):
+    secret = access.webhook_secret(store, rotate=args.rotate)
+    if args.rotate:
+        print("webhook secret rotated; update the shop's webhook settings", file=sys.stderr)
+    print(secret)
 
 
 def cmd_serve(args, store):
@@ -238,6 +276,26 @@ def build_parser() -> argparse.ArgumentParser:
     c = command(sub, "report", cmd_report, "the campaign report (same as /stats/<slug>.json)", True)
     c.add_argument("slug")
     c.add_argument("--window", default="all", help="7|14|30|all (default all)")
+
+    token = group("token", "API tokens (only a hash is stored)")
+    c = command(token, "create", cmd_token_create, "create a token and print it once")
+    c.add_argument("name")
+    c.add_argument("--campaign", help="limit the token to one campaign")
+    c.add_argument("--read-only", action="store_true", help="allow reading only")
+    command(token, "list", cmd_token_list, "list tokens (never their values)", True)
+    c = command(token, "revoke", cmd_token_revoke, "revoke a token")
+    c.add_argument("name")
+
+    c = command(sub, "share", cmd_share, "print a signed, expiring link to /stats/<slug>")
+    c.add_argument("slug")
+    c.add_argument("--creator", help="show only this creator's own numbers (a creator portal)")
+    c.add_argument("--expires", default="30d", help="lifetime: 90m, 12h, 30d, 2w (default 30d)")
+    c.add_argument("--revoke", action="store_true",
+                   help="rotate the campaign's share secret: every link given out stops working")
+
+    hook = group("webhook", "the signed order webhook")
+    c = command(hook, "secret", cmd_webhook_secret, "print the webhook signing secret")
+    c.add_argument("--rotate", action="store_true", help="make a new secret (the old stops working)")
 
     c = command(sub, "serve", cmd_serve, "serve the redirect, stats and API with gunicorn")
     c.add_argument("--host", default="127.0.0.1")

@@ -34,3 +34,11 @@ class Unauthorized(TrackerError):
 
 class TooLarge(TrackerError):
     status, code = 413, "too_large"
+
+
+class Forbidden(TrackerError):
+    status, code = 403, "forbidden"
+
+
+class TooManyRequests(TrackerError):
+    status, code = 429, "too_many_requests"

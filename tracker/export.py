@@ -10,7 +10,8 @@ import io
 from typing import Iterable, Iterator
 
 from . import values
-from .links import get_campaign
+from .errors import BadInput
+from .links import get_campaign, get_creator
 from .store import Store
 
 COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
@@ -33,14 +34,16 @@ def safe_cell(value) -> str:
 
 
 def click_rows(store: Store, slug: str, since: str | None = None, until: str | None = None,
-               include_bots: bool = False) -> Iterator[list[str]]:
-    """Export rows (header first) for a campaign; dates are its local days."""
+               include_bots: bool = False, creator: str | None = None) -> Iterator[list[str]]:
+    """Export rows (header first) for a campaign, or one creator of it; dates
+    are the campaign's local days."""
     campaign = get_campaign(store, slug)
+    creator_id = get_creator(store, creator)["id"] if creator else None
     day_from = values.day(since, "since").isoformat() if since else "0000-01-01"
     day_to = values.day(until, "until").isoformat() if until else "9999-12-31"
     if day_from > day_to:
-        raise values.BadInput(f"since {since} is after until {until}")
-    rows = store.export_clicks(campaign["id"], day_from, day_to, include_bots)
+        raise BadInput(f"since {since} is after until {until}")
+    rows = store.export_clicks(campaign["id"], day_from, day_to, include_bots, creator_id)
 
     def generate():
         yield list(COLUMNS)

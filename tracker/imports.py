@@ -56,7 +56,10 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
         stream = open(source, newline="", encoding="utf-8-sig")
     else:
         stream = source
-    sample = stream.read(64 * 1024)
+    try:
+        sample = stream.read(64 * 1024)
+    except UnicodeDecodeError:
+        raise BadInput("the file is not UTF-8 text; save it as CSV UTF-8") from None
     stream.seek(0)
     if sample.startswith("\ufeff"):
         stream = io.StringIO(stream.read().lstrip("\ufeff"))
@@ -65,6 +68,7 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
         raise BadInput("the file is empty")
     try:
         dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
+        dialect.doublequote = True     # RFC 4180 "" inside quotes, whatever the header showed
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(stream, dialect)
@@ -72,7 +76,7 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
 
     def records():
         try:
-            for row in reader:
+            for row in _decoded(reader):
                 if not any(cell.strip() for cell in row):
                     continue
                 yield reader.line_num, dict(zip(header, (cell.strip() for cell in row)))
@@ -81,6 +85,15 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
                 stream.close()
 
     return header, records()
+
+
+def _decoded(reader):
+    """Rows of reader; a byte that is not UTF-8 past the first 64 KiB is a
+    clear error too, not a traceback."""
+    try:
+        yield from reader
+    except UnicodeDecodeError:
+        raise BadInput(f"line {reader.line_num + 1} is not UTF-8 text; save the file as CSV UTF-8") from None
 
 
 def _missing(header: list[str], required: Iterable[str]) -> list[str]:
@@ -198,7 +211,7 @@ def _count(field: str, raw: str | None) -> int | None:
     raw = (raw or "").strip()
     if raw == "":
         return None               # not reported is not zero
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise BadInput(f"{field} {raw!r} is not a whole number")
     return int(raw)
 
@@ -222,6 +235,8 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
                 row[field] = _count(field, rec.get(field))
             spend = (rec.get("spend") or "").strip()
             row["spend_minor"] = values.money(spend, campaign["currency"], "spend") if spend else None
+            if source == "organic" and row["spend_minor"]:
+                raise BadInput("spend on an organic row: ad spend belongs on sponsored rows")
         except BadInput as exc:
             errors.append((line, exc.message))
             continue

@@ -186,8 +186,9 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
             continue
         conflicts += order.conflict
         totals.add_order(order)
-        if order.bucket in by_source:
-            by_source[order.bucket].add_order(order)
+        # An order whose source is not known (a code without one) counts as
+        # "unknown" here, so that the sources always add up to the totals.
+        by_source.get(order.bucket, by_source["unknown"]).add_order(order)
         tallies = per_creator.get(order.creator_id)
         if tallies:
             tallies["total"].add_order(order)

@@ -5,11 +5,13 @@ one place (see `guard`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, \
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, \
     stream_with_context
 
-from . import export, formatting, report_data, reports
+from . import access, export, formatting, report_data, reports
 from .chart import daily_chart
+from .errors import TrackerError
+from .http_auth import authenticate, check_campaign
 
 bp = Blueprint("stats", __name__)
 WINDOW_CHOICES = (("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("all", "All time"))
@@ -46,29 +48,56 @@ def bot_share_filter(m):
     return m["bot_clicks"] / total if total else None
 
 
+@bp.before_request
+def guard():
+    """Every stats route needs a valid share link (?share=…) for its campaign
+    or an API token that may see it. A creator-scoped share link narrows
+    everything to that creator's own numbers."""
+    slug = (request.view_args or {}).get("slug", "")
+    share = request.args.get("share")
+    if share:
+        g.creator = access.check_share(store(), slug, share)["creator"]
+        g.keep = {"share": share}
+        return
+    check_campaign(authenticate(), slug)
+    g.creator, g.keep = None, {}
+
+
+@bp.errorhandler(TrackerError)
+def stats_error(exc: TrackerError):
+    if request.endpoint == "stats.stats_page":
+        return render_template("error.html", error=exc), exc.status
+    return jsonify(exc.as_json()), exc.status
+
+
 def window_arg() -> str:
     return request.args.get("window", "all")
 
 
 @bp.get("/stats/<slug>.json")
 def stats_json(slug: str):
-    return jsonify(report_data.campaign_report(store(), slug, window_arg()))
+    return jsonify(report_data.campaign_report(store(), slug, window_arg(), g.creator))
 
 
 @bp.get("/stats/<slug>")
 def stats_page(slug: str):
-    report = report_data.campaign_report(store(), slug, window_arg())
+    report = report_data.campaign_report(store(), slug, window_arg(), g.creator)
     return render_template(
         "stats.html", report=report, chart=daily_chart(report["daily"]),
-        creators=reports.sort_creators(report["creators"], "roi"), keep={},
+        creators=reports.sort_creators(report["creators"], "roi"), keep=g.keep,
         window=window_arg(), windows=WINDOW_CHOICES, currency=report["campaign"]["currency"])
 
 
 @bp.get("/stats/<slug>/clicks.csv")
 def clicks_csv(slug: str):
     args = request.args
-    rows = export.click_rows(store(), slug, args.get("since"), args.get("until"),
-                             args.get("include_bots", "").lower() in ("1", "true", "yes"))
+    return csv_response(slug, args.get("since"), args.get("until"),
+                        args.get("include_bots", "").lower() in ("1", "true", "yes"), g.creator)
+
+
+def csv_response(slug, since, until, include_bots, creator=None) -> Response:
+    """The click log as a streamed CSV download (stats page and API)."""
+    rows = export.click_rows(store(), slug, since, until, include_bots, creator)
     return Response(stream_with_context(export.csv_chunks(rows)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{slug}-clicks.csv"',
                              "Cache-Control": "no-store"})

@@ -12,8 +12,18 @@ import threading
 from importlib import resources
 from typing import Any, Iterable, Iterator, Sequence
 
-SCHEMA_VERSION = 1
-MIGRATION_FILES = {1: "schema.sql"}   # version -> file in this package
+# Versioned migrations: version -> file in this package. A new database gets
+# schema.sql, which always holds every table, and is marked with every
+# version; an older one gets the versions it lacks, in order.
+MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql"}
+SCHEMA_VERSION = max(MIGRATION_FILES)
+
+
+def pending_migrations(done: set[int]) -> list[tuple[int, str]]:
+    """What to run: all of schema.sql on a new database, else what is missing."""
+    if not done:
+        return [(SCHEMA_VERSION, "schema.sql")]
+    return [(v, name) for v, name in sorted(MIGRATION_FILES.items()) if v not in done]
 
 
 class StoreError(Exception):
@@ -66,7 +76,7 @@ SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
   JOIN links l ON l.id = k.link_id
   JOIN campaigns c ON c.id = k.campaign_id
   JOIN creators cr ON cr.id = k.creator_id
- WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ? {bots}
+ WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ? {bots} {creator}
  ORDER BY k.day, k.at, k.id
 """
 
@@ -295,10 +305,12 @@ class Store:
 
     # -- reading clicks -----------------------------------------------------
     def export_clicks(self, campaign_id: int, day_from: str, day_to: str,
-                      include_bots: bool) -> Iterator[dict]:
+                      include_bots: bool, creator_id: int | None = None) -> Iterator[dict]:
         """Clicks of the campaign's local days day_from..day_to, streamed."""
-        sql = EXPORT_SELECT.format(bots="" if include_bots else "AND k.is_bot = 0")
-        return self.iter_query(sql, [campaign_id, day_from, day_to])
+        sql = EXPORT_SELECT.format(bots="" if include_bots else "AND k.is_bot = 0",
+                                   creator="" if creator_id is None else "AND k.creator_id = ?")
+        params = [campaign_id, day_from, day_to] + ([] if creator_id is None else [creator_id])
+        return self.iter_query(sql, params)
 
     def click_count(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
@@ -384,3 +396,44 @@ class Store:
         return self.query(
             f"SELECT creator_id, source, day, {', '.join(METRIC_COLUMNS)} "
             "FROM metrics WHERE campaign_id = ? ORDER BY day", [campaign_id])
+
+    # -- access: tokens, share secrets, failed attempts --------------------------
+    def token_by_hash(self, token_hash: str) -> dict | None:
+        return self.one(
+            "SELECT t.*, c.slug AS campaign FROM api_tokens t "
+            "LEFT JOIN campaigns c ON c.id = t.campaign_id WHERE t.token_hash = ?", [token_hash])
+
+    def tokens(self) -> list[dict]:
+        return self.query(
+            "SELECT t.name, t.read_only, t.created_at, c.slug AS campaign FROM api_tokens t "
+            "LEFT JOIN campaigns c ON c.id = t.campaign_id ORDER BY t.name")
+
+    def delete_token(self, name: str) -> bool:
+        return self.execute("DELETE FROM api_tokens WHERE name = ?", [name]).rowcount > 0
+
+    def share_secret(self, campaign_id: int) -> str | None:
+        row = self.one("SELECT secret FROM share_secrets WHERE campaign_id = ?", [campaign_id])
+        return row["secret"] if row else None
+
+    def set_share_secret(self, campaign_id: int, secret: str, now: str,
+                         replace: bool = True) -> str:
+        action = "UPDATE SET secret = excluded.secret, rotated_at = excluded.rotated_at" \
+            if replace else "NOTHING"
+        self.execute(
+            "INSERT INTO share_secrets (campaign_id, secret, rotated_at) VALUES (?, ?, ?) "
+            f"ON CONFLICT (campaign_id) DO {action}", [campaign_id, secret, now])
+        return self.share_secret(campaign_id)
+
+    def add_auth_failure(self, client: str, minute: str) -> None:
+        self.execute(
+            "INSERT INTO auth_failures (client, minute, failures) VALUES (?, ?, 1) "
+            "ON CONFLICT (client, minute) DO UPDATE SET failures = auth_failures.failures + 1",
+            [client, minute])
+
+    def auth_failures_since(self, client: str, minute: str) -> int:
+        row = self.one("SELECT COALESCE(SUM(failures), 0) AS n FROM auth_failures "
+                       "WHERE client = ? AND minute >= ?", [client, minute])
+        return int(row["n"])
+
+    def forget_auth_failures_before(self, minute: str) -> None:
+        self.execute("DELETE FROM auth_failures WHERE minute < ?", [minute])

@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from .base import MIGRATION_FILES, Store, read_sql, split_statements
+from .base import SCHEMA_VERSION, Store, pending_migrations, read_sql, split_statements
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -91,17 +91,16 @@ class PostgresStore(Store):
                 "(version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
-            for version, name in sorted(MIGRATION_FILES.items()):
-                if version in done:
-                    continue
+            for version, name in pending_migrations(done):
                 for statement in split_statements(identity_columns(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)
-                self.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    [version, datetime.now(timezone.utc).isoformat()],
-                )
-            return max(MIGRATION_FILES)
+                for v in range(1, version + 1) if not done else [version]:
+                    self.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
+                        "ON CONFLICT (version) DO NOTHING",
+                        [v, datetime.now(timezone.utc).isoformat()])
+            return SCHEMA_VERSION
 
     def close(self) -> None:
         if self._pool is not None and self._pool_pid == os.getpid():

@@ -1,4 +1,6 @@
 -- The schema: the one source of truth for tables, on SQLite and PostgreSQL.
+-- It always holds every table; migrations/ holds the steps that take an
+-- older database to the same place (tests/test_store.py checks they agree).
 --
 -- Written in the subset both databases read the same way. The one place they
 -- differ, identity columns, is spelled the SQLite way (`INTEGER PRIMARY KEY`)
@@ -125,4 +127,29 @@ CREATE TABLE IF NOT EXISTS metrics (
     followers_gained BIGINT,
     spend_minor      BIGINT,
     PRIMARY KEY (campaign_id, creator_id, source, day)
+);
+
+-- Who may do what (since version 2). Only a hash of each API token is kept;
+-- rotating a campaign's share secret revokes its share links.
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    token_hash  TEXT NOT NULL UNIQUE,
+    campaign_id BIGINT REFERENCES campaigns (id),
+    read_only   INTEGER NOT NULL DEFAULT 0,
+    created_at  TEXT NOT NULL,
+    last_used   TEXT
+);
+
+CREATE TABLE IF NOT EXISTS share_secrets (
+    campaign_id BIGINT PRIMARY KEY REFERENCES campaigns (id),
+    secret      TEXT NOT NULL,
+    rotated_at  TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS auth_failures (
+    client   TEXT NOT NULL,
+    minute   TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    PRIMARY KEY (client, minute)
 );

@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from .base import (CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, MIGRATION_FILES, Store,
-                   read_sql, split_statements)
+from .base import (CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, SCHEMA_VERSION, Store,
+                   pending_migrations, read_sql, split_statements)
 
 
 class SQLiteStore(Store):
@@ -140,16 +140,15 @@ class SQLiteStore(Store):
                 "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
             )
             done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
-            for version, name in sorted(MIGRATION_FILES.items()):
-                if version in done:
-                    continue
+            for version, name in pending_migrations(done):
                 for statement in split_statements(read_sql(name)):
                     self.execute(statement)
-                self.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
-                    [version, datetime.now(timezone.utc).isoformat()],
-                )
-            return max(MIGRATION_FILES)
+                for v in range(1, version + 1) if not done else [version]:
+                    self.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
+                        "ON CONFLICT (version) DO NOTHING",
+                        [v, datetime.now(timezone.utc).isoformat()])
+            return SCHEMA_VERSION
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

@@ -1,0 +1,40 @@
+"""The store itself: migrations on both databases."""
+from tracker.store import open_store
+from tracker.store.base import MIGRATION_FILES, SCHEMA_VERSION, read_sql, split_statements
+
+
+def columns(store):
+    if store.dialect == "sqlite":
+        return {(t, r["name"]) for t in store.table_names()
+                for r in store.query(f"PRAGMA table_info({t})")}
+    return {(r["table_name"], r["column_name"]) for r in store.query(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema()")}
+
+
+def test_migrate_is_idempotent(store):
+    assert store.migrate() == SCHEMA_VERSION
+    assert store.migrate() == SCHEMA_VERSION
+    versions = [r["version"] for r in store.query("SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == sorted(MIGRATION_FILES)
+
+
+def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, request):
+    """A database made at version 1 and upgraded has every column schema.sql has."""
+    if store.dialect == "sqlite":
+        old_url = str(tmp_path / "old.db")
+    else:
+        old_url = request.getfixturevalue("new_pg_url")()
+    old = open_store(old_url)
+    from tracker.store.postgres import identity_columns
+
+    rewrite = identity_columns if old.dialect == "postgresql" else (lambda s: s)
+    with old.transaction():
+        old.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+                    "applied_at TEXT NOT NULL)")
+        for statement in split_statements(rewrite(read_sql(MIGRATION_FILES[1]))):
+            old.execute(statement)
+        old.execute("INSERT INTO schema_migrations VALUES (1, 'then')")
+    assert old.migrate() == SCHEMA_VERSION
+    assert columns(old) == columns(store)
+    old.close()

@@ -1,0 +1,252 @@
+"""The JSON admin API under /api/: everything the CLI does, through the same
+functions (links, imports, report_data, access). Bearer tokens; errors as
+{"error": {"code", "message", "details"}}."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from . import access, imports, links, report_data
+from .errors import BadInput, NotFound, TrackerError
+from .http_auth import authenticate, check_campaign, check_write
+from .openapi import spec
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
+MAX_LIMIT = 500
+
+
+def store():
+    return current_app.extensions["tracker.store"]
+
+
+def base_url() -> str:
+    return current_app.extensions["tracker.config"].base_url
+
+
+@bp.before_request
+def require_token():
+    if request.endpoint not in PUBLIC:
+        authenticate()
+
+
+@bp.errorhandler(TrackerError)
+def api_error(exc: TrackerError):
+    return jsonify(exc.as_json()), exc.status
+
+
+# -- request helpers --------------------------------------------------------------
+
+def body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadInput("the request body must be a JSON object (Content-Type: application/json)")
+    return data
+
+
+def field(data: dict, name: str, required: bool = False) -> str | None:
+    value = data.get(name)
+    if value is None or value == "":
+        if required:
+            raise BadInput(f"{name} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise BadInput(f"{name} must be a string or a number")
+    return str(value)
+
+
+def paginated(items: list) -> dict:
+    try:
+        limit = int(request.args.get("limit", 50))
+        offset = int(request.args.get("offset", 0))
+    except ValueError:
+        raise BadInput("limit and offset must be whole numbers") from None
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise BadInput(f"limit must be 1-{MAX_LIMIT} and offset at least 0")
+    page = items[offset:offset + limit]
+    following = offset + limit if offset + limit < len(items) else None
+    return {"items": page, "total": len(items), "limit": limit, "offset": offset,
+            "next_offset": following}
+
+
+def campaign_slug(slug: str) -> str:
+    check_campaign(g.token, slug)
+    return slug
+
+
+def writable_campaign(slug: str) -> str:
+    check_write(g.token)
+    return campaign_slug(slug)
+
+
+# -- campaigns and creators ------------------------------------------------------------
+
+@bp.get("/campaigns")
+def list_campaigns():
+    found = links.list_campaigns(store())
+    if g.token["campaign"]:
+        found = [c for c in found if c["slug"] == g.token["campaign"]]
+    return jsonify(paginated(found))
+
+
+@bp.post("/campaigns")
+def create_campaign():
+    check_write(g.token, global_change=True)
+    d = body()
+    made = links.create_campaign(
+        store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
+        field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
+        field(d, "budget"))
+    return jsonify(made), 201
+
+
+@bp.get("/campaigns/<slug>")
+def get_campaign(slug):
+    return jsonify(links.campaign_record(links.get_campaign(store(), campaign_slug(slug))))
+
+
+@bp.get("/creators")
+def list_creators():
+    if g.token["campaign"]:
+        campaign = links.get_campaign(store(), g.token["campaign"])
+        found = [links.creator_record(c) for c in store().campaign_creators(campaign["id"])]
+    else:
+        found = links.list_creators(store())
+    return jsonify(paginated(found))
+
+
+@bp.post("/creators")
+def add_creator():
+    check_write(g.token, global_change=True)
+    d = body()
+    made = links.add_creator(store(), field(d, "handle", True), field(d, "platform", True),
+                             field(d, "name"))
+    return jsonify(made), 201
+
+
+@bp.get("/campaigns/<slug>/creators")
+def campaign_creators(slug):
+    campaign = links.get_campaign(store(), campaign_slug(slug))
+    from .values import money_text
+
+    found = [dict(links.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
+             for c in store().campaign_creators(campaign["id"])]
+    return jsonify(paginated(found))
+
+
+@bp.post("/campaigns/<slug>/creators")
+def enroll(slug):
+    d = body()
+    return jsonify(links.enroll(store(), writable_campaign(slug), field(d, "handle", True),
+                                field(d, "fee"))), 201
+
+
+# -- links and promo codes ----------------------------------------------------------------
+
+@bp.get("/campaigns/<slug>/links")
+def list_links(slug):
+    return jsonify(paginated(links.list_links(store(), base_url(), campaign_slug(slug))))
+
+
+@bp.post("/campaigns/<slug>/links")
+def create_link(slug):
+    d = body()
+    made = links.create_link(store(), base_url(), writable_campaign(slug),
+                             field(d, "creator", True), field(d, "channel", True),
+                             field(d, "destination"), field(d, "code"))
+    return jsonify(made), 201
+
+
+def _link_switch(code: str, disabled: bool):
+    check_write(g.token)
+    link = store().link(code)
+    if link is None:
+        raise NotFound(f"link {code!r} does not exist")
+    campaign_slug(link["campaign"])
+    return jsonify(links.set_link_disabled(store(), base_url(), code, disabled))
+
+
+@bp.post("/links/<code>/disable")
+def disable_link(code):
+    return _link_switch(code, True)
+
+
+@bp.post("/links/<code>/enable")
+def enable_link(code):
+    return _link_switch(code, False)
+
+
+@bp.get("/campaigns/<slug>/promo-codes")
+def list_promo_codes(slug):
+    campaign = links.get_campaign(store(), campaign_slug(slug))
+    return jsonify(paginated(store().promo_codes(campaign["id"])))
+
+
+@bp.post("/campaigns/<slug>/promo-codes")
+def add_promo_code(slug):
+    d = body()
+    made = links.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
+                           field(d, "code", True), field(d, "source"))
+    return jsonify(made), 201
+
+
+# -- orders, metrics, report, export -----------------------------------------------------------
+
+def order_records(data: dict) -> list[tuple[int, dict]]:
+    """One order or {"orders": [...]}, numbered from 1 for error messages."""
+    orders = data["orders"] if "orders" in data else [data]
+    if not isinstance(orders, list) or not orders:
+        raise BadInput("orders must be a non-empty list")
+    records = []
+    for n, order in enumerate(orders, 1):
+        if not isinstance(order, dict):
+            raise BadInput(f"order {n} must be a JSON object")
+        records.append((n, {k: field(order, k) for k in imports.REDEMPTION_FIELDS}))
+    return records
+
+
+@bp.post("/campaigns/<slug>/redemptions")
+def add_redemptions(slug):
+    result = imports.save_redemptions(store(), order_records(body()), writable_campaign(slug))
+    return jsonify(result), 201
+
+
+@bp.post("/campaigns/<slug>/metrics")
+def add_metrics(slug):
+    rows = body().get("rows")
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
+        raise BadInput("rows must be a non-empty list of objects")
+    fields = imports.METRICS_REQUIRED + imports.METRIC_FIELDS + ("spend",)
+    records = [(n, {k: field(r, k) for k in fields}) for n, r in enumerate(rows, 1)]
+    return jsonify(imports.save_metrics(store(), writable_campaign(slug), records)), 201
+
+
+@bp.get("/campaigns/<slug>/report")
+def report(slug):
+    return jsonify(report_data.campaign_report(store(), campaign_slug(slug),
+                                               request.args.get("window", "all")))
+
+
+@bp.get("/campaigns/<slug>/clicks.csv")
+def export_clicks(slug):
+    from .web import csv_response
+
+    args = request.args
+    return csv_response(campaign_slug(slug), args.get("since"), args.get("until"),
+                        args.get("include_bots", "").lower() in ("1", "true", "yes"))
+
+
+# -- the order webhook and the description ------------------------------------------------------
+
+@bp.post("/webhooks/redemptions")
+def webhook_redemptions():
+    """Orders posted by the shop, signed with the webhook secret."""
+    raw = request.get_data(cache=True)
+    access.check_webhook(store(), request.headers.get("X-Tracker-Timestamp"),
+                         request.headers.get("X-Tracker-Signature"), raw)
+    result = imports.save_redemptions(store(), order_records(body()))
+    return jsonify(result), 200
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(spec())

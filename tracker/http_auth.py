@@ -1,0 +1,54 @@
+"""Bearer-token checks shared by the API and the stats pages (Flask side).
+
+The rules themselves live in access.py; this only reads the request.
+"""
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from . import access
+from .errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from .redirect import client_ip
+
+
+def store():
+    return current_app.extensions["tracker.store"]
+
+
+def bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate(required: bool = True) -> dict | None:
+    """The API token of this request, or 401; wrong tokens are rate-limited
+    per client (429 after access.MAX_FAILURES_PER_MINUTE a minute)."""
+    token = bearer()
+    if token is None:
+        if required:
+            raise Unauthorized("an API token is required: Authorization: Bearer <token>")
+        return None
+    config = current_app.extensions["tracker.config"]
+    client = access.client_key(store(), client_ip(request.environ, config.trusted_proxies))
+    if access.too_many_failures(store(), client):
+        raise TooManyRequests("too many failed token attempts; wait a minute")
+    row = access.token_for(store(), token)
+    if row is None:
+        access.record_failure(store(), client)
+        raise Unauthorized("this API token is not valid (or was revoked)")
+    g.token = row
+    return row
+
+
+def check_campaign(token: dict, slug: str) -> None:
+    """A campaign-scoped token sees nothing of other campaigns: 404, not 403."""
+    if token["campaign"] is not None and token["campaign"] != slug:
+        raise NotFound(f"campaign {slug!r} does not exist (see `tracker campaign list`)")
+
+
+def check_write(token: dict, global_change: bool = False) -> None:
+    if token["read_only"]:
+        raise Forbidden("this token is read-only")
+    if global_change and token["campaign"] is not None:
+        raise Forbidden("this token is scoped to one campaign; this needs an unscoped token")

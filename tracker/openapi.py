@@ -1,0 +1,152 @@
+"""The OpenAPI 3.1 description of /api/, served at /api/openapi.json.
+
+tests/test_api.py checks that it names exactly the routes the app has.
+"""
+from __future__ import annotations
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+SLUG = {"name": "slug", "in": "path", "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
+CODE = {"name": "code", "in": "path", "required": True,
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"}}
+PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
+          {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
+WINDOW = {"name": "window", "in": "query", "schema": {"enum": ["7", "14", "30", "all"]}}
+TEXT = {"type": "string", "maxLength": 200}
+MONEY = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1500.00"]}
+
+
+def obj(properties: dict, required=()) -> dict:
+    return {"type": "object", "properties": properties, "required": list(required)}
+
+
+def page_of(item: dict) -> dict:
+    return obj({"items": {"type": "array", "items": item}, "total": {"type": "integer"},
+                "limit": {"type": "integer"}, "offset": {"type": "integer"},
+                "next_offset": {"type": ["integer", "null"]}})
+
+
+def errors(*codes) -> dict:
+    text = {400: "bad input", 401: "no or wrong token", 403: "token may not do this",
+            404: "not found (or not visible to this token)", 409: "already exists",
+            413: "body too large", 429: "too many failed token attempts"}
+    return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
+            for c in codes}
+
+
+def op(summary: str, ok: int = 200, schema: dict | None = None, body: dict | None = None,
+       params=(), fail=(401, 404, 429), security=True) -> dict:
+    out = {"summary": summary, "parameters": list(params),
+           "responses": {str(ok): {"description": "ok", "content": {
+               "application/json": {"schema": schema or {"type": "object"}}}},
+               **errors(*fail)}}
+    if body is not None:
+        out["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        out["responses"].update(errors(400, 413))
+    if not security:
+        out["security"] = []
+    return out
+
+
+CAMPAIGN = obj({"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
+                "timezone": TEXT, "currency": TEXT, "budget": {"type": ["string", "null"]},
+                "created_at": TEXT})
+CREATOR = obj({"handle": TEXT, "platform": TEXT, "name": {"type": ["string", "null"]}})
+LINK = obj({"code": TEXT, "short_url": TEXT, "destination_url": TEXT, "campaign": TEXT,
+            "creator": TEXT, "channel": TEXT, "disabled": {"type": "boolean"}})
+ORDER = obj({"order_id": TEXT, "code": TEXT, "amount": {"type": ["string", "number"]},
+             "currency": TEXT, "redeemed_at": TEXT, "click_id": TEXT},
+            ["order_id", "amount", "redeemed_at"])
+ORDERS = {"oneOf": [ORDER, obj({"orders": {"type": "array", "items": ORDER, "minItems": 1}},
+                               ["orders"])]}
+IMPORTED = obj({"orders": {"type": "integer"}, "new": {"type": "integer"},
+                "already_imported": {"type": "integer"}})
+METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in (
+    "date", "creator", "source", "impressions", "views", "reach", "likes", "comments",
+    "shares", "saves", "followers_gained", "spend")}, ["date", "creator", "source"])
+
+
+def spec() -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Influencer link tracker API", "version": "1",
+                 "description": "Campaigns, creators, short links, orders and reports. "
+                                "Send `Authorization: Bearer <token>` (tracker token create)."},
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": obj({"error": obj({"code": TEXT, "message": TEXT, "details": {}},
+                                                   ["code", "message"])}, ["error"])},
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/campaigns": {
+                "get": op("List campaigns", schema=page_of(CAMPAIGN), params=PAGING, fail=(400, 401, 429)),
+                "post": op("Create a campaign", 201, CAMPAIGN, obj(
+                    {"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
+                     "timezone": TEXT, "currency": TEXT, "budget": MONEY},
+                    ["slug", "name", "destination"]), fail=(401, 403, 409, 429)),
+            },
+            "/api/campaigns/{slug}": {"get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG])},
+            "/api/creators": {
+                "get": op("List creators", schema=page_of(CREATOR), params=PAGING, fail=(400, 401, 429)),
+                "post": op("Add a creator", 201, CREATOR, obj(
+                    {"handle": TEXT, "platform": {"enum": ["tiktok", "instagram", "youtube", "facebook",
+                                                           "snapchat", "twitter", "other"]},
+                     "name": TEXT}, ["handle", "platform"]), fail=(401, 403, 409, 429)),
+            },
+            "/api/campaigns/{slug}/creators": {
+                "get": op("Creators on a campaign, with fees", params=[SLUG, *PAGING]),
+                "post": op("Enroll a creator (with the flat fee)", 201,
+                           body=obj({"handle": TEXT, "fee": MONEY}, ["handle"]),
+                           params=[SLUG], fail=(401, 403, 404, 429)),
+            },
+            "/api/campaigns/{slug}/links": {
+                "get": op("List a campaign's links", schema=page_of(LINK), params=[SLUG, *PAGING]),
+                "post": op("Create a short link", 201, LINK, obj(
+                    {"creator": TEXT, "channel": {"enum": ["bio", "post", "story", "ad", "other"]},
+                     "destination": TEXT, "code": TEXT}, ["creator", "channel"]),
+                    params=[SLUG], fail=(401, 403, 404, 409, 429)),
+            },
+            "/api/links/{code}/disable": {"post": op("Switch a link off", schema=LINK, params=[CODE],
+                                                     fail=(401, 403, 404, 429))},
+            "/api/links/{code}/enable": {"post": op("Switch a link back on", schema=LINK, params=[CODE],
+                                                    fail=(401, 403, 404, 429))},
+            "/api/campaigns/{slug}/promo-codes": {
+                "get": op("List promo codes", params=[SLUG, *PAGING]),
+                "post": op("Add a promo code", 201, body=obj(
+                    {"creator": TEXT, "code": TEXT, "source": {"enum": ["organic", "sponsored"]}},
+                    ["creator", "code"]), params=[SLUG], fail=(401, 403, 404, 409, 429)),
+            },
+            "/api/campaigns/{slug}/redemptions": {
+                "post": op("Record orders (one, or {orders: [...]}); idempotent on order_id", 201,
+                           IMPORTED, ORDERS, params=[SLUG], fail=(401, 403, 404, 429)),
+            },
+            "/api/campaigns/{slug}/metrics": {
+                "post": op("Record platform metrics rows; a row's key replaces", 201,
+                           body=obj({"rows": {"type": "array", "items": METRIC_ROW, "minItems": 1}},
+                                    ["rows"]), params=[SLUG], fail=(401, 403, 404, 429)),
+            },
+            "/api/campaigns/{slug}/report": {
+                "get": op("The campaign report (as /stats/<slug>.json)", params=[SLUG, WINDOW],
+                          fail=(400, 401, 404, 429)),
+            },
+            "/api/campaigns/{slug}/clicks.csv": {
+                "get": {"summary": "The click log as CSV", "parameters": [
+                    SLUG, {"name": "since", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "until", "in": "query", "schema": {"type": "string", "format": "date"}},
+                    {"name": "include_bots", "in": "query", "schema": {"enum": ["true", "false"]}}],
+                    "responses": {"200": {"description": "CSV", "content": {"text/csv": {
+                        "schema": {"type": "string"}}}}, **errors(400, 401, 404, 429)}},
+            },
+            "/api/webhooks/redemptions": {
+                "post": {**op("Orders from the shop, signed: X-Tracker-Signature: sha256=HMAC("
+                              "secret, '<timestamp>.<body>')", 200, IMPORTED, ORDERS,
+                              params=[{"name": "X-Tracker-Timestamp", "in": "header", "required": True,
+                                       "schema": {"type": "string"}},
+                                      {"name": "X-Tracker-Signature", "in": "header", "required": True,
+                                       "schema": {"type": "string"}}],
+                              fail=(401,), security=False)},
+            },
+            "/api/openapi.json": {"get": op("This description", fail=(401, 429))},
+        },
+    }

@@ -134,3 +134,12 @@ def test_disable_link(store):
     assert links.set_link_disabled(store, BASE, "mia-bio")["disabled"] is True
     with pytest.raises(NotFound):
         links.set_link_disabled(store, BASE, "nope")
+
+
+def test_a_code_collision_is_retried(store, monkeypatch):
+    campaign_with_links(store)
+    codes = iter(["Dup2345", "Dup2345", "Fresh23"])
+    monkeypatch.setattr(links, "new_code", lambda: next(codes))
+    first = links.create_link(store, BASE, "spring", "mia", "post")
+    second = links.create_link(store, BASE, "spring", "mia", "post")
+    assert (first["code"], second["code"]) == ("Dup2345", "Fresh23")

@@ -170,6 +170,18 @@ def cmd_webhook_secret(args, store):
     print(secret)
 
 
+def cmd_migrate_data(args, store):
+    from .migrate_data import migrate_data, print_progress
+
+    source, target = open_store(args.source), open_store(args.target)
+    try:
+        result = migrate_data(source, target, print_progress)
+    finally:
+        source.close()
+        target.close()
+    emit(result, args.json, lambda r: f"copied {r['rows']} rows; every table's count matches")
+
+
 def cmd_serve(args, store):
     from .serve import serve
 
@@ -296,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     hook = group("webhook", "the signed order webhook")
     c = command(hook, "secret", cmd_webhook_secret, "print the webhook signing secret")
     c.add_argument("--rotate", action="store_true", help="make a new secret (the old stops working)")
+
+    c = command(sub, "migrate-data", cmd_migrate_data,
+                "copy every row of one install into another (e.g. SQLite to PostgreSQL)", True)
+    c.add_argument("--from", dest="source", required=True, help="source: SQLite file or URL")
+    c.add_argument("--to", dest="target", required=True, help="target: an empty postgresql:// URL")
 
     c = command(sub, "serve", cmd_serve, "serve the redirect, stats and API with gunicorn")
     c.add_argument("--host", default="127.0.0.1")

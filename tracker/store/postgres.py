@@ -14,7 +14,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from .base import SCHEMA_VERSION, Store, pending_migrations, read_sql, split_statements
+from .base import IDENTITY_TABLES, SCHEMA_VERSION, Store, pending_migrations, read_sql, split_statements
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -101,6 +101,12 @@ class PostgresStore(Store):
                         "ON CONFLICT (version) DO NOTHING",
                         [v, datetime.now(timezone.utc).isoformat()])
             return SCHEMA_VERSION
+
+    def reset_identities(self) -> None:
+        for table in IDENTITY_TABLES:
+            self.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
 
     def close(self) -> None:
         if self._pool is not None and self._pool_pid == os.getpid():

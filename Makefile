@@ -23,9 +23,9 @@ run: init
 	@echo ""
 	@echo "  Tracker is starting on http://127.0.0.1:8000  (database: $(TRACKER_DATABASE))"
 	@echo "  In another terminal:"
-	@echo "    $(BIN)/tracker demo                      # a demo campaign with a month of clicks"
-	@echo "    $(BIN)/tracker campaign list"
-	@echo "    open http://127.0.0.1:8000/stats/demo-launch"
+	@echo "    $(BIN)/tracker demo                 # a demo campaign with a month of clicks"
+	@echo "    $(BIN)/tracker share demo-launch    # prints a link to its stats page: open it"
+	@echo "    $(BIN)/tracker --help               # everything else"
 	@echo "  Ctrl-C stops the server."
 	@echo ""
 	$(BIN)/tracker serve

@@ -72,7 +72,7 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(stream, dialect)
-    header = [h.strip().lower() for h in next(reader)]
+    header = [h.strip().lower() for h in next(_decoded(reader))]
 
     def records():
         try:
@@ -88,12 +88,14 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
 
 
 def _decoded(reader):
-    """Rows of reader; a byte that is not UTF-8 past the first 64 KiB is a
-    clear error too, not a traceback."""
+    """Rows of reader; a byte that is not UTF-8 past the first 64 KiB, or
+    broken CSV quoting, is a clear error too, not a traceback."""
     try:
         yield from reader
     except UnicodeDecodeError:
         raise BadInput(f"line {reader.line_num + 1} is not UTF-8 text; save the file as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise BadInput(f"line {reader.line_num}: not readable as CSV ({exc})") from None
 
 
 def _missing(header: list[str], required: Iterable[str]) -> list[str]:

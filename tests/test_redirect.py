@@ -146,3 +146,11 @@ def test_disabling_a_link_stops_it_at_once_even_when_cached(store, client):
     store.set_link_disabled("mia-bio", False)
     assert client.get("/mia-bio").status_code == 302
     assert len(clicks(store)) == 2
+
+
+def test_nul_characters_in_the_request_are_never_stored(store, client):
+    campaign_with_links(store)
+    resp = client.get("/mia-bio?ttclid=abc%00def", headers={"User-Agent": "Mozilla/5.0\x00x"})
+    assert resp.status_code == 302
+    row = clicks(store)[0]
+    assert row["ad_click_id"] == "abcdef" and "\x00" not in row["user_agent"]

@@ -51,6 +51,8 @@ def field(data: dict, name: str, required: bool = False) -> str | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise BadInput(f"{name} must be a string or a number")
+    if isinstance(value, str) and "\x00" in value:
+        raise BadInput(f"{name} contains a NUL character")
     return str(value)
 
 

@@ -243,8 +243,9 @@ def _params(query: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, s
     out: dict[str, str] = {}
     for name, value in items:
         name = name.lower()
-        if name not in out and value is not None and value.strip():
-            out[name] = value.strip()
+        value = (value or "").replace("\x00", "").strip()   # NUL is never data
+        if name not in out and value:
+            out[name] = value
     return out
 
 

@@ -98,6 +98,13 @@ def _decoded(reader):
         raise BadInput(f"line {reader.line_num}: not readable as CSV ({exc})") from None
 
 
+def refuse_nul(record: dict) -> None:
+    """A NUL character is never data (and PostgreSQL cannot store one)."""
+    for name, value in record.items():
+        if value and "\x00" in value:
+            raise BadInput(f"{name} contains a NUL character")
+
+
 def _missing(header: list[str], required: Iterable[str]) -> list[str]:
     return [name for name in required if name not in header]
 
@@ -138,6 +145,7 @@ def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | 
         if progress and n % 1000 == 0:
             progress(n)
         try:
+            refuse_nul(rec)
             row = _redemption(store, rec, campaign, lenient_codes)
         except BadInput as exc:
             errors.append((line, exc.message))
@@ -226,6 +234,7 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
         if progress and n % 1000 == 0:
             progress(n)
         try:
+            refuse_nul(rec)
             day = values.day(rec.get("date"), "date").isoformat()
             handle = (rec.get("creator") or "").strip().lstrip("@").lower()
             if handle not in enrolled:

@@ -126,8 +126,8 @@ class Redirector:
 
     def record(self, click_id, link, incoming, environ) -> bool:
         """Write the click; False if the link was disabled meanwhile."""
-        referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER] or None
-        user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER]
+        referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER].replace("\x00", "") or None
+        user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER].replace("\x00", "")
         found = classify(link["channel"], incoming, referrer, user_agent, link["creator_platform"])
         agent = found.agent
         now = self.clock()

@@ -250,7 +250,7 @@ def test_orders_go_to_the_campaign_of_their_code(store, spring):
     with pytest.raises(RowErrors) as exc:          # --campaign spring refuses autumn's order
         import_redemptions(store, csv_text(*lines), "spring")
     assert [d["line"] for d in exc.value.details] == [3]
-    assert "another campaign" in exc.value.details[0]["error"]
+    assert "belongs to campaign 'spring'" in exc.value.details[0]["error"]
     assert count(store, "redemptions") == 0
     with pytest.raises(NotFound):
         import_redemptions(store, csv_text(*lines), "no-such-campaign")

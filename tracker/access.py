@@ -28,6 +28,7 @@ MAX_FAILURES_PER_MINUTE = 10
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
 DURATION_RE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+MAX_SHARE_SECONDS = 5 * 366 * 86400
 
 
 def ensure_secrets(store: Store) -> None:
@@ -103,7 +104,10 @@ def parse_duration(text: str) -> int:
     match = DURATION_RE.match((text or "").strip().lower())
     if not match or int(match.group(1)) == 0:
         raise BadInput(f"duration {text!r} must look like 90m, 12h, 30d or 2w")
-    return int(match.group(1)) * UNITS[match.group(2)]
+    seconds = int(match.group(1)) * UNITS[match.group(2)]
+    if seconds > MAX_SHARE_SECONDS:
+        raise BadInput(f"duration {text!r} is longer than the limit of 5 years")
+    return seconds
 
 
 def _serializer(store: Store, campaign: dict, create: bool = True) -> URLSafeSerializer | None:
@@ -179,5 +183,5 @@ def check_webhook(store: Store, timestamp: str | None, signature: str | None, bo
     if abs((now or time.time()) - sent) > WEBHOOK_TOLERANCE:
         raise Unauthorized("X-Tracker-Timestamp is more than 5 minutes off")
     expected = sign_webhook(webhook_secret(store), timestamp, body)
-    if not hmac.compare_digest(expected, signature.strip()):
+    if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):
         raise Unauthorized("the signature does not match")

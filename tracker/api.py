@@ -161,9 +161,9 @@ def create_link(slug):
 def _link_switch(code: str, disabled: bool):
     check_write(g.token)
     link = store().link(code)
-    if link is None:
+    token_campaign = g.token["campaign"]
+    if link is None or token_campaign is not None and link["campaign"] != token_campaign:
         raise NotFound(f"link {code!r} does not exist")
-    campaign_slug(link["campaign"])
     return jsonify(links.set_link_disabled(store(), base_url(), code, disabled))
 
 
@@ -208,18 +208,20 @@ def order_records(data: dict) -> list[tuple[int, dict]]:
 
 @bp.post("/campaigns/<slug>/redemptions")
 def add_redemptions(slug):
-    result = imports.save_redemptions(store(), order_records(body()), writable_campaign(slug))
+    slug = writable_campaign(slug)
+    result = imports.save_redemptions(store(), order_records(body()), slug)
     return jsonify(result), 201
 
 
 @bp.post("/campaigns/<slug>/metrics")
 def add_metrics(slug):
+    slug = writable_campaign(slug)
     rows = body().get("rows")
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise BadInput("rows must be a non-empty list of objects")
     fields = imports.METRICS_REQUIRED + imports.METRIC_FIELDS + ("spend",)
     records = [(n, {k: field(r, k) for k in fields}) for n, r in enumerate(rows, 1)]
-    return jsonify(imports.save_metrics(store(), writable_campaign(slug), records)), 201
+    return jsonify(imports.save_metrics(store(), slug, records)), 201
 
 
 @bp.get("/campaigns/<slug>/report")

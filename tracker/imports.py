@@ -181,7 +181,9 @@ def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool) -
         raise BadInput("neither code nor click_id is given")
     owner_id = click["campaign_id"] if click else promo["campaign_id"]
     if campaign is not None and owner_id != campaign["id"]:
-        raise BadInput(f"order {order_id!r} belongs to another campaign than {campaign['slug']!r}")
+        # Worded like "no match": a campaign-scoped caller learns nothing of others.
+        raise BadInput(f"neither code nor click_id of order {order_id!r} belongs to campaign "
+                       f"{campaign['slug']!r}")
     owner = campaign or store.campaign_by_id(owner_id)
     currency = (rec.get("currency") or owner["currency"]).strip().upper()
     if currency != owner["currency"]:

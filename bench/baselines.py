@@ -13,9 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from gunicorn.app.base import BaseApplication
-
-from tracker.serve import DEFAULTS
+from tracker.serve import DEFAULTS, GunicornApp
 
 FIXED_LOCATION = "https://shop.example.com/landing?utm_source=bench&utm_medium=social"
 
@@ -40,20 +38,6 @@ def flask_dict_app(links: dict[str, str]):
     return app
 
 
-class BaselineServer(BaseApplication):
-    def __init__(self, options: dict, app):
-        self.options = options
-        self.application = app
-        super().__init__()
-
-    def load_config(self):
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self):
-        return self.application
-
-
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("kind", choices=["bare", "flask"])
@@ -70,7 +54,7 @@ def main(argv=None) -> None:
                 links = json.load(f)
         app = flask_dict_app(links)
     options = dict(DEFAULTS, bind=args.bind, workers=args.workers)
-    BaselineServer(options, app).run()
+    GunicornApp(options, lambda: app).run()
 
 
 if __name__ == "__main__":

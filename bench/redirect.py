@@ -197,8 +197,8 @@ def http_get(port: int, path: str, timeout: float = 2.0) -> int:
         conn.close()
 
 
-def children_of(pid: int) -> int:
-    n = 0
+def process_stats():
+    """(pid, fields after the command name) of every process in /proc."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -207,28 +207,17 @@ def children_of(pid: int) -> int:
                 stat = f.read().decode(errors="replace")
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if len(fields) > 1 and int(fields[1]) == pid:
-            n += 1
-    return n
+        yield int(entry), stat[stat.rfind(")") + 2:].split()
+
+
+def children_of(pid: int) -> int:
+    return sum(1 for _, fields in process_stats() if len(fields) > 1 and int(fields[1]) == pid)
 
 
 def server_cpu_seconds(pid: int) -> float:
     """User + system CPU of a server and its workers (its process group)."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                stat = f.read().decode(errors="replace")
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        if int(fields[2]) == pid:          # process group id
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return sum(int(f[11]) + int(f[12]) for _, f in process_stats() if int(f[2]) == pid) / ticks
 
 
 def wait_ready(proc, port: int, path: str, ok, workers: int, logfile: Path,

@@ -91,7 +91,7 @@ else:
 # -- hooks ------------------------------------------------------------------------------
 def post_worker_init(worker):
     """Start the SQLite WAL checkpointer in each worker, as `tracker serve`
-    does (TrackerServer.load): WAL checkpoints then run in a background thread
+    does (tracker.serve.load_tracker): WAL checkpoints then run in a background thread
     instead of stalling whichever click crosses the checkpoint threshold.
 
     `worker.wsgi` is what gunicorn loaded from wsgi_app: the Flask app from

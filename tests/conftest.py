@@ -98,6 +98,18 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def run(db_url, capsys):
+    """The `tracker` command in-process: run(*args) -> (exit code, stdout, stderr)."""
+    from tracker.cli import main
+
+    def run(*args):
+        code = main(["--db", db_url, "--base-url", "https://go.example", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

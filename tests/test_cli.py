@@ -5,18 +5,8 @@ import json
 
 import pytest
 
-from tracker.cli import main
 
 from .conftest import tracker
-
-
-@pytest.fixture
-def run(db_url, capsys):
-    def run(*args):
-        code = main(["--db", db_url, "--base-url", "https://go.example", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture

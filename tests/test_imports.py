@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from tracker import links
-from tracker.cli import main
 from tracker.errors import BadInput, NotFound
 from tracker.imports import RowErrors, import_metrics, import_redemptions
 
@@ -411,15 +410,6 @@ def test_metrics_need_the_key_columns(store, spring):
 
 
 # -- the CLI --------------------------------------------------------------------------
-
-@pytest.fixture
-def run(db_url, capsys):
-    def run(*args):
-        code = main(["--db", db_url, "--base-url", "https://go.example", *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
 
 @pytest.fixture
 def seeded(run):

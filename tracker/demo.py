@@ -85,7 +85,8 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
 
     app = create_app(Config(database=store.url, base_url=base_url), store=store)
     client = app.test_client()
-    weights = [(c, d, c[2] * _curve(d, c[3])) for c in codes for d in range(days)]
+    # Day by day, as the clicks happened: daily visitor salts come and go in order.
+    weights = [(c, d, c[2] * _curve(d, c[3])) for d in range(days) for c in codes]
     total_weight = sum(w for _, _, w in weights)
     visitors = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(max(clicks // 12, 10))]
     done = 0

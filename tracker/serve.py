@@ -42,10 +42,13 @@ DEFAULTS = {
 }
 
 
-class TrackerServer(BaseApplication):
-    def __init__(self, options: dict, environ: dict):
+class GunicornApp(BaseApplication):
+    """gunicorn run from Python with given options; `load` builds the WSGI
+    app in each worker after the fork (so each has its own connections)."""
+
+    def __init__(self, options: dict, load):
         self.options = options
-        self.environ = environ
+        self._load = load
         super().__init__()
 
     def load_config(self):
@@ -53,15 +56,18 @@ class TrackerServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        # Runs in each worker after the fork: each gets its own connections.
-        os.environ.update(self.environ)
-        from .app import create_app
+        return self._load()
 
-        app = create_app()
-        store = app.extensions["tracker.store"]
-        if hasattr(store, "start_checkpointer"):
-            store.start_checkpointer()
-        return app
+
+def load_tracker(environ: dict):
+    os.environ.update(environ)
+    from .app import create_app
+
+    app = create_app()
+    store = app.extensions["tracker.store"]
+    if hasattr(store, "start_checkpointer"):
+        store.start_checkpointer()
+    return app
 
 
 def serve(database: str, base_url: str, host: str, port: int, workers: int | None,
@@ -69,4 +75,5 @@ def serve(database: str, base_url: str, host: str, port: int, workers: int | Non
     options = dict(DEFAULTS, bind=f"{host}:{port}", workers=workers or default_workers(database))
     if access_log:
         options["accesslog"] = "-"
-    TrackerServer(options, {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}).run()
+    environ = {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}
+    GunicornApp(options, lambda: load_tracker(environ)).run()

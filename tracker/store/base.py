@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from datetime import datetime, timezone
 from importlib import resources
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -147,8 +148,13 @@ class Store:
     def _is_conflict(self, exc: Exception) -> bool:
         raise NotImplementedError
 
-    def migrate(self) -> int:
-        raise NotImplementedError
+    def _lock_migrations(self) -> None:
+        """Keep other processes out while migrating (SQLite: the transaction
+        is BEGIN IMMEDIATE, which already holds the write lock)."""
+
+    def _ddl(self, script: str) -> str:
+        """The schema text in this dialect."""
+        return script
 
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
         raise NotImplementedError
@@ -213,6 +219,26 @@ class Store:
                     raise
         self.execute(sql, list(row.values()))
         return None
+
+    def migrate(self) -> int:
+        """Create or upgrade the schema; idempotent, and safe when several
+        processes or app servers start at once."""
+        with self.transaction():
+            self._lock_migrations()
+            self.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                         "(version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)")
+            done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
+            for version, name in pending_migrations(done):
+                for statement in split_statements(self._ddl(read_sql(name))):
+                    with self._connection() as conn:
+                        conn.execute(statement)     # DDL: no parameters, no placeholders
+                # A new database got schema.sql: it is at every version at once.
+                for v in range(1, version + 1) if not done else [version]:
+                    self.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
+                        "ON CONFLICT (version) DO NOTHING",
+                        [v, datetime.now(timezone.utc).isoformat()])
+        return SCHEMA_VERSION
 
     def ping(self) -> bool:
         try:

@@ -5,16 +5,14 @@ identity columns, connections and the migration lock.
 """
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from datetime import datetime, timezone
 
 import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from .base import IDENTITY_TABLES, SCHEMA_VERSION, Store, pending_migrations, read_sql, split_statements
+from .base import IDENTITY_TABLES, Store
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -81,26 +79,12 @@ class PostgresStore(Store):
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
         )]
 
-    def migrate(self) -> int:
-        """Create or upgrade the schema; app servers starting together wait
-        on an advisory lock, so exactly one of them applies each version."""
-        with self.transaction():
-            self.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
-            self.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
-            for version, name in pending_migrations(done):
-                for statement in split_statements(identity_columns(read_sql(name))):
-                    with self._connection() as conn:
-                        conn.execute(statement)
-                for v in range(1, version + 1) if not done else [version]:
-                    self.execute(
-                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
-                        "ON CONFLICT (version) DO NOTHING",
-                        [v, datetime.now(timezone.utc).isoformat()])
-            return SCHEMA_VERSION
+    def _lock_migrations(self) -> None:
+        """App servers starting together wait here: one applies each version."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
+
+    def _ddl(self, script: str) -> str:
+        return identity_columns(script)
 
     def reset_identities(self) -> None:
         for table in IDENTITY_TABLES:

@@ -14,12 +14,10 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
 
 import sqlite_utils
 
-from .base import (CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, SCHEMA_VERSION, Store,
-                   pending_migrations, read_sql, split_statements)
+from .base import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, Store
 
 
 class SQLiteStore(Store):
@@ -131,24 +129,6 @@ class SQLiteStore(Store):
     def table_names(self) -> list[str]:
         with self._acquire() as conn:
             return sqlite_utils.Database(conn).table_names()
-
-    def migrate(self) -> int:
-        """Create or upgrade the schema; safe to run again and concurrently."""
-        with self.transaction():
-            self.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
-            for version, name in pending_migrations(done):
-                for statement in split_statements(read_sql(name)):
-                    self.execute(statement)
-                for v in range(1, version + 1) if not done else [version]:
-                    self.execute(
-                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
-                        "ON CONFLICT (version) DO NOTHING",
-                        [v, datetime.now(timezone.utc).isoformat()])
-            return SCHEMA_VERSION
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

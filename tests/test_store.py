@@ -38,3 +38,14 @@ def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, reque
     assert old.migrate() == SCHEMA_VERSION
     assert columns(old) == columns(store)
     old.close()
+
+
+def test_a_new_sqlite_database_is_private(tmp_path):
+    import os
+    import stat
+
+    store = open_store(str(tmp_path / "secret.db"))
+    store.migrate()
+    assert stat.S_IMODE(os.stat(tmp_path / "secret.db").st_mode) == 0o600
+    assert store.setting("webhook_secret") is None       # made by init/app start, not migrate
+    store.close()

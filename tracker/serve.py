@@ -39,6 +39,9 @@ DEFAULTS = {
     "access_log_format": ACCESS_LOG_FORMAT,
     "forwarded_allow_ips": "127.0.0.1",
     "proc_name": "tracker",
+    # gunicorn >= 25.1 opens a control socket at ~/.gunicorn/gunicorn.ctl,
+    # shared by every server of the user: not wanted, and not needed.
+    "control_socket_disable": True,
 }
 
 
@@ -53,6 +56,8 @@ class GunicornApp(BaseApplication):
 
     def load_config(self):
         for key, value in self.options.items():
+            if key == "control_socket_disable" and key not in self.cfg.settings:
+                continue      # an older gunicorn has no control socket to disable
             self.cfg.set(key, value)
 
     def load(self):

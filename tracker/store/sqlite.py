@@ -81,9 +81,14 @@ class SQLiteStore(Store):
         threading.Thread(target=run, name="tracker-wal-checkpoint", daemon=True).start()
 
     def _open(self) -> sqlite3.Connection:
+        new_file = self.path != ":memory:" and not os.path.exists(self.path)
         conn = sqlite3.connect(
             self.path, isolation_level=None, check_same_thread=False, timeout=30
         )
+        if new_file:
+            # The database holds the install's secrets: owner only. SQLite
+            # gives its -wal and -shm files the same permissions.
+            os.chmod(self.path, 0o600)
         conn.row_factory = sqlite3.Row
         db = sqlite_utils.Database(conn)
         if self.path != ":memory:":

@@ -12,6 +12,15 @@ def columns(store):
         "WHERE table_schema = current_schema()")}
 
 
+def indexes(store):
+    if store.dialect == "sqlite":
+        return {r["name"] for r in store.query(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    return {r["indexname"] for r in store.query(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+        "AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key'")}
+
+
 def test_migrate_is_idempotent(store):
     assert store.migrate() == SCHEMA_VERSION
     assert store.migrate() == SCHEMA_VERSION
@@ -37,6 +46,7 @@ def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, reque
         old.execute("INSERT INTO schema_migrations VALUES (1, 'then')")
     assert old.migrate() == SCHEMA_VERSION
     assert columns(old) == columns(store)
+    assert indexes(old) == indexes(store) and "clicks_report" in indexes(store)
     old.close()
 
 

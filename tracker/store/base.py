@@ -16,7 +16,8 @@ from typing import Any, Iterable, Iterator, Sequence
 # Versioned migrations: version -> file in this package. A new database gets
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
-MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql"}
+MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
+                   3: "migrations/0003_report_index.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 

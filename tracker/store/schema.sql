@@ -77,9 +77,10 @@ CREATE TABLE IF NOT EXISTS clicks (
     is_bot        INTEGER NOT NULL,
     visitor       TEXT NOT NULL
 );
--- One index serves both the report (by day) and the export (by day, then
--- time): every index costs each click insert about 10 µs on SQLite.
-CREATE INDEX IF NOT EXISTS clicks_campaign_day ON clicks (campaign_id, day, at);
+-- One index, because each costs every click insert about 10 µs on SQLite.
+-- It covers the report's grouping queries (they never read the table) and
+-- gives the export its day order.
+CREATE INDEX IF NOT EXISTS clicks_report ON clicks (campaign_id, day, creator_id, source, is_bot, visitor);
 
 -- Daily random salts for the visitor hash. Old ones are deleted, so a
 -- visitor hash cannot be linked across days or reversed to an address.

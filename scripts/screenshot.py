@@ -16,6 +16,8 @@ TRACKER = str(Path(sys.executable).parent / "tracker")
 with tempfile.TemporaryDirectory() as tmp:
     db = os.path.join(tmp, "demo.db")
     subprocess.run([TRACKER, "--db", db, "demo"], check=True)
+    share = subprocess.run([TRACKER, "--db", db, "--base-url", "http://127.0.0.1:8765", "share",
+                            "demo-launch"], check=True, capture_output=True, text=True).stdout.strip()
     server = subprocess.Popen([TRACKER, "--db", db, "serve", "--port", "8765"], start_new_session=True)
     try:
         for _ in range(100):
@@ -28,7 +30,7 @@ with tempfile.TemporaryDirectory() as tmp:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto("http://127.0.0.1:8765/stats/demo-launch")
+            page.goto(share)
             page.screenshot(path=str(ROOT / "docs" / "stats-demo.png"), full_page=True)
             browser.close()
     finally:

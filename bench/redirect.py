@@ -34,6 +34,8 @@ import threading
 import time
 from pathlib import Path
 
+from common import Interrupted, log, on_signal
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -55,18 +57,6 @@ TARGET_P99_OVER_P50 = 2.0
 
 CREATORS = [("mia.moves", "tiktok"), ("leo.cooks", "tiktok"),
             ("ana.styles", "instagram"), ("sam.lifts", "instagram")]
-
-
-def log(msg: str) -> None:
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-class Interrupted(Exception):
-    pass
-
-
-def on_signal(signum, frame):
-    raise Interrupted(signal.Signals(signum).name)
 
 
 # -- wrk --------------------------------------------------------------------------

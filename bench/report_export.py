@@ -41,7 +41,6 @@ import math
 import os
 import platform
 import random
-import secrets
 import shutil
 import signal
 import sqlite3
@@ -54,8 +53,10 @@ import tracemalloc
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
+
+from common import (PG_URL, Interrupted, drop_pg_schema, log, new_pg_schema, on_signal,
+                    postgres_problem)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -66,7 +67,7 @@ try:
 
     from tracker import export, imports, links, report_data
     from tracker.classify import classify, referrer_host
-    from tracker.demo import BOT_AGENTS, HUMAN_AGENTS
+    from tracker.demo import BOT_AGENTS, HUMAN_AGENTS, metrics_record
     from tracker.store import open_store
     from tracker.store.base import CLICK_COLUMNS
     from tracker.values import iso_utc
@@ -78,7 +79,6 @@ except ImportError:  # not the project's venv: re-run under it
         subprocess.run(["make", "-C", str(ROOT), "venv"], check=True)
     os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
 
-PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SLUG = "bench-report"
 TIMEZONE = "Europe/Berlin"
 DAYS = 30
@@ -90,43 +90,6 @@ CHANNEL_MIX = (("bio", 0.55), ("ad", 0.40), ("other", 0.05))
 # Clicks by local hour: quiet at night, busy in the evening.
 HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5,
                 5, 5, 4.5, 4.5, 5, 6, 7, 8, 8.5, 8, 6, 3]
-
-
-def log(msg: str) -> None:
-    print(f"bench: {msg}", file=sys.stderr, flush=True)
-
-
-class Interrupted(Exception):
-    pass
-
-
-def on_signal(signum, frame):
-    raise Interrupted(signal.Signals(signum).name)
-
-
-# -- databases ----------------------------------------------------------------------
-
-def postgres_problem() -> str | None:
-    try:
-        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-        return None
-    except Exception as exc:  # any failure means: no PostgreSQL here
-        return f"{type(exc).__name__}: {exc}".strip()
-
-
-def new_pg_schema() -> tuple[str, str]:
-    """(schema, URL whose search_path is that fresh schema), as tests/conftest.py does."""
-    schema = "bench_" + secrets.token_hex(6)
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    return schema, f"{PG_URL}{sep}options={quote('-csearch_path=' + schema)}"
-
-
-def drop_pg_schema(schema: str) -> None:
-    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def redact(url: str) -> str:
@@ -341,17 +304,7 @@ def load_metrics(store, fx: dict, rng: random.Random) -> dict:
     for line, ((handle, source, day), clicks) in enumerate(sorted(fx["human_counts"].items()), 2):
         if source not in ("organic", "sponsored"):
             continue
-        impressions = (clicks + 1) * rng.randrange(60, 140)
-        records.append((line, {
-            "date": day, "creator": handle, "source": source,
-            "impressions": str(impressions), "views": str(int(impressions * 0.8)),
-            "reach": str(int(impressions * 0.7)), "likes": str(impressions // rng.randrange(15, 30)),
-            "comments": str(impressions // rng.randrange(150, 300)),
-            "shares": str(impressions // rng.randrange(200, 400)),
-            "saves": str(impressions // rng.randrange(100, 250)),
-            "followers_gained": str(clicks // rng.randrange(3, 8)),
-            "spend": f"{clicks * rng.uniform(0.35, 0.8):.2f}" if source == "sponsored" else "",
-        }))
+        records.append((line, metrics_record(rng, day, handle, source, clicks + 1)))
     t0 = time.perf_counter()
     result = imports.save_metrics(store, SLUG, records)
     return {"rows": result["rows"], "seconds": time.perf_counter() - t0}

@@ -149,20 +149,25 @@ def _metrics(store, rng, slug: str, codes) -> int:
         if source not in ("organic", "sponsored"):
             continue
         handle = next(h for h, i in creators.items() if i == creator_id)
-        clicks = int(row["clicks"]) + 1
-        impressions = clicks * rng.randrange(60, 140)
         line += 1
-        records.append((line, {
-            "date": day, "creator": handle, "source": source,
-            "impressions": str(impressions), "views": str(int(impressions * 0.8)),
-            "reach": str(int(impressions * 0.7)), "likes": str(impressions // rng.randrange(15, 30)),
-            "comments": str(impressions // rng.randrange(150, 300)),
-            "shares": str(impressions // rng.randrange(200, 400)),
-            "saves": str(impressions // rng.randrange(100, 250)),
-            "followers_gained": str(clicks // rng.randrange(3, 8)),
-            "spend": f"{clicks * rng.uniform(0.35, 0.8):.2f}" if source == "sponsored" else "",
-        }))
+        records.append((line, metrics_record(rng, day, handle, source, int(row["clicks"]) + 1)))
     return save_metrics(store, slug, records)["rows"]
+
+
+def metrics_record(rng, day: str, handle: str, source: str, clicks: int) -> dict:
+    """One believable row of platform metrics for `clicks` clicks (also used
+    by bench/report_export.py)."""
+    impressions = clicks * rng.randrange(60, 140)
+    return {
+        "date": day, "creator": handle, "source": source,
+        "impressions": str(impressions), "views": str(int(impressions * 0.8)),
+        "reach": str(int(impressions * 0.7)), "likes": str(impressions // rng.randrange(15, 30)),
+        "comments": str(impressions // rng.randrange(150, 300)),
+        "shares": str(impressions // rng.randrange(200, 400)),
+        "saves": str(impressions // rng.randrange(100, 250)),
+        "followers_gained": str(clicks // rng.randrange(3, 8)),
+        "spend": f"{clicks * rng.uniform(0.35, 0.8):.2f}" if source == "sponsored" else "",
+    }
 
 
 def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> None:

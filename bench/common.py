@@ -1,0 +1,52 @@
+"""Helpers shared by the benchmarks: logging, clean interruption, and a
+private PostgreSQL schema (the same way tests/conftest.py makes one)."""
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import sys
+from urllib.parse import quote
+
+PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def log(msg: str) -> None:
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class Interrupted(Exception):
+    pass
+
+
+def on_signal(signum, frame):
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def postgres_problem() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # any failure means: no PostgreSQL here
+        return f"{type(exc).__name__}: {exc}".strip()
+
+
+def new_pg_schema() -> tuple[str, str]:
+    """(schema, URL whose search_path is that fresh schema)."""
+    import psycopg
+
+    schema = "bench_" + secrets.token_hex(6)
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    return schema, f"{PG_URL}{sep}options={quote('-csearch_path=' + schema)}"
+
+
+def drop_pg_schema(schema: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

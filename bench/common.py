@@ -5,10 +5,27 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import subprocess
 import sys
+from pathlib import Path
 from urllib.parse import quote
 
+ROOT = Path(__file__).resolve().parent.parent
+VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
+
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def rerun_in_venv(script: str) -> None:
+    """Call from `except ImportError`: run the script again under the
+    project's venv (made with `make venv` if missing), or re-raise if this
+    already is the venv."""
+    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
+        raise
+    if not VENV_PYTHON.exists():
+        print("bench: no .venv, running `make venv`", file=sys.stderr)
+        subprocess.run(["make", "-C", str(ROOT), "venv"], check=True)
+    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(script).resolve()), *sys.argv[1:]])
 
 
 def log(msg: str) -> None:

@@ -34,22 +34,16 @@ import threading
 import time
 from pathlib import Path
 
-from common import Interrupted, log, on_signal
+from common import Interrupted, log, on_signal, rerun_in_venv
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 HOST = "127.0.0.1"
 
 try:
     from tracker.serve import DEFAULTS, default_workers
 except ImportError:  # not the project's venv: re-run under it
-    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
-        raise
-    if not VENV_PYTHON.exists():
-        print("bench: no .venv, running `make venv`", file=sys.stderr)
-        subprocess.run(["make", "-C", str(ROOT), "venv"], check=True)
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+    rerun_in_venv(__file__)
 
 TARGET_VS_FLASK = 0.8
 TARGET_VS_BARE = 0.5

@@ -45,7 +45,6 @@ import shutil
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,11 +55,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from common import (PG_URL, Interrupted, drop_pg_schema, log, new_pg_schema, on_signal,
-                    postgres_problem)
+                    postgres_problem, rerun_in_venv)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 try:
     import psycopg
@@ -72,12 +70,7 @@ try:
     from tracker.store.base import CLICK_COLUMNS
     from tracker.values import iso_utc
 except ImportError:  # not the project's venv: re-run under it
-    if Path(sys.prefix).resolve() == (ROOT / ".venv").resolve():
-        raise
-    if not VENV_PYTHON.exists():
-        print("bench: no .venv, running `make venv`", file=sys.stderr)
-        subprocess.run(["make", "-C", str(ROOT), "venv"], check=True)
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), str(Path(__file__).resolve()), *sys.argv[1:]])
+    rerun_in_venv(__file__)
 
 SLUG = "bench-report"
 TIMEZONE = "Europe/Berlin"

@@ -59,3 +59,16 @@ def test_a_new_sqlite_database_is_private(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "secret.db").st_mode) == 0o600
     assert store.setting("webhook_secret") is None       # made by init/app start, not migrate
     store.close()
+
+
+def test_an_unreachable_postgresql_is_one_clear_line():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tracker_bin = str(Path(sys.executable).parent / "tracker")
+    proc = subprocess.run([tracker_bin, "--db", "postgresql://bob:hunter2@127.0.0.1:1/nowhere",
+                           "campaign", "list"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("tracker: error: cannot connect to PostgreSQL")
+    assert "hunter2" not in proc.stderr and proc.stderr.count("\n") == 1

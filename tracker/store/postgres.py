@@ -12,7 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from .base import IDENTITY_TABLES, Store
+from .base import IDENTITY_TABLES, Store, StoreError
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -20,6 +20,11 @@ MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 def to_postgres(sql: str) -> str:
     """`?` placeholders become `%s`; a literal % is doubled."""
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
 def identity_columns(ddl: str) -> str:
@@ -41,15 +46,25 @@ class PostgresStore(Store):
     @property
     def pool(self) -> ConnectionPool:
         if self._pool is None or self._pool_pid != os.getpid():
+            self._check_reachable()
             self._pool = ConnectionPool(
                 self.url,
                 min_size=1,
                 max_size=int(os.environ.get("TRACKER_PG_POOL", "8")),
-                kwargs={"autocommit": True, "row_factory": dict_row},
+                kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
+                timeout=5,        # a request (and /healthz) fails in seconds when PG is gone
                 open=True,
             )
             self._pool_pid = os.getpid()
         return self._pool
+
+    def _check_reachable(self) -> None:
+        """Fail in seconds with one clear line, not after the pool's retries."""
+        try:
+            psycopg.connect(self.url, connect_timeout=5).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise StoreError(f"cannot connect to PostgreSQL at {redact(self.url)}: {reason}") from None
 
     def _sql(self, sql: str) -> str:
         converted = self._sql_cache.get(sql)

@@ -146,6 +146,7 @@ class Source:
     reason: str
     ad_click_id: str | None
     agent: Agent
+    referrer_host: str | None
 
 
 def bot_reason(ua: str) -> str | None:
@@ -207,11 +208,12 @@ def referrer_host(referrer: str | None) -> str | None:
     return host or None
 
 
-def referrer_platform(referrer: str | None) -> str | None:
-    """Platform of a referrer, by exact domain or dot-suffix, never substring."""
+def referrer_platform(referrer: str | None, host: str | None = None) -> str | None:
+    """Platform of a referrer, by exact domain or dot-suffix, never substring.
+    `host` is referrer_host(referrer) when the caller has it already."""
     if not referrer:
         return None
-    host = referrer_host(referrer)
+    host = host or referrer_host(referrer)
     if not host:
         return None
     if referrer.strip().lower().startswith("android-app:"):
@@ -264,7 +266,8 @@ def classify(channel: str, query, referrer: str | None, user_agent: str | None,
     agent = parse_agent(user_agent or "")
     params = _params(query)
     in_app = agent.in_app  # None for bots by construction
-    ref_platform = referrer_platform(referrer)
+    ref_host = referrer_host(referrer)
+    ref_platform = referrer_platform(referrer, ref_host)
     utm_source = params.get("utm_source", "").lower()
     utm_platform = UTM_SOURCE_PLATFORMS.get(utm_source)
     medium = medium_kind(params.get("utm_medium"))
@@ -290,7 +293,7 @@ def classify(channel: str, query, referrer: str | None, user_agent: str | None,
                     or creator_platform)
     if agent.is_bot:
         reason = f"{reason}; bot: {agent.bot_reason}"
-    return Source(source, platform, agent.is_bot, reason, ad_click_id, agent)
+    return Source(source, platform, agent.is_bot, reason, ad_click_id, agent, ref_host)
 
 
 def _organic_evidence(params, medium, utm_platform, in_app, ref_platform):

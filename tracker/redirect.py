@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from .classify import classify, referrer_host
+from .classify import classify
 from .links import RESERVED_CODES, redirect_location
 from .store import Store
 from .values import iso_utc
@@ -135,7 +135,7 @@ class Redirector:
         return self.store.insert_click({
             "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
             "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
-            "referrer": referrer, "referrer_host": referrer_host(referrer),
+            "referrer": referrer, "referrer_host": found.referrer_host,
             "user_agent": user_agent, "device": agent.device, "os": agent.os,
             "browser": agent.browser, "in_app": agent.in_app, "source": found.source,
             "platform": found.platform, "reason": found.reason,

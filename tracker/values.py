@@ -166,4 +166,4 @@ def timestamp(value: str, field: str = "time") -> datetime:
 
 def iso_utc(moment: datetime) -> str:
     """The one text form of a time in the database: sortable, UTC, 'Z'."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -26,7 +26,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,8 @@ import threading
 import time
 from pathlib import Path
 
-from common import Interrupted, log, on_signal, rerun_in_venv
+from common import (PG_URL, Interrupted, drop_pg_schema, log, new_pg_schema, on_signal,
+                    postgres_problem, rerun_in_venv)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -276,12 +276,14 @@ def make_data(cli: str, db: Path, base_url: str) -> dict[str, str]:
     return links
 
 
-def count_clicks(db: Path) -> int:
-    conn = sqlite3.connect(str(db), timeout=30)
+def count_clicks(db) -> int:
+    from tracker.store import open_store
+
+    store = open_store(str(db))
     try:
-        return conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
+        return store.click_count()
     finally:
-        conn.close()
+        store.close()
 
 
 # -- one run ----------------------------------------------------------------------
@@ -362,7 +364,7 @@ def print_table(report: dict) -> None:
     print()
     print(f"redirect benchmark: {c['wrk_version']}, -t{c['threads']} -c{c['connections']} "
           f"-d{c['duration']}s, gunicorn {c['gunicorn']['worker_class']} x {c['workers']} workers, "
-          f"{c['cpus']} CPUs")
+          f"{c['cpus']} CPUs, tracker on {c['database']}")
     print()
     head = (f"{'server':<11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} "
             f"{'requests':>9} {'302s':>9} {'non-2xx/3xx':>11} {'sock err':>8}")
@@ -407,7 +409,12 @@ def main(argv=None) -> int:
                    help="gunicorn workers for all three servers (default %(default)s)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
+                   help="the tracker's database: a temp SQLite file (default) or a fresh "
+                        "schema in the PostgreSQL at TRACKER_TEST_POSTGRES")
     args = p.parse_args(argv)
+    if args.database == "postgresql" and "--workers" not in " ".join(argv or sys.argv):
+        args.workers = default_workers("postgresql://")
     if args.connections < args.threads:
         p.error("--connections must be >= --threads")
 
@@ -416,9 +423,15 @@ def main(argv=None) -> int:
 
     procs = Procs()
     tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    schema = None
     try:
         wrk = ensure_wrk()
         db = tmp / "bench.db"
+        if args.database == "postgresql":
+            problem = postgres_problem()
+            if problem:
+                raise RuntimeError(f"PostgreSQL at {PG_URL} does not answer: {problem}")
+            schema, db = new_pg_schema()
         cli = tracker_cli()
         log(f"temp dir {tmp}; creating a campaign, {len(CREATORS)} creators and links via {cli}")
         links = make_data(cli, db, f"http://{HOST}:8000")
@@ -452,7 +465,7 @@ def main(argv=None) -> int:
                   "count_302_method": runs["tracker"]["count_302_method"]}
 
         config = {"duration": args.duration, "connections": args.connections,
-                  "threads": args.threads, "workers": args.workers,
+                  "threads": args.threads, "workers": args.workers, "database": args.database,
                   "cpus": os.cpu_count(), "wrk_version": wrk_version(wrk),
                   "codes": codes, "gunicorn": DEFAULTS}
         report = summarize(runs, clicks, config)
@@ -473,6 +486,8 @@ def main(argv=None) -> int:
             signal.signal(sig, signal.SIG_IGN)
         procs.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
+        if schema:
+            drop_pg_schema(schema)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from .base import IDENTITY_TABLES, Store, StoreError
+from .base import (CLICK_COLUMNS, IDENTITY_TABLES, INSERT_CLICK, LINK_FOR_REDIRECT, Store,
+                   StoreError)
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -57,6 +58,33 @@ class PostgresStore(Store):
             )
             self._pool_pid = os.getpid()
         return self._pool
+
+    # -- the hot path: a connection of its own per worker, statements prepared ----
+    def _hot(self) -> psycopg.Connection:
+        local = self._local
+        conn = getattr(local, "hot", None)
+        if conn is None or local.hot_pid != os.getpid() or conn.closed:
+            self._check_reachable()
+            conn = local.hot = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
+                                               connect_timeout=5)
+            local.hot_pid = os.getpid()
+        return conn
+
+    def _hot_execute(self, sql: str, params):
+        try:
+            return self._hot().execute(self._sql(sql), params, prepare=True)
+        except psycopg.OperationalError:
+            self._local.hot = None      # reconnect on the next click
+            raise
+
+    def link_for_redirect(self, code):
+        return self._hot_execute(LINK_FOR_REDIRECT, (code,)).fetchone()
+
+    def insert_click(self, click):
+        """One autocommitted INSERT on the worker's own connection: no pool
+        round trip, and the statement is prepared once per connection."""
+        values = [click[c] for c in CLICK_COLUMNS] + [click["link_id"]]
+        return self._hot_execute(INSERT_CLICK, values).rowcount == 1
 
     def _check_reachable(self) -> None:
         """Fail in seconds with one clear line, not after the pool's retries."""
@@ -111,3 +139,7 @@ class PostgresStore(Store):
         if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
         self._pool = None
+        hot = getattr(self._local, "hot", None)
+        if hot is not None and self._local.hot_pid == os.getpid():
+            hot.close()
+        self._local.hot = None

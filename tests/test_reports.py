@@ -680,3 +680,8 @@ def test_report_refuses_a_bad_window(store):
     campaign_with_links(store)
     with pytest.raises(BadInput):
         report_data.campaign_report(store, "spring", 10)
+
+
+def test_bot_share_is_bots_over_all_clicks():
+    assert reports.bot_share({"clicks": 3, "bot_clicks": 1}) == 0.25
+    assert reports.bot_share({"clicks": 0, "bot_clicks": 0}) is None

@@ -7,16 +7,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 
 from . import access, imports, links, report_data
 from .errors import BadInput, NotFound, TrackerError
-from .http_auth import authenticate, check_campaign, check_write
+from .http_auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
+from .values import money_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
 MAX_LIMIT = 500
-
-
-def store():
-    return current_app.extensions["tracker.store"]
 
 
 def base_url() -> str:
@@ -128,8 +125,6 @@ def add_creator():
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
     campaign = links.get_campaign(store(), campaign_slug(slug))
-    from .values import money_text
-
     found = [dict(links.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
              for c in store().campaign_creators(campaign["id"])]
     return jsonify(paginated(found))

@@ -12,6 +12,7 @@ from .redirect import client_ip
 
 
 def store():
+    """The app's store (for the API and the stats pages)."""
     return current_app.extensions["tracker.store"]
 
 

@@ -266,6 +266,11 @@ def _daily(lo: str, hi: str, source_rows, orders) -> list[dict]:
     return list(days.values())
 
 
+def bot_share(m: dict) -> float | None:
+    """Bot clicks as a share of all clicks of an M: a fraud signal."""
+    return ratio(m["bot_clicks"], m["clicks"] + m["bot_clicks"])
+
+
 def sort_creators(creators: list[dict], key: str = "roi") -> list[dict]:
     """Best first by a total field; None (no cost, say) goes last."""
     return sorted(creators, key=lambda c: (c["total"][key] is None, -(c["total"][key] or 0)))

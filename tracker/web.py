@@ -5,21 +5,16 @@ one place (see `guard`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, \
+from flask import Blueprint, Response, g, jsonify, render_template, request, \
     stream_with_context
 
 from . import access, export, formatting, report_data, reports
 from .chart import daily_chart
 from .errors import TrackerError
-from .http_auth import authenticate, check_campaign
+from .http_auth import authenticate, check_campaign, store
 
 bp = Blueprint("stats", __name__)
 WINDOW_CHOICES = (("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("all", "All time"))
-SORTABLE = ("roi", "revenue", "conversions", "clicks", "conversion_rate", "ctr")
-
-
-def store():
-    return current_app.extensions["tracker.store"]
 
 
 @bp.app_template_filter("money")
@@ -44,8 +39,7 @@ def multiple_filter(value):
 
 @bp.app_template_filter("bot_share")
 def bot_share_filter(m):
-    total = m["clicks"] + m["bot_clicks"]
-    return m["bot_clicks"] / total if total else None
+    return reports.bot_share(m)
 
 
 @bp.before_request

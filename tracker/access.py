@@ -125,8 +125,9 @@ def share_link(store: Store, base_url: str, slug: str, creator: str | None = Non
     campaign = get_campaign(store, slug)
     handle = None
     if creator:
-        handle = get_creator(store, creator)["handle"]
-        if store.enrolment(campaign["id"], get_creator(store, creator)["id"]) is None:
+        found = get_creator(store, creator)
+        handle = found["handle"]
+        if store.enrolment(campaign["id"], found["id"]) is None:
             raise BadInput(f"creator {handle!r} is not on campaign {slug!r}")
     expires_at = int(time.time()) + parse_duration(expires)
     token = _serializer(store, campaign).dumps({"c": campaign["slug"], "h": handle, "e": expires_at})

@@ -205,8 +205,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                "created_at": now_utc()}
         try:
             with store.transaction():
-                if store.enrolment(campaign["id"], creator["id"]) is None:
-                    store.enroll(campaign["id"], creator["id"], 0)
+                store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
         except Conflict:
@@ -239,8 +238,7 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         source = values.choice("source", source, SOURCES[:2])
     try:
         with store.transaction():
-            if store.enrolment(campaign["id"], creator["id"]) is None:
-                store.enroll(campaign["id"], creator["id"], 0)
+            store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],
                 "source": source, "created_at": now_utc()})

@@ -291,6 +291,13 @@ class Store:
             [campaign_id, creator_id, fee_minor],
         )
 
+    def ensure_enrolled(self, campaign_id: int, creator_id: int) -> None:
+        """Enrol with no fee unless enrolled already (a link or promo code
+        puts its creator on the campaign)."""
+        self.execute(
+            "INSERT INTO campaign_creators (campaign_id, creator_id, fee_minor) VALUES (?, ?, 0) "
+            "ON CONFLICT (campaign_id, creator_id) DO NOTHING", [campaign_id, creator_id])
+
     def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
         return self.one(
             "SELECT * FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",

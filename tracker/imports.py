@@ -8,6 +8,7 @@ metrics are keyed by (creator, source, day), so a re-import replaces.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 from datetime import datetime, timezone
@@ -141,12 +142,15 @@ def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | 
     """
     rows, errors, skipped, seen = [], [], {}, {}
     now = values.iso_utc(datetime.now(timezone.utc))
+    # Codes and campaigns repeat across orders: look each up once per import.
+    promo_code = functools.lru_cache(maxsize=None)(store.promo_code)
+    campaign_by_id = functools.lru_cache(maxsize=None)(store.campaign_by_id)
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % 1000 == 0:
             progress(n)
         try:
             refuse_nul(rec)
-            row = _redemption(store, rec, campaign, lenient_codes)
+            row = _redemption(store, rec, campaign, lenient_codes, promo_code, campaign_by_id)
         except BadInput as exc:
             errors.append((line, exc.message))
             continue
@@ -164,12 +168,13 @@ def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | 
     return rows, errors, skipped
 
 
-def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool) -> dict | None:
+def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool,
+                promo_code, campaign_by_id) -> dict | None:
     order_id = values.text("order_id", rec.get("order_id"), 128)
     code = (rec.get("code") or "").strip().lower() or None
     click_id = (rec.get("click_id") or "").strip() or None
     click = store.click_owner(click_id) if click_id else None
-    promo = store.promo_code(code) if code else None
+    promo = promo_code(code) if code else None
     if click is None and promo is None:
         if lenient:
             return None
@@ -184,7 +189,7 @@ def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool) -
         # Worded like "no match": a campaign-scoped caller learns nothing of others.
         raise BadInput(f"neither code nor click_id of order {order_id!r} belongs to campaign "
                        f"{campaign['slug']!r}")
-    owner = campaign or store.campaign_by_id(owner_id)
+    owner = campaign or campaign_by_id(owner_id)
     currency = (rec.get("currency") or owner["currency"]).strip().upper()
     if currency != owner["currency"]:
         raise BadInput(f"currency {currency} differs from the campaign's {owner['currency']} "

@@ -401,16 +401,6 @@ class Store:
         return self.one("SELECT campaign_id, creator_id, source FROM clicks WHERE id = ?",
                         [click_id])
 
-    def known_orders(self, order_ids: list[str]) -> set[str]:
-        known: set[str] = set()
-        for i in range(0, len(order_ids), 500):
-            chunk = order_ids[i:i + 500]
-            rows = self.query(
-                f"SELECT order_id FROM redemptions WHERE order_id IN ({', '.join('?' * len(chunk))})",
-                chunk)
-            known.update(r["order_id"] for r in rows)
-        return known
-
     def insert_redemptions(self, rows: list[dict]) -> int:
         """Insert orders not seen before; return how many were new."""
         new = 0

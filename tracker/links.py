@@ -20,7 +20,6 @@ from .store import Conflict, Store
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt"})
-UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content")
 
 
 def now_utc() -> str:

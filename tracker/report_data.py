@@ -29,8 +29,7 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
         raise BadInput(str(exc)) from None
     campaign = get_campaign(store, slug)
     creators = store.campaign_creators(campaign["id"])
-    clicks = {name: store.click_summary(campaign["id"], keys, *ALL_DAYS)
-              for name, keys in GROUPINGS.items()}
+    clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS)
     orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])
     if creator is not None:

@@ -88,7 +88,10 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     # Day by day, as the clicks happened: daily visitor salts come and go in order.
     weights = [(c, d, c[2] * _curve(d, c[3])) for d in range(days) for c in codes]
     total_weight = sum(w for _, _, w in weights)
-    visitors = [f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}" for _ in range(max(clicks // 12, 10))]
+    # People, not requests: each has an address and a phone that opens links
+    # in the app (or a browser); many come back on the same day.
+    visitors = [(f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}", rng.random(), rng.random())
+                for _ in range(max(clicks // 40, 10))]
     done = 0
     for creator, day, weight in weights:
         for _ in range(round(clicks * weight / total_weight)):
@@ -178,12 +181,15 @@ def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> Non
     app.wsgi_app.clock = lambda: moment.astimezone(timezone.utc)
     sponsored = ad is not None and rng.random() < 0.45
     code, query, headers = (ad if sponsored else bio), "", {}
+    address, in_app, pick = rng.choice(visitors)
     if rng.random() < 0.07:
         agent = rng.choice(BOT_AGENTS)
-    elif rng.random() < 0.7:
-        agent = rng.choice(HUMAN_AGENTS[platform])
+        address = f"203.0.113.{rng.randrange(1, 255)}"
+    elif in_app < 0.7:
+        agents = HUMAN_AGENTS[platform]
+        agent = agents[int(pick * len(agents))]
     else:
-        agent = rng.choice(HUMAN_AGENTS["browser"])
+        agent = HUMAN_AGENTS["browser"][int(pick * len(HUMAN_AGENTS["browser"]))]
         if not sponsored and rng.random() < 0.5:
             headers["Referer"] = f"https://www.{platform}.com/"
     if sponsored:
@@ -192,5 +198,4 @@ def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> Non
     elif platform == "instagram" and rng.random() < 0.3:
         query = f"?igshid={rng.getrandbits(40):x}"
     headers["User-Agent"] = agent
-    client.get(f"/{code}{query}", headers=headers,
-               environ_overrides={"REMOTE_ADDR": rng.choice(visitors)})
+    client.get(f"/{code}{query}", headers=headers, environ_overrides={"REMOTE_ADDR": address})

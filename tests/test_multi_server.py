@@ -91,3 +91,10 @@ def test_two_app_servers_on_one_postgres(pg_url, serve):
     assert reports[0]["totals"]["clicks"] == 400
     assert reports[0]["sources"]["sponsored"]["clicks"] == sum(1 for i in range(400) if i % 3)
     store.close()
+
+
+def test_migrate_data_from_a_missing_file_is_refused(tmp_path, pg_url):
+    missing = str(tmp_path / "missing.db")
+    proc = tracker("migrate-data", "--from", missing, "--to", pg_url, db=missing, check=False)
+    assert proc.returncode == 2 and "no such database file" in proc.stderr
+    assert not (tmp_path / "missing.db").exists()

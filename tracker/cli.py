@@ -3,16 +3,17 @@ as the API, prints. Errors: one line on stderr, exit status 2."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import json
+import os
+import sqlite3
 import sys
 
 import psycopg
 
 from . import access, export, imports, links
 from .config import DEFAULT_BASE_URL, DEFAULT_DATABASE, Config
-from .errors import TrackerError
-from .store import StoreError, open_store
+from .errors import BadInput, TrackerError
+from .store import StoreError, is_postgres_url, open_store, redact
 
 
 def emit(result, as_json: bool, human) -> None:
@@ -44,7 +45,7 @@ def link_line(link: dict) -> str:
 def cmd_init(args, store):
     version = store.migrate()
     access.ensure_secrets(store)
-    print(f"database ready: {store.url} ({store.dialect}, schema version {version})",
+    print(f"database ready: {redact(store.url)} ({store.dialect}, schema version {version})",
           file=sys.stderr)
     print("next: tracker demo   (sample data)   or   tracker campaign create --help",
           file=sys.stderr)
@@ -170,9 +171,11 @@ def cmd_webhook_secret(args, store):
     print(secret)
 
 
-def cmd_migrate_data(args, store):
+def cmd_migrate_data(args, _store):
     from .migrate_data import migrate_data, print_progress
 
+    if not is_postgres_url(args.source) and not os.path.exists(args.source):
+        raise BadInput(f"--from {args.source}: no such database file")
     source, target = open_store(args.source), open_store(args.target)
     try:
         result = migrate_data(source, target, print_progress)
@@ -185,9 +188,8 @@ def cmd_migrate_data(args, store):
 def cmd_serve(args, store):
     from .serve import serve
 
-    store.migrate()
-    store.close()
-    print(f"tracker serving {args.db} on http://{args.host}:{args.port}  (Ctrl-C stops)",
+    store.close()      # the workers open their own connections
+    print(f"tracker serving {redact(args.db)} on http://{args.host}:{args.port}  (Ctrl-C stops)",
           file=sys.stderr)
     serve(args.db, args.base_url, args.host, args.port, args.workers, args.access_log)
 
@@ -332,9 +334,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     store = None
     try:
-        store = open_store(args.db)
-        if args.func is not cmd_init:
-            store.migrate()
+        if args.func is not cmd_migrate_data:     # it names its own two databases
+            store = open_store(args.db)
+            if args.func is not cmd_init:
+                store.migrate()
         args.func(args, store)
     except TrackerError as exc:
         print(f"tracker: error: {exc.message}", file=sys.stderr)

@@ -6,7 +6,14 @@ above this package calls the same methods and never sees a dialect.
 """
 from .base import Conflict, Store, StoreError
 
-__all__ = ["Conflict", "Store", "StoreError", "open_store", "is_postgres_url"]
+__all__ = ["Conflict", "Store", "StoreError", "open_store", "is_postgres_url", "redact"]
+
+
+def redact(url: str) -> str:
+    """The database URL without its password, for messages and logs."""
+    import re
+
+    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
 def is_postgres_url(url: str) -> bool:

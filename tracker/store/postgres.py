@@ -12,6 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from . import redact
 from .base import (CLICK_COLUMNS, IDENTITY_TABLES, INSERT_CLICK, LINK_FOR_REDIRECT, Store,
                    StoreError)
 
@@ -21,11 +22,6 @@ MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 def to_postgres(sql: str) -> str:
     """`?` placeholders become `%s`; a literal % is doubled."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
 def identity_columns(ddl: str) -> str:

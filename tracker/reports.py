@@ -13,6 +13,8 @@ from decimal import Decimal
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
+from .values import minor_units_text as money
+
 WINDOWS = (7, 14, 30)
 MARKS = (7, 14, 30)
 SOURCES = ("organic", "sponsored", "unknown")
@@ -71,10 +73,6 @@ def ratio(numerator, denominator) -> float | None:
     if numerator is None or not denominator:
         return None
     return round(float(Decimal(numerator) / Decimal(denominator)), 6)
-
-
-def money(minor: int, digits: int) -> str:
-    return str(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
 
 
 class Tally:

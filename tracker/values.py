@@ -141,7 +141,11 @@ def money(value, currency_code: str, field: str = "amount",
 
 def money_text(minor: int, currency_code: str) -> str:
     """Minor units back to an exact decimal string ('1250.50')."""
-    digits = get_currency_precision(currency_code)
+    return minor_units_text(minor, get_currency_precision(currency_code))
+
+
+def minor_units_text(minor: int, digits: int) -> str:
+    """1250050, 2 -> '12500.50': exact, with every decimal the currency has."""
     return str(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
 
 

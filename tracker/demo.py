@@ -102,7 +102,7 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     orders = _orders(store, rng, slug, codes)
     days_of_metrics = _metrics(store, rng, slug, codes)
     print(f"demo: {done} clicks, {orders} orders, {days_of_metrics} metrics rows; "
-          f"open {base_url}/stats/{slug}", file=out)
+          f"`tracker share {slug}` prints a link to its stats page", file=out)
     return {"campaign": slug, "clicks": done, "orders": orders}
 
 

@@ -29,15 +29,19 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
         raise BadInput(str(exc)) from None
     campaign = get_campaign(store, slug)
     creators = store.campaign_creators(campaign["id"])
-    clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS)
     orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])
-    if creator is not None:
+    if creator is None:
+        clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS)
+    else:
         creators = [c for c in creators if c["handle"] == creator]
         ids = {c["id"] for c in creators}
-        clicks = {"day": clicks["creator"], "source": clicks["creator_source"],
-                  "creator": clicks["creator"], "creator_source": clicks["creator_source"]}
-        clicks = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in clicks.items()}
+        # One creator's totals are its creator rows: the campaign-wide
+        # groupings are neither needed nor queried.
+        mine = store.click_summaries(campaign["id"], {k: GROUPINGS[k] for k in
+                                                      ("creator", "creator_source")}, *ALL_DAYS)
+        mine = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in mine.items()}
+        clicks = {"day": mine["creator"], "source": mine["creator_source"], **mine}
         orders = [o for o in orders
                   if reports.attribute(o, campaign["timezone"]).creator_id in ids]
         metrics = [m for m in metrics if m["creator_id"] in ids]

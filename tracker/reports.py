@@ -151,8 +151,8 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         m["day"] for m in metrics}
     lo, hi = window_bounds(campaign["starts_on"], window, all_days, today)
 
-    def inside(day: str, upto: str = hi) -> bool:
-        return lo <= day <= upto
+    def inside(day: str) -> bool:
+        return lo <= day <= hi
 
     totals, by_source = Tally(), {s: Tally() for s in SOURCES}
     per_creator = {c["id"]: {"total": Tally(), "organic": Tally(), "sponsored": Tally(),
@@ -178,11 +178,12 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         if row["creator_id"] in per_creator:
             per_creator[row["creator_id"]]["total"].add_metrics(row)
             per_creator[row["creator_id"]][row["source"]].add_metrics(row)
-    conflicts = 0
+    matched = {"by_click": 0, "by_code": 0, "conflicts": 0}
     for order in attributed:
         if not inside(order.day):
             continue
-        conflicts += order.conflict
+        matched[f"by_{order.by}"] += 1
+        matched["conflicts"] += order.conflict
         totals.add_order(order)
         # An order whose source is not known (a code without one) counts as
         # "unknown" here, so that the sources always add up to the totals.
@@ -207,11 +208,7 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         "creators": [_creator_entry(c, per_creator[c["id"]], digits) for c in creators],
         "marks": _marks(campaign["starts_on"], creators, clicks["creator"], attributed, digits),
         "daily": _daily(lo, hi, clicks["source"], attributed),
-        "attribution": {
-            "by_click": sum(1 for o in attributed if inside(o.day) and o.by == "click"),
-            "by_code": sum(1 for o in attributed if inside(o.day) and o.by == "code"),
-            "conflicts": conflicts,
-        },
+        "attribution": matched,
     }
 
 

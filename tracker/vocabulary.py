@@ -1,0 +1,76 @@
+"""The shared terms of the product, in one place.
+
+Channels, sources, platforms, metric fields, report windows, the patterns of
+slugs, short codes and handles: the CLI's choices, the OpenAPI enums, the SQL
+column lists, the importers' messages and the templates all derive from here,
+so a new platform or metric is added once. Pure constants and tiny pure
+helpers: importing this module costs nothing.
+"""
+from __future__ import annotations
+
+import re
+
+# -- who and where ----------------------------------------------------------------
+
+#: Where a creator publishes (their home platform; also utm_source).
+PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
+
+#: Where on the creator's presence a link is placed.
+CHANNELS = ("bio", "post", "story", "ad", "other")
+
+#: Organic or paid: what a click, a promo code or a metrics row is.
+SOURCES = ("organic", "sponsored", "unknown")
+#: The sources a user may declare (a code, a metrics row); "unknown" is only inferred.
+DECLARED_SOURCES = SOURCES[:2]
+
+#: The source a link's channel implies when the request itself says nothing.
+CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
+                  "ad": "sponsored", "other": "unknown"}
+
+#: Shops whose orders reach the tracker; "csv" is a file someone imported.
+SHOP_PLATFORMS = ("shopify", "woocommerce", "stripe")
+CSV_SHOP = "csv"
+
+# -- names people type ------------------------------------------------------------
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+#: A short code: what follows the host in a short URL.
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
+CODE_PATTERN = CODE_RE.pattern
+#: Handles: letters, digits, '.', '_' and '-' as the platforms allow them.
+HANDLE_RE = re.compile(r"^[a-z0-9._-]{1,100}$")
+#: The query parameter that carries the click id to the shop, unless a link says otherwise.
+DEFAULT_CLICK_PARAM = "trk"
+
+
+def normalize_handle(value: str | None) -> str:
+    """The one spelling of a handle: trimmed, no leading '@', lower case
+    (handles are case-insensitive on every platform). Not validated here."""
+    return (value or "").strip().lstrip("@").strip().lower()
+
+
+# -- numbers ----------------------------------------------------------------------
+
+#: Platform metrics per creator, source and day (counts; spend is money).
+METRIC_COUNTS = ("impressions", "views", "reach", "likes", "comments", "shares", "saves",
+                 "followers_gained")
+#: What counts as engagement in the engagement rate.
+ENGAGEMENT_FIELDS = ("likes", "comments", "shares", "saves")
+#: The metrics table's value columns, in order.
+METRIC_COLUMNS = METRIC_COUNTS + ("spend_minor",)
+
+# -- time -------------------------------------------------------------------------
+
+#: The marks: the campaign's first 7, 14 and 30 local days.
+MARKS = (7, 14, 30)
+#: What `window` may be: a mark, "all", or the rolling last 7 days.
+WINDOW_ALL = "all"
+WINDOW_LAST_7 = "last7"
+WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_ALL, WINDOW_LAST_7)
+WINDOW_LABELS = {"7": "First 7 days", "14": "First 14 days", "30": "First 30 days",
+                 WINDOW_ALL: "All time", WINDOW_LAST_7: "Last 7 days"}
+#: Every local day there is: the bounds of an "all time" range in SQL.
+FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"
+ALL_DAYS = (FIRST_DAY, LAST_DAY)
+#: Attribution window default: a click credits orders for this many days.
+DEFAULT_ATTRIBUTION_DAYS = 30

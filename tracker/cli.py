@@ -10,8 +10,9 @@ import sys
 
 import psycopg
 
-from . import access, export, imports, links
-from .config import DEFAULT_BASE_URL, DEFAULT_DATABASE, Config
+from . import access, campaigns, imports
+from .reports import export
+from .settings import DEFAULT_BASE_URL, DEFAULT_DATABASE, Config
 from .errors import BadInput, TrackerError
 from .store import StoreError, is_postgres_url, open_store, redact
 
@@ -52,42 +53,42 @@ def cmd_init(args, store):
 
 
 def cmd_campaign_create(args, store):
-    emit(links.create_campaign(store, args.slug, args.name, args.destination, args.starts_on,
+    emit(campaigns.create_campaign(store, args.slug, args.name, args.destination, args.starts_on,
                                args.timezone, args.currency, args.budget),
          args.json, campaign_line)
 
 
 def cmd_campaign_list(args, store):
-    emit(links.list_campaigns(store), args.json, campaign_line)
+    emit(campaigns.list_campaigns(store), args.json, campaign_line)
 
 
 def cmd_campaign_enroll(args, store):
-    emit(links.enroll(store, args.slug, args.handle, args.fee), args.json,
+    emit(campaigns.enroll(store, args.slug, args.handle, args.fee), args.json,
          lambda e: f"{e['creator']} enrolled on {e['campaign']} (fee {e['fee']})")
 
 
 def cmd_creator_add(args, store):
-    emit(links.add_creator(store, args.handle, args.platform, args.name), args.json,
+    emit(campaigns.add_creator(store, args.handle, args.platform, args.name), args.json,
          lambda c: f"{c['handle']}\t{c['platform']}\t{c['name'] or ''}")
 
 
 def cmd_creator_list(args, store):
-    emit(links.list_creators(store), args.json,
+    emit(campaigns.list_creators(store), args.json,
          lambda c: f"{c['handle']}\t{c['platform']}\t{c['name'] or ''}")
 
 
 def cmd_link_create(args, store):
-    emit(links.create_link(store, args.base_url, args.slug, args.handle, args.channel,
+    emit(campaigns.create_link(store, args.base_url, args.slug, args.handle, args.channel,
                            args.destination, args.code),
          args.json, lambda link: link["short_url"])
 
 
 def cmd_link_list(args, store):
-    emit(links.list_links(store, args.base_url, args.slug), args.json, link_line)
+    emit(campaigns.list_links(store, args.base_url, args.slug), args.json, link_line)
 
 
 def cmd_link_disable(args, store):
-    emit(links.set_link_disabled(store, args.base_url, args.code, not args.enable),
+    emit(campaigns.set_link_disabled(store, args.base_url, args.code, not args.enable),
          args.json, link_line)
 
 
@@ -105,7 +106,7 @@ def cmd_export_clicks(args, store):
 
 
 def cmd_promo_add(args, store):
-    emit(links.add_promo(store, args.slug, args.handle, args.code, args.source), args.json,
+    emit(campaigns.add_promo(store, args.slug, args.handle, args.code, args.source), args.json,
          lambda p: f"{p['code']}\t{p['creator']}\t{p['source'] or 'any source'}")
 
 
@@ -128,9 +129,10 @@ def cmd_import_metrics(args, store):
 
 
 def cmd_report(args, store):
-    from . import report_data, report_text
+    from . import reports
+    from .reports import text as report_text
 
-    report = report_data.campaign_report(store, args.slug, args.window)
+    report = reports.campaign_report(store, args.slug, args.window)
     emit(report, args.json, report_text.render)
 
 
@@ -172,7 +174,7 @@ def cmd_webhook_secret(args, store):
 
 
 def cmd_migrate_data(args, _store):
-    from .migrate_data import migrate_data, print_progress
+    from .transfer import migrate_data, print_progress
 
     if not is_postgres_url(args.source) and not os.path.exists(args.source):
         raise BadInput(f"--from {args.source}: no such database file")

@@ -1,7 +1,7 @@
 """Campaigns, creators, enrolments, links and promo codes.
 
 Every write the CLI and the API make goes through these functions, which
-check input first (values.py), then write in one transaction: a refused
+check input first (validate.py), then write in one transaction: a refused
 command writes nothing.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from . import values
+from . import validate
 from .classify import CHANNELS, SOURCES
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
@@ -23,7 +23,7 @@ RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favic
 
 
 def now_utc() -> str:
-    return values.iso_utc(datetime.now(timezone.utc))
+    return validate.iso_utc(datetime.now(timezone.utc))
 
 
 # -- campaigns ---------------------------------------------------------------
@@ -34,7 +34,7 @@ def campaign_record(row: dict) -> dict:
         "starts_on": row["starts_on"], "timezone": row["timezone"],
         "currency": row["currency"],
         "budget": None if row["budget_minor"] is None
-        else values.money_text(row["budget_minor"], row["currency"]),
+        else validate.money_text(row["budget_minor"], row["currency"]),
         "created_at": row["created_at"],
     }
 
@@ -42,14 +42,14 @@ def campaign_record(row: dict) -> dict:
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
                     currency: str = "USD", budget: str | None = None) -> dict:
-    slug = values.slug(slug)
-    name = values.text("campaign name", name)
-    destination = values.url(destination)
-    tz = values.timezone_name(timezone_name or "UTC")
-    cur = values.currency(currency or "USD")
-    start = (values.day(starts_on, "--starts-on") if starts_on
+    slug = validate.slug(slug)
+    name = validate.text("campaign name", name)
+    destination = validate.url(destination)
+    tz = validate.timezone_name(timezone_name or "UTC")
+    cur = validate.currency(currency or "USD")
+    start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
-    budget_minor = values.money(budget, cur, "budget") if budget not in (None, "") else None
+    budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
@@ -79,9 +79,9 @@ def creator_record(row: dict) -> dict:
 
 
 def add_creator(store: Store, handle: str, platform: str, name: str | None = None) -> dict:
-    handle = values.handle(handle)
-    platform = values.choice("platform", platform, values.PLATFORMS)
-    name = values.text("name", name, required=False)
+    handle = validate.handle(handle)
+    platform = validate.choice("platform", platform, validate.PLATFORMS)
+    name = validate.text("name", name, required=False)
     try:
         store.insert("creators", {"handle": handle, "platform": platform,
                                   "name": name, "created_at": now_utc()})
@@ -105,10 +105,10 @@ def list_creators(store: Store) -> list[dict]:
 def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    fee_minor = values.money(fee or "0", campaign["currency"], "fee")
+    fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
     store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
-            "fee": values.money_text(fee_minor, campaign["currency"])}
+            "fee": validate.money_text(fee_minor, campaign["currency"])}
 
 
 # -- links -------------------------------------------------------------------
@@ -181,7 +181,7 @@ def link_record(row: dict, base_url: str) -> dict:
 
 def check_code(code: str) -> str:
     code = (code or "").strip()
-    if not values.CODE_RE.match(code):
+    if not validate.CODE_RE.match(code):
         raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")
@@ -190,10 +190,10 @@ def check_code(code: str) -> str:
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
                 destination: str | None = None, code: str | None = None) -> dict:
-    channel = values.choice("channel", channel, CHANNELS)
+    channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    destination = values.url(destination) if destination else campaign["destination"]
+    destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
     target = add_params(destination, utm_params(
         creator["platform"], channel, campaign["slug"], creator["handle"]))
@@ -232,9 +232,9 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
               source: str | None = None) -> dict:
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    code = values.text("promo code", code, 64).lower()
+    code = validate.text("promo code", code, 64).lower()
     if source:
-        source = values.choice("source", source, SOURCES[:2])
+        source = validate.choice("source", source, SOURCES[:2])
     try:
         with store.transaction():
             store.ensure_enrolled(campaign["id"], creator["id"])

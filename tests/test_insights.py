@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker import insights, vocabulary
-from tracker.insights import (budget, confidence_rank, conversion_rate, late_surge, marks,
+from tracker.reports import insights, vocabulary
+from tracker.reports.insights import (budget, confidence_rank, conversion_rate, late_surge, marks,
                               momentum, ratio, roas, roi, shop_baseline, unit_costs,
                               wilson_interval)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.reports import insights, vocabulary
+from tracker import vocabulary
+from tracker.reports import insights
 from tracker.reports.insights import (budget, confidence_rank, conversion_rate, late_surge, marks,
                               momentum, ratio, roas, roi, shop_baseline, unit_costs,
                               wilson_interval)
@@ -559,7 +560,7 @@ def test_every_output_is_json_ready():
 def test_insights_is_pure():
     """Standard library and tracker.vocabulary only: no Flask, no SQL, no store."""
     path = Path(insights.__file__)
-    assert path.parent.parent == Path(__file__).resolve().parent.parent  # this checkout's
+    assert path.parent.parent.parent == Path(__file__).resolve().parent.parent  # this checkout's
     imported = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
@@ -567,7 +568,7 @@ def test_insights_is_pure():
         elif isinstance(node, ast.ImportFrom):
             imported |= {("." if node.level else "") + (node.module or "").split(".")[0]}
     local = {name for name in imported if name.startswith(".")}
-    assert local <= {"."}                                 # `from . import vocabulary`
+    assert local <= {"."}                                 # `from .. import vocabulary`
     assert imported - local <= sys.stdlib_module_names
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 from operator import itemgetter
 from statistics import median
 
-from . import vocabulary
+from .. import vocabulary
 
 ORGANIC, SPONSORED, UNKNOWN = vocabulary.SOURCES
 

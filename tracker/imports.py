@@ -14,18 +14,17 @@ import os
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from . import validate
+from . import settings, validate
 from .errors import BadInput, TooLarge
 from .campaigns import get_campaign
-from .reports.compute import METRIC_FIELDS
+from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
+from .vocabulary import DECLARED_SOURCES, METRICS_CSV_COLUMNS, METRICS_REQUIRED, normalize_handle
 from .store import Store
 
-MAX_IMPORT_BYTES = int(os.environ.get("TRACKER_MAX_IMPORT_BYTES") or 50 * 1024 * 1024)
 MAX_ERRORS_SHOWN = 50
 REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "click_id")
 SHOPIFY_FIELDS = {"name": "order_id", "discount code": "code", "total": "amount",
                   "currency": "currency", "created at": "redeemed_at"}
-METRICS_REQUIRED = ("date", "creator", "source")
 Record = tuple[int, dict]   # (line number, fields by lower-case name)
 
 
@@ -51,8 +50,9 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
     """
     if isinstance(source, (str, os.PathLike)):
         size = os.path.getsize(source)
-        if size > MAX_IMPORT_BYTES:
-            raise TooLarge(f"{source} is {size} bytes; the limit is {MAX_IMPORT_BYTES} "
+        limit = settings.read("TRACKER_MAX_IMPORT_BYTES")
+        if size > limit:
+            raise TooLarge(f"{source} is {size} bytes; the limit is {limit} "
                            "(TRACKER_MAX_IMPORT_BYTES)")
         stream = open(source, newline="", encoding="utf-8-sig")
     else:
@@ -243,10 +243,10 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
         try:
             refuse_nul(rec)
             day = validate.day(rec.get("date"), "date").isoformat()
-            handle = (rec.get("creator") or "").strip().lstrip("@").lower()
+            handle = normalize_handle(rec.get("creator"))
             if handle not in enrolled:
                 raise BadInput(f"creator {handle!r} is not on campaign {campaign['slug']!r}")
-            source = validate.choice("source", rec.get("source"), ("organic", "sponsored"))
+            source = validate.choice("source", rec.get("source"), DECLARED_SOURCES)
             row = {"campaign_id": campaign["id"], "creator_id": enrolled[handle],
                    "source": source, "day": day}
             for field in METRIC_FIELDS:
@@ -282,6 +282,6 @@ def import_metrics(store: Store, source, campaign_slug: str,
     header, records = read_csv(source)
     missing = _missing(header, METRICS_REQUIRED)
     if missing:
-        raise BadInput(f"missing column(s): {', '.join(missing)}; expected date,creator,source,"
-                       "impressions,views,reach,likes,comments,shares,saves,followers_gained,spend")
+        raise BadInput(f"missing column(s): {', '.join(missing)}; "
+                       f"expected {','.join(METRICS_CSV_COLUMNS)}")
     return save_metrics(store, campaign_slug, records, progress)

@@ -11,8 +11,8 @@ The rule, per value (no per-file guess is needed):
 * When only one of them appears, more than once, it groups thousands
   (``1.234.567``). Once, followed by anything but exactly three digits, it is
   the decimal mark (``12,5`` or ``12.50``).
-* Once and followed by exactly three digits (``1,234`` or ``1.234``) it
-  groups thousands: a count has no decimals, and an amount in a currency
+* Once, after digits other than a lone 0, and followed by exactly three
+  digits (``1,234`` or ``1.234``) it groups thousands: a count has no decimals, and an amount in a currency
   with fewer than three decimals cannot have three. For a currency with
   three decimals (KWD, BHD, ...) such an amount is ambiguous and refused.
 * A count may end in ``K``, ``M`` or ``B`` (TikTok Studio writes ``1.2K``);
@@ -74,7 +74,11 @@ def money(value, currency: str, label: str) -> int | None:
         raw = str(value)
         number = _text(raw, label, allow_suffix=False,
                        three_digits_group=get_currency_precision(currency) < 3)
-    return values.money(format(number, "f"), currency, label)
+    plain = format(number, "f")
+    try:
+        return values.money(plain, currency, label)
+    except BadInput as exc:      # values' words, about the value as the file wrote it
+        raise BadInput(exc.message.replace(repr(plain), repr(value))) from None
 
 
 def _float(value: float, label: str) -> Decimal:
@@ -96,8 +100,8 @@ def _text(raw: str, label: str, *, allow_suffix: bool, three_digits_group: bool)
     if "." in marks and "," in marks:
         decimal_mark = marks[-1]
     elif marks and len(marks) == 1:
-        tail = number.rsplit(marks[0], 1)[1]
-        if suffix or not (len(tail) == 3 and tail.isdigit()):
+        head, tail = number.rsplit(marks[0], 1)
+        if suffix or not (len(tail) == 3 and tail.isdigit()) or head.strip() == "0":
             decimal_mark = marks[0]
         elif not three_digits_group:
             raise BadInput(f"{label} {raw!r} is ambiguous: {marks[0]!r} could group thousands "

@@ -16,8 +16,7 @@ from openpyxl import Workbook, load_workbook
 from tracker import imports
 from tracker.errors import BadInput, TooLarge
 from tracker.imports import RowErrors
-from tracker.metrics import parse_metrics
-from tracker.metrics import dates, numbers
+from tracker.metrics import dates, numbers, parse_metrics
 from tracker.vocabulary import METRIC_COLUMNS
 
 DATA = Path(__file__).resolve().parent / "data" / "imports"

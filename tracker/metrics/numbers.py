@@ -25,6 +25,7 @@ Money becomes exact integer minor units through :func:`values.money`.
 """
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal
 
@@ -82,7 +83,7 @@ def money(value, currency: str, label: str) -> int | None:
 
 
 def _float(value: float, label: str) -> Decimal:
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise BadInput(f"{label} {value!r} is not a number")
     return Decimal(repr(value))       # the shortest decimal that is this float: 12.3, not 12.300000000000000710
 

@@ -68,8 +68,8 @@ def parse_metrics(source, filename: str, *, handles: Sequence[str], currency: st
     roster = Roster(handles)
     creator = roster.enrolled(creator) if creator is not None else None
     header, records = read_table(source, filename)
+    records = list(records)          # read to the end: the file (or workbook) is closed
     found = recognise(header, currency, filename)
-    records = list(records)
     if not records:
         raise BadInput(f"{filename} has a header but no rows")
     if found.format.kind == CONTENT and creator is None:

@@ -63,7 +63,7 @@ def _refuse_other(magic: bytes, filename: str) -> None:
 
 
 def read_xlsx(source, filename: str) -> tuple[list[str], Iterator[Record]]:
-    from openpyxl import load_workbook          # only XLSX imports pay for it
+    from openpyxl import load_workbook  # only XLSX imports pay for it
 
     try:
         with zipfile.ZipFile(source) as archive:

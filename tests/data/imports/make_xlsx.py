@@ -51,13 +51,18 @@ def write(name: str, sheet_title: str) -> None:
     book.properties.created = book.properties.modified = FIXED_TIME
     packed = io.BytesIO()
     book.save(packed)
-    # openpyxl stamps each zip entry with the time of writing: fix it too
+    # openpyxl stamps the zip entries and docProps' "modified" with the time of
+    # saving, whatever the properties say: pin both, for the same bytes every run
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(packed) as src, \
             zipfile.ZipFile(HERE / f"{name}.xlsx", "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp, content)
             fixed = zipfile.ZipInfo(info.filename, FIXED_TIME.timetuple()[:6])
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(fixed, src.read(info.filename))
+            out.writestr(fixed, content)
 
 
 if __name__ == "__main__":

@@ -233,9 +233,14 @@ def _count(field: str, raw: str | None) -> int | None:
     return int(raw)
 
 
-def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
-                  progress: Callable | None = None):
-    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+def check_metric_records(records: Iterable[Record], handles, currency: str, on: str,
+                         progress: Callable | None = None):
+    """Rows of our own metrics layout checked without a store: (rows, errors).
+
+    handles: the creators a row may name; on: how a message names where
+    they are enrolled ("campaign 'spring'"). Each row is keyed by "creator"
+    (the handle), "source" and "day".
+    """
     rows, errors, seen = [], [], {}
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % 1000 == 0:
@@ -244,15 +249,14 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
             refuse_nul(rec)
             day = validate.day(rec.get("date"), "date").isoformat()
             handle = normalize_handle(rec.get("creator"))
-            if handle not in enrolled:
-                raise BadInput(f"creator {handle!r} is not on campaign {campaign['slug']!r}")
+            if handle not in handles:
+                raise BadInput(f"creator {handle!r} is not on {on}")
             source = validate.choice("source", rec.get("source"), DECLARED_SOURCES)
-            row = {"campaign_id": campaign["id"], "creator_id": enrolled[handle],
-                   "source": source, "day": day}
+            row = {"creator": handle, "source": source, "day": day}
             for field in METRIC_FIELDS:
                 row[field] = _count(field, rec.get(field))
             spend = (rec.get("spend") or "").strip()
-            row["spend_minor"] = validate.money(spend, campaign["currency"], "spend") if spend else None
+            row["spend_minor"] = validate.money(spend, currency, "spend") if spend else None
             if source == "organic" and row["spend_minor"]:
                 raise BadInput("spend on an organic row: ad spend belongs on sponsored rows")
         except BadInput as exc:
@@ -265,6 +269,15 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
         seen[key] = line
         rows.append(row)
     return rows, errors
+
+
+def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
+                  progress: Callable | None = None):
+    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    rows, errors = check_metric_records(records, enrolled, campaign["currency"],
+                                        f"campaign {campaign['slug']!r}", progress)
+    return [{"campaign_id": campaign["id"], "creator_id": enrolled[row.pop("creator")], **row}
+            for row in rows], errors
 
 
 def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
-       l.created_at, c.slug AS campaign, cr.handle AS creator,
+       l.created_at, l.click_param, c.slug AS campaign, cr.handle AS creator,
        cr.platform AS creator_platform
   FROM links l
   JOIN campaigns c ON c.id = l.campaign_id
@@ -23,6 +23,15 @@ class CampaignQueries:
 
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
+
+    def set_attribution_days(self, campaign_id: int, days: int) -> None:
+        self.execute("UPDATE campaigns SET attribution_days = ? WHERE id = ?", [days, campaign_id])
+
+    def click_params(self) -> list[str]:
+        """Every parameter name a link or campaign carries its click id in."""
+        return [r["click_param"] for r in self.query(
+            "SELECT click_param FROM links UNION SELECT click_param FROM campaigns "
+            "ORDER BY 1")]
 
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, ur
 from zoneinfo import ZoneInfo
 
 from . import validate
-from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
+from .vocabulary import (CHANNELS, CODE_RE, DECLARED_SOURCES, DEFAULT_CLICK_PARAM, PLATFORMS,
+                         normalize_handle)
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
 
@@ -37,13 +38,20 @@ def campaign_record(row: dict) -> dict:
         "currency": row["currency"],
         "budget": None if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
+        "attribution_days": row["attribution_days"],
+        "click_param": row["click_param"],
         "created_at": row["created_at"],
     }
 
 
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
-                    currency: str = "USD", budget: str | None = None) -> dict:
+                    currency: str = "USD", budget: str | None = None,
+                    attribution_days: int | str | None = None,
+                    click_param: str | None = None) -> dict:
+    """A campaign. attribution_days: how long a click credits orders
+    (default 30); click_param: the destination parameter that carries the
+    click id on its links (default trk)."""
     slug = validate.slug(slug)
     name = validate.text("campaign name", name)
     destination = validate.url(destination)
@@ -52,11 +60,14 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
     start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
     budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
+    days = validate.attribution_days(attribution_days, "--attribution-days")
+    param = validate.click_param(click_param, "--click-param")
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
             "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
             "budget_minor": budget_minor, "created_at": now_utc(),
+            "attribution_days": days, "click_param": param,
         })
     except Conflict:
         raise Duplicate(f"campaign {slug!r} already exists") from None
@@ -72,6 +83,14 @@ def get_campaign(store: Store, slug: str) -> dict:
 
 def list_campaigns(store: Store) -> list[dict]:
     return [campaign_record(r) for r in store.campaigns()]
+
+
+def set_attribution_days(store: Store, slug: str, days: int | str) -> dict:
+    """Change how long the campaign's clicks credit orders. Reports decide
+    attribution when they are made, so every figure follows at once."""
+    campaign = get_campaign(store, slug)
+    store.set_attribution_days(campaign["id"], validate.attribution_days(days, "--attribution-days"))
+    return campaign_record(store.campaign(campaign["slug"]))
 
 
 # -- creators ----------------------------------------------------------------
@@ -146,20 +165,23 @@ def _split_target(destination: str, target_url: str):
     return base, pieces, own, parts.fragment
 
 
-def redirect_location(destination: str, target_url: str, incoming, click_id: str | None) -> str:
+def redirect_location(destination: str, target_url: str, incoming, click_id: str | None,
+                      click_param: str = DEFAULT_CLICK_PARAM) -> str:
     """Where a click goes: the link's own target, plus what arrived on the
     short URL (the destination's own parameters win over it, it wins over
-    our UTMs), plus `trk`. Only the query can change: never host or path."""
+    our UTMs), plus the click id under the link's click_param (`trk`, or
+    e.g. `client_reference_id` for a Stripe Payment Link). Only the query
+    can change: never host or path."""
     base, pieces, own, fragment = _split_target(destination, target_url)
-    incoming = [(k, v) for k, v in incoming if k != "trk" and k not in own]
+    incoming = [(k, v) for k, v in incoming if k != click_param and k not in own]
     if not incoming and click_id is None:
         return target_url
     names = {k for k, _ in incoming}
-    query = [piece for name, piece in pieces if name not in names and name != "trk"]
+    query = [piece for name, piece in pieces if name not in names and name != click_param]
     if incoming:
         query.append(urlencode(incoming))
     if click_id is not None:
-        query.append("trk=" + quote(click_id, safe=""))
+        query.append(quote(click_param, safe="") + "=" + quote(click_id, safe=""))
     location = base + ("?" + "&".join(query) if query else "")
     return location + ("#" + fragment if fragment else "")
 
@@ -176,6 +198,7 @@ def link_record(row: dict, base_url: str) -> dict:
         "campaign": row["campaign"],
         "creator": row["creator"],
         "channel": row["channel"],
+        "click_param": row["click_param"],
         "disabled": bool(row["disabled"]),
         "created_at": row["created_at"],
     }
@@ -191,19 +214,24 @@ def check_code(code: str) -> str:
 
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
-                destination: str | None = None, code: str | None = None) -> dict:
+                destination: str | None = None, code: str | None = None,
+                click_param: str | None = None) -> dict:
+    """A short link. click_param: the destination parameter its click id
+    travels in (default: the campaign's)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
+    param = (validate.click_param(click_param, "--click-param") if click_param
+             else campaign["click_param"])
     target = add_params(destination, utm_params(
         creator["platform"], channel, campaign["slug"], creator["handle"]))
     for _attempt in range(8):
         row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
                "creator_id": creator["id"], "channel": channel,
                "destination": destination, "target_url": target,
-               "created_at": now_utc()}
+               "created_at": now_utc(), "click_param": param}
         try:
             with store.transaction():
                 store.ensure_enrolled(campaign["id"], creator["id"])

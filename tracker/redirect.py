@@ -114,7 +114,8 @@ class Redirector:
                 start_response("503 Service Unavailable", [
                     ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
                 return [UNAVAILABLE_PAGE]
-        location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+        location = redirect_location(link["destination"], link["target_url"], incoming, click_id,
+                                     link["click_param"])
         # A bodiless 302 needs no nosniff or referrer policy; every header
         # costs the server a little on the path that must be fastest.
         start_response("302 Found", [("Location", location), ("Content-Length", "0"),

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
-from .. import values
+from .. import validate
 from ..errors import BadInput
 
 #: Longer than any click id we issue (16 characters), short enough that a
@@ -123,7 +123,7 @@ def currency_code(value, field: str = "currency") -> str:
     """An ISO 4217 code in upper case (Stripe sends lower case)."""
     if not isinstance(value, str):
         raise BadInput(f"{field} {value!r} is not an ISO 4217 code (e.g. USD, EUR)")
-    return values.currency(value)
+    return validate.currency(value)
 
 
 def minor_units(value, field: str) -> int:
@@ -150,7 +150,7 @@ def iso_time(value, field: str) -> str:
     """A shop's time with an offset as the tracker's UTC text."""
     if not isinstance(value, str):
         raise BadInput(f"{field} {value!r} is not a time")
-    return values.iso_utc(values.timestamp(value, field))
+    return validate.iso_utc(validate.timestamp(value, field))
 
 
 def optional_iso_time(value, field: str) -> str | None:
@@ -170,7 +170,7 @@ def iso_unix_time(value, field: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"{field} {value!r} is not a Unix time in seconds")
     try:
-        return values.iso_utc(datetime.fromtimestamp(value, timezone.utc))
+        return validate.iso_utc(datetime.fromtimestamp(value, timezone.utc))
     except (OverflowError, OSError, ValueError):
         raise BadInput(f"{field} {value!r} is out of range") from None
 

@@ -3,7 +3,7 @@
 Every connector's `parse` returns one of these frozen values, so the web
 route and the store handle Shopify, WooCommerce and Stripe alike and never
 read a native payload. Money is integer minor units of `currency`; times are
-`values.iso_utc` text.
+`validate.iso_utc` text.
 """
 from __future__ import annotations
 

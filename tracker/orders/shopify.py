@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .. import values
+from .. import validate
 from ..errors import BadInput
 from ..vocabulary import DEFAULT_CLICK_PARAM, ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING
 from .common import (click_id_from_pairs, click_id_from_url, currency_code, dicts,
@@ -62,7 +62,7 @@ def _order(order: dict, click_params: Sequence[str], event_id: str | None) -> Or
         name=optional_text(order.get("name")),
         created_at=iso_time(order.get("created_at"), "Shopify order created_at"),
         currency=currency,
-        gross_minor=values.money(_total_price(order), currency, "Shopify order total_price"),
+        gross_minor=validate.money(_total_price(order), currency, "Shopify order total_price"),
         codes=discount_codes(code.get("code") for code in dicts(order.get("discount_codes"))),
         click_id=_click_id(order, click_params),
         status=_status(order),
@@ -106,7 +106,7 @@ def _refund(refund: dict, order_currency: str | None) -> Refund:
     fallback = _refund_currency(refund) or order_currency
     paid_back = [t for t in dicts(refund.get("transactions"))
                  if t.get("kind") == "refund" and t.get("status") == "success"]
-    amount = sum(values.money(t.get("amount"), _transaction_currency(t, fallback),
+    amount = sum(validate.money(t.get("amount"), _transaction_currency(t, fallback),
                               "Shopify refund transaction amount") for t in paid_back)
     return Refund(refund_id=shop_id(refund.get("id"), "Shopify refund id"), amount_minor=amount,
                   at=optional_iso_time(refund.get("created_at"), "Shopify refund created_at"))

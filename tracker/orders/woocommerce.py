@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .. import values
+from .. import validate
 from ..vocabulary import DEFAULT_CLICK_PARAM, ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING
 from .common import (click_id_from_pairs, click_id_from_url, currency_code, dicts,
                      discount_codes, header, header_text, hmac_base64_matches, iso_gmt_time,
@@ -73,7 +73,7 @@ def _order(order: dict, click_params: Sequence[str], event_id: str | None) -> Or
         created_at=iso_gmt_time(order.get("date_created_gmt"),
                                 "WooCommerce order date_created_gmt"),
         currency=currency,
-        gross_minor=values.money(order.get("total"), currency, "WooCommerce order total"),
+        gross_minor=validate.money(order.get("total"), currency, "WooCommerce order total"),
         codes=discount_codes(line.get("code") for line in dicts(order.get("coupon_lines"))),
         click_id=_click_id(order, click_params),
         status=STATUSES.get(str(order.get("status") or "").lower(), ORDER_PENDING),
@@ -94,7 +94,7 @@ def _click_id(order: dict, click_params: Sequence[str]) -> str | None:
 def _refund(refund: dict, currency: str) -> Refund:
     """WooCommerce lists an order's refunds with negative totals ("-10.00");
     the money refunded is the size of that number."""
-    total = values.money(refund.get("total"), currency, "WooCommerce refund total",
+    total = validate.money(refund.get("total"), currency, "WooCommerce refund total",
                          allow_negative=True)
     return Refund(refund_id=shop_id(refund.get("id"), "WooCommerce refund id"),
                   amount_minor=abs(total), at=None)

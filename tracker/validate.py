@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, is_currency
-from dateutil import parser as dateparser
 
 from .errors import BadInput
 from .vocabulary import (CLICK_PARAM_RE, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_CLICK_PARAM,
@@ -177,8 +176,8 @@ def timestamp(value: str, field: str = "time") -> datetime:
     if not raw:
         raise BadInput(f"{field} must not be empty")
     try:
-        parsed = dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
+        parsed = datetime.fromisoformat(raw)     # Python 3.11 reads all of ISO 8601 we see
+    except ValueError:
         try:
             parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
@@ -193,7 +192,7 @@ def _incoming(rec: dict, line: int) -> dict:
     if refunded_text and _amount(refunded_text, currency, "refunded") != 0:
         refunds.append({"refund_id": f"{order_id}:export", "kind": "total", "at": None,
                         "amount_minor": _amount(refunded_text, currency, "refunded")})
-    codes = [c for c in re.split(r"[,\s]+", rec.get("code") or "") if c]
+    codes = [(rec.get("code") or "").strip()]
     order = ledger.incoming_order(
         order_id, validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
         currency, gross or 0, status, validate.text("name", rec.get("name"), 128, required=False),
@@ -268,7 +267,7 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
     orders that are (and stay) that campaign's; the others are counted.
     """
     campaign = get_campaign(store, campaign_slug) if campaign_slug else None
-    shop_row = shops.import_shop(store, shop)
+    shop_row = shops.import_shop(store, shop, create=False)
     orders, errors = check_redemptions(records, progress)
     _resolve_currency(store, orders, errors)
     bad_lines = {line for line, _ in errors}
@@ -280,6 +279,8 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
         errors += ledger.plan(store, shop_row, orders, existing, ledger.Facts(store),
                               **options).errors
         raise RowErrors("import", sorted(errors, key=lambda e: e[0]))
+    if shop_row["id"] is None:
+        shop_row = shops.import_shop(store, CSV_SHOP)
     result = ledger.save_orders(store, shop_row, orders, **options,
                                 on_errors=lambda errs: RowErrors("import", errs))
     return {"format": kind, "shop": shop_row["name"], "orders": len(orders),
@@ -303,7 +304,7 @@ def import_redemptions(store: Store, source, campaign_slug: str | None = None,
                        progress: Callable | None = None, shop: str | None = None) -> dict:
     """Orders from a CSV file (ours or a Shopify orders export) of a shop
     (`csv` unless named)."""
-    shop_row = shops.import_shop(store, shop)
+    shop_row = shops.import_shop(store, shop, create=False)
     header, records = read_csv(source)
     kind, records = redemption_records(header, records, shop_row["platform"])
     return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"])

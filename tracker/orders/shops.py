@@ -113,12 +113,15 @@ def forget_old_secrets(store: Store, base_url: str, name: str) -> dict:
     return shop_record(store.shop(row["name"]), base_url)
 
 
-def import_shop(store: Store, name: str | None) -> dict:
-    """The shop a file of orders comes from: `csv` (made when first used)
-    unless --shop names a connected one."""
+def import_shop(store: Store, name: str | None, create: bool = True) -> dict:
+    """The shop a file of orders comes from: `csv` (made when first used;
+    without create, a stand-in whose id is None until then) unless --shop
+    names a connected one."""
     name = (name or CSV_SHOP).strip().lower() or CSV_SHOP
     if name == CSV_SHOP:
-        return store.ensure_shop(CSV_SHOP, CSV_SHOP, now_utc())
+        if create:
+            return store.ensure_shop(CSV_SHOP, CSV_SHOP, now_utc())
+        return store.shop(CSV_SHOP) or {"id": None, "name": CSV_SHOP, "platform": CSV_SHOP}
     row = store.shop(shop_name(name))
     if row is None:
         raise NotFound(f"shop {name!r} does not exist: connect it first "

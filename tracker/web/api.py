@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, jsonify, request
 
 from .. import access, campaigns, imports, reports
-from ..errors import BadInput, NotFound, TrackerError
+from ..errors import BadInput, Forbidden, NotFound, TrackerError
+from ..orders import shops
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
 from ..validate import money_text
@@ -95,13 +96,28 @@ def create_campaign():
     made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"))
+        field(d, "budget"), field(d, "attribution_days"), field(d, "click_param"))
     return jsonify(made), 201
 
 
 @bp.get("/campaigns/<slug>")
 def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
+
+
+@bp.patch("/campaigns/<slug>")
+def update_campaign(slug):
+    """Change a campaign's attribution window. It moves credit between
+    campaigns (a click's campaign against a code's), so it takes an
+    unscoped token."""
+    slug = campaign_slug(slug)
+    check_write(g.token, global_change=True)
+    d = body()
+    unknown = sorted(set(d) - {"attribution_days"})
+    if unknown:
+        raise BadInput(f"cannot change {', '.join(unknown)} here; attribution_days can be")
+    return jsonify(campaigns.set_attribution_days(store(), slug,
+                                                  field(d, "attribution_days", True)))
 
 
 @bp.get("/creators")
@@ -150,7 +166,7 @@ def create_link(slug):
     d = body()
     made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
                              field(d, "creator", True), field(d, "channel", True),
-                             field(d, "destination"), field(d, "code"))
+                             field(d, "destination"), field(d, "code"), field(d, "click_param"))
     return jsonify(made), 201
 
 
@@ -198,15 +214,27 @@ def order_records(data: dict) -> list[tuple[int, dict]]:
     for n, order in enumerate(orders, 1):
         if not isinstance(order, dict):
             raise BadInput(f"order {n} must be a JSON object")
-        records.append((n, {k: field(order, k) for k in imports.REDEMPTION_FIELDS}))
+        records.append((n, {k: field(order, k) for k in
+                            imports.REDEMPTION_FIELDS + imports.REDEMPTION_OPTIONAL}))
     return records
 
 
 @bp.post("/campaigns/<slug>/redemptions")
 def add_redemptions(slug):
+    """Orders of this campaign; orders that are (or would become) another
+    campaign's or nobody's are counted, never written."""
     slug = writable_campaign(slug)
-    result = imports.save_redemptions(store(), order_records(body()), slug)
+    data = body()
+    result = imports.save_redemptions(store(), order_records(data), slug,
+                                      shop=field(data, "shop"))
     return jsonify(result), 201
+
+
+@bp.get("/campaigns/<slug>/orders")
+def list_orders(slug):
+    """Every order the report over `window` counts, with what it adds."""
+    return jsonify(paginated(reports.campaign_orders(store(), campaign_slug(slug),
+                                                     request.args.get("window", "all"))))
 
 
 @bp.post("/campaigns/<slug>/metrics")
@@ -243,8 +271,51 @@ def webhook_redemptions():
     raw = request.get_data(cache=True)
     access.check_webhook(store(), request.headers.get("X-Tracker-Timestamp"),
                          request.headers.get("X-Tracker-Signature"), raw)
-    result = imports.save_redemptions(store(), order_records(body()))
+    data = body()
+    result = imports.save_redemptions(store(), order_records(data), shop=field(data, "shop"))
     return jsonify(result), 200
+
+
+# -- shops (admin tokens only) -----------------------------------------------------------
+
+def admin(write: bool = False) -> None:
+    """Shops hold secrets and the orders of every campaign: unscoped tokens only."""
+    if g.token["campaign"] is not None:
+        raise Forbidden("this token is scoped to one campaign; shops need an unscoped token")
+    if write:
+        check_write(g.token)
+
+
+@bp.get("/shops")
+def list_shops():
+    admin()
+    return jsonify(paginated(shops.list_shops(store(), base_url())))
+
+
+@bp.post("/shops")
+def connect_shop():
+    """Connect a shop (or connect it again with a new secret; keep_old keeps
+    the previous one valid). Answers the URL to paste into the platform."""
+    admin(write=True)
+    d = body()
+    keep_old = d.get("keep_old", False)
+    if not isinstance(keep_old, bool):
+        raise BadInput("keep_old must be true or false")
+    made = shops.connect(store(), base_url(), field(d, "name", True), field(d, "platform", True),
+                         field(d, "secret", True), keep_old)
+    return jsonify(made), 201
+
+
+@bp.delete("/shops/<name>")
+def disconnect_shop(name):
+    admin(write=True)
+    return jsonify(shops.disconnect(store(), base_url(), name))
+
+
+@bp.post("/shops/<name>/forget-old-secrets")
+def forget_old_secrets(name):
+    admin(write=True)
+    return jsonify(shops.forget_old_secrets(store(), base_url(), name))
 
 
 @bp.get("/openapi.json")

@@ -24,10 +24,11 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
 
-    from . import api, stats
+    from . import api, stats, webhooks
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):

@@ -710,15 +710,32 @@ def test_webhook_refuses_bad_signatures_and_writes_nothing(seeded, client, db_ur
     assert ok.status_code == 200
 
 
+# A fixed server clock, late in its second: the header carries whole seconds,
+# so a timestamp 300 s off is inside the window and 301 s is outside, whatever
+# the fraction of the second and however long the request takes.
+FROZEN_NOW = 1_800_000_000.75
+
+
 @pytest.mark.parametrize("offset", [-301, 301, -3600, 86400])
-def test_webhook_refuses_timestamps_more_than_5_minutes_off(seeded, client, db_url, offset):
+def test_webhook_refuses_timestamps_more_than_5_minutes_off(seeded, client, db_url, offset,
+                                                            monkeypatch):
     secret = webhook_secret(db_url)
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: FROZEN_NOW))
     before = snapshot(seeded)
-    resp = deliver(client, secret, ORDER, timestamp=int(time.time()) + offset)
+    resp = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) + offset)
     assert_error(resp, 401, "unauthorized")
     assert snapshot(seeded) == before
-    near = deliver(client, secret, ORDER, timestamp=int(time.time()) - 240)
+    near = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) - 240)
     assert near.status_code == 200
+
+
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_webhook_accepts_timestamps_exactly_5_minutes_off(seeded, client, db_url, offset,
+                                                          monkeypatch):
+    secret = webhook_secret(db_url)
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: FROZEN_NOW))
+    resp = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) + offset)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
 
 
 def test_webhook_bad_order_is_400_with_details_and_nothing_written(seeded, client, db_url):

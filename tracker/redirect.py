@@ -19,6 +19,9 @@ from .store import Store
 from .validate import iso_utc
 
 CODE_PATH = re.compile(r"^/([A-Za-z0-9][A-Za-z0-9_-]{2,31})$")
+# What a Location may hold: a URI is printable ASCII without spaces, and
+# that is also what every server can put in a header.
+LOCATION = re.compile(r"[\x21-\x7e]+")
 MAX_QUERY = 4096
 MAX_HEADER = 2048
 PREFETCH = (("HTTP_SEC_PURPOSE", "prefetch"), ("HTTP_PURPOSE", "prefetch"),
@@ -58,6 +61,14 @@ def client_ip(environ, trusted_proxies: int) -> str:
     return environ.get("REMOTE_ADDR", "")
 
 
+def checked_location(link: dict, incoming, click_id: str | None) -> str:
+    """The link's Location, or ValueError if it is not a sendable URI."""
+    location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+    if not LOCATION.fullmatch(location):
+        raise ValueError(f"the link's target is not an ASCII URI: {location[:200]!r}")
+    return location
+
+
 class Redirector:
     """WSGI middleware that answers short links and passes the rest on."""
 
@@ -94,31 +105,38 @@ class Redirector:
         return self.redirect(match.group(1), method, environ, start_response)
 
     def redirect(self, code, method, environ, start_response):
+        """A row and its 302, or neither.
+
+        The Location is built and checked first, the row written second, and
+        after the row nothing can fail: so a click row never lacks its 302
+        and a 302 never lacks its row. A link whose target cannot be a
+        Location (an old row from before destinations were normalised) is a
+        503 without a row."""
         counted = method == "GET" and not is_prefetch(environ)
         link = self.link(code, fresh=not counted)
         if link is None:
             return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
-        click_id = None
-        if counted:
-            click_id = new_click_id()
-            try:
-                if not self.record(click_id, link, incoming, environ):
-                    self._links.pop(code, None)      # disabled since we cached it
-                    return self.not_found(method, start_response)
-            except Exception as exc:
-                # No row, no 302: a redirect we answer is a click we kept.
-                environ["wsgi.errors"].write(
-                    f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
-                start_response("503 Service Unavailable", [
-                    ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
-                return [UNAVAILABLE_PAGE]
-        location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+        click_id = new_click_id() if counted else None
+        try:
+            location = checked_location(link, incoming, click_id)
+            if counted and not self.record(click_id, link, incoming, environ):
+                self._links.pop(code, None)      # disabled since we cached it
+                return self.not_found(method, start_response)
+        except Exception as exc:
+            environ["wsgi.errors"].write(
+                f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
+            return self.unavailable(start_response)
         # A bodiless 302 needs no nosniff or referrer policy; every header
         # costs the server a little on the path that must be fastest.
         start_response("302 Found", [("Location", location), ("Content-Length", "0"),
                                      ("Cache-Control", "no-store")])
         return []
+
+    def unavailable(self, start_response):
+        start_response("503 Service Unavailable", [
+            ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
+        return [UNAVAILABLE_PAGE]
 
     def not_found(self, method, start_response):
         start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),

@@ -781,16 +781,30 @@ def test_failed_tokens_are_rate_limited_per_client(seeded, tokens, app):
     for n in range(access.MAX_FAILURES_PER_MINUTE):
         wrong = bearer("trk_" + secrets.token_urlsafe(32))
         assert_error(a.get("/api/campaigns", headers=wrong), 401, "unauthorized")
-    assert_error(a.get("/api/campaigns", headers=bearer("trk_wrong")), 429, "too_many_requests")
-    # even the right token from that client, on the API and the stats pages
-    assert_error(a.get("/api/campaigns", headers=bearer(tokens.admin)), 429, "too_many_requests")
-    assert a.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 429
+    refused = a.get("/api/campaigns", headers=bearer("trk_wrong"))
+    assert_error(refused, 429, "too_many_requests")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    stats = a.get("/stats/spring.json", headers=bearer("trk_wrong"))
+    assert stats.status_code == 429 and stats.headers["Retry-After"]
     # another client is unaffected
-    assert b.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
-    assert b.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 200
     assert_error(b.get("/api/campaigns", headers=bearer("trk_wrong")), 401)
     # the limiter keeps no client address
     assert "203.0.113.7" not in all_text(seeded) and "198.51.100.4" not in all_text(seeded)
+
+
+def test_a_valid_token_is_never_refused_by_the_limiter(seeded, tokens, app):
+    """Behind a proxy without TRACKER_TRUSTED_PROXIES every client has the
+    proxy's address: anyone's wrong tokens must not lock the admin out."""
+    shared = app.test_client()
+    shared.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    for _ in range(3 * access.MAX_FAILURES_PER_MINUTE):
+        assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code in (401, 429)
+    assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
+    assert shared.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
+    assert shared.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 200
+    assert shared.get("/api/campaigns", headers=bearer(tokens.readonly)).status_code == 200
+    # a success does not wipe the failures
+    assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
 
 
 def test_ten_failures_are_allowed(seeded, tokens, app):
@@ -800,7 +814,33 @@ def test_ten_failures_are_allowed(seeded, tokens, app):
         assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 401
     assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
     assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 401
-    assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 429
+    assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
+    assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
+
+
+def test_the_failure_window_is_a_sliding_minute_and_retry_after_is_exact(seeded, app, monkeypatch):
+    """10 failures in any 60 seconds, as the README says; Retry-After is when
+    the oldest of them leaves the window."""
+    t0 = 1_800_000_030.0          # half past a minute: minute buckets would count 90 s
+    now = [t0]
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: now[0]))
+    a = app.test_client()
+    a.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+
+    def attempt(at):
+        now[0] = at
+        return a.get("/api/campaigns", headers=bearer("trk_wrong"))
+
+    for i in range(access.MAX_FAILURES_PER_MINUTE):      # failures at t0 .. t0+9
+        assert attempt(t0 + i).status_code == 401
+    for at, wait in ((t0 + 9.5, 51), (t0 + 30, 30), (t0 + 59.5, 1)):
+        refused = attempt(at)
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == str(wait)
+    assert attempt(t0 + 60).status_code == 401           # the one at t0 left; this one counts
+    refused = attempt(t0 + 60.25)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert attempt(t0 + 61).status_code == 401
+    assert attempt(t0 + 200).status_code == 401          # all gone
 
 
 # -- limits ----------------------------------------------------------------------------------------------

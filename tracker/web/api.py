@@ -28,7 +28,7 @@ def require_token():
 
 @bp.errorhandler(TrackerError)
 def api_error(exc: TrackerError):
-    return jsonify(exc.as_json()), exc.status
+    return jsonify(exc.as_json()), exc.status, exc.headers
 
 
 # -- request helpers --------------------------------------------------------------

@@ -31,7 +31,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):
-        return jsonify(exc.as_json()), exc.status
+        return jsonify(exc.as_json()), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,0 +1,12 @@
+-- Version 4: a failed token attempt is kept with its time to the microsecond,
+-- not counted per minute, so the limit is a sliding 60-second window and a 429
+-- can say when to retry. The rows only ever matter for a minute: start afresh.
+
+DROP TABLE IF EXISTS auth_failures;
+
+CREATE TABLE IF NOT EXISTS auth_failures (
+    client   TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    PRIMARY KEY (client, at)
+);

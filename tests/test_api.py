@@ -630,6 +630,15 @@ def test_share_revoke_invalidates_old_links_and_new_ones_work(seeded, client, db
     assert client.get(f"/stats/autumn.json?share={autumn}").status_code == 200
 
 
+@pytest.mark.parametrize("text", ["١٢d", "３0d", "2٣h"])
+def test_share_durations_take_ascii_digits_only(text):
+    from tracker.errors import BadInput
+
+    with pytest.raises(BadInput, match="duration"):
+        access.parse_duration(text)
+    assert access.parse_duration("12d") == 12 * 86400
+
+
 def test_share_with_an_absurd_lifetime_is_a_clean_error(seeded, db_url):
     proc = cli(db_url, "share", "spring", "--expires", "100000000w", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr

@@ -28,7 +28,7 @@ CLIENT_KEY = "client_hash_key"
 MAX_FAILURES_PER_MINUTE = 10
 FAILURE_WINDOW = 60             # seconds, sliding
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
-DURATION_RE = re.compile(r"^(\d+)\s*([mhdw])$")
+DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")     # ASCII digits only, not \d
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_SHARE_SECONDS = 5 * 366 * 86400
 

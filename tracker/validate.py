@@ -21,7 +21,9 @@ from .errors import BadInput
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
-DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# ASCII digits only: \d would also take ١٢٣ or １２３ (Decimal reads them as 123),
+# which no shop export means; metric counts refuse them too.
+DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
 MAX_URL = 2048
 # Characters a URI keeps as they are (RFC 3986 reserved ones, and '%' of the

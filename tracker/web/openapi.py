@@ -13,7 +13,7 @@ PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimu
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
 WINDOW = {"name": "window", "in": "query", "schema": {"enum": ["7", "14", "30", "all"]}}
 TEXT = {"type": "string", "maxLength": 200}
-MONEY = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1500.00"]}
+MONEY = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["1500.00"]}
 
 
 def obj(properties: dict, required=()) -> dict:

@@ -20,6 +20,11 @@ from tracker.settings import Config
 from tracker.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+# Subprocesses (the `tracker` console script, gunicorn) must import the
+# checkout under test, not the one the virtualenv's editable install points
+# at (another worktree, say): PYTHONPATH comes before that install's finder.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TRACKER = str(Path(sys.executable).parent / "tracker")
 

@@ -170,7 +170,7 @@ def test_gunicorn_conf_shares_tracker_serve_settings(monkeypatch):
     # Every setting in the file is one gunicorn knows: a misspelt name would
     # be ignored by gunicorn without a word.
     known = GunicornConfig().settings
-    imported = {"os", "DEFAULTS", "default_workers"}
+    imported = {"os", "DEFAULTS", "default_workers", "start_worker_threads"}
     unknown = [name for name in conf
                if not name.startswith("_") and name not in imported and name not in known]
     assert unknown == []
@@ -190,15 +190,19 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
 
 
 def test_post_worker_init_starts_the_checkpointer_in_process(monkeypatch, tmp_path):
-    """The hook finds the store through worker.wsgi, the loaded Flask app."""
+    """The hook finds the store through worker.wsgi, the loaded Flask app,
+    and starts the checkpointer and the salt housekeeping."""
     from tracker.web.app import create_app
 
     conf = load_conf(monkeypatch)
     app = create_app(Config(database=str(tmp_path / "hook.db")))
     store = app.extensions["tracker.store"]
-    assert store._checkpointing is False
+    redirector = app.extensions["tracker.redirector"]
+    assert store._checkpointing is False and redirector.housekeeping is None
     conf["post_worker_init"](SimpleNamespace(wsgi=app))
     assert store._checkpointing is True
+    assert redirector.housekeeping is not None and not redirector.housekeeping.is_set()
+    redirector.housekeeping.set()
     # gunicorn's error app (when the import failed) has no extensions: no crash.
     conf["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start_response: []))
 

@@ -233,3 +233,45 @@ def test_a_stored_target_that_cannot_be_a_location_is_503_without_a_row(store, c
         assert client.head(f"/{code}").status_code == 503
     assert clicks(store) == []
     assert client.get("/mia-bio").status_code == 302 and len(clicks(store)) == 1
+
+
+# -- visitor salts go two days later, with or without clicks -------------------------
+
+def salt_days(store):
+    return sorted(r["day"] for r in store.query("SELECT day FROM visitor_salts"))
+
+
+def test_old_salts_are_deleted_without_any_click(store, db_url):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from tracker.settings import Config
+    from tracker.web.app import create_app
+
+    today = datetime.now(timezone.utc)
+    recent = f"{(today - timedelta(days=1)).date()}|Europe/Berlin"
+    store.visitor_salt("2020-01-01|UTC", "old")
+    store.visitor_salt(recent, "recent")
+
+    # app start
+    app = create_app(Config(database=db_url), store=store)
+    assert salt_days(store) == [recent]
+
+    # /healthz, which a load balancer or the container calls all day
+    redirector = app.extensions["tracker.redirector"]
+    redirector.clock = lambda: today + timedelta(days=1)
+    store.visitor_salt("2020-01-02|UTC", "old")
+    assert app.test_client().get("/healthz").status_code == 200
+    assert salt_days(store) == [recent]
+
+    # the housekeeping thread of a served worker nobody visits
+    redirector.clock = lambda: today + timedelta(days=4)
+    stop = redirector.start_housekeeping(interval=0.05)
+    try:
+        deadline = time.time() + 10
+        while salt_days(store) and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert salt_days(store) == []
+    assert clicks(store) == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import sys
+import threading
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
@@ -37,6 +39,7 @@ NOT_FOUND_PAGE = (
     b"<h1>Link not found</h1><p>This short link does not exist or was switched off.</p>"
 )
 UNAVAILABLE_PAGE = b"Temporarily unavailable, please try again."
+SALT_DAYS_KEPT = 2
 
 
 def new_click_id() -> str:
@@ -80,6 +83,8 @@ class Redirector:
         self.trusted_proxies = trusted_proxies
         self._salts: dict[str, str] = {}
         self._salt_date: date | None = None
+        self._salts_swept_on: date | None = None
+        self.housekeeping: threading.Event | None = None
         # code -> link facts. Safe to keep: a link's destination, channel,
         # campaign and creator never change; whether it is disabled is
         # checked by the click insert itself (and looked up for HEAD).
@@ -176,9 +181,44 @@ class Redirector:
             if self._salt_date != today:
                 self._salts.clear()
                 self._salt_date = today
-                self.store.forget_salts_before((today - timedelta(days=2)).isoformat())
+                self.forget_old_salts()
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
         ip = client_ip(environ, self.trusted_proxies)
         digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
                                  digest_size=10)
         return digest.hexdigest()
+
+    def forget_old_salts(self) -> None:
+        """Delete the visitor salts of days more than SALT_DAYS_KEPT back.
+
+        The README promises they go two days later whether or not anyone
+        clicks, so this runs at app start, on /healthz, on a worker's first
+        click of a day, and hourly from the housekeeping thread of a served
+        worker (start_housekeeping). The DELETE runs at most once per UTC
+        day per process; every other call is one date comparison. A failure
+        is reported and retried by the next call, and never fails a request.
+        """
+        today = self.clock().date()
+        if self._salts_swept_on == today:
+            return
+        try:
+            self.store.forget_salts_before((today - timedelta(days=SALT_DAYS_KEPT)).isoformat())
+        except Exception as exc:
+            print(f"tracker: old visitor salts not deleted yet: {type(exc).__name__}",
+                  file=sys.stderr)
+            return
+        self._salts_swept_on = today
+
+    def start_housekeeping(self, interval: float = 3600) -> threading.Event:
+        """forget_old_salts every `interval` seconds in a daemon thread, so a
+        served worker that gets no request at all still deletes old salts.
+        Idempotent; set the returned event to stop the thread."""
+        if self.housekeeping is None:
+            stop = self.housekeeping = threading.Event()
+
+            def run():
+                while not stop.wait(interval):
+                    self.forget_old_salts()
+
+            threading.Thread(target=run, name="tracker-housekeeping", daemon=True).start()
+        return self.housekeeping

@@ -64,14 +64,29 @@ class GunicornApp(BaseApplication):
         return self._load()
 
 
+def start_worker_threads(app) -> None:
+    """What a served worker runs beside its requests, started after the fork
+    by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
+    (post_worker_init) alike: the SQLite WAL checkpointer and the hourly
+    housekeeping that deletes old visitor salts even when nobody clicks.
+
+    `app` is what gunicorn loaded; gunicorn's error app (when the import
+    failed) has no extensions, and then there is nothing to start."""
+    extensions = getattr(app, "extensions", None) or {}
+    store = extensions.get("tracker.store")
+    if store is not None and hasattr(store, "start_checkpointer"):
+        store.start_checkpointer()
+    redirector = extensions.get("tracker.redirector")
+    if redirector is not None:
+        redirector.start_housekeeping()
+
+
 def load_tracker(environ: dict):
     os.environ.update(environ)
     from .web.app import create_app
 
     app = create_app()
-    store = app.extensions["tracker.store"]
-    if hasattr(store, "start_checkpointer"):
-        store.start_checkpointer()
+    start_worker_threads(app)
     return app
 
 

@@ -23,6 +23,9 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
+    redirector = app.extensions["tracker.redirector"] = Redirector(
+        store, app.wsgi_app, config.trusted_proxies)
+    redirector.forget_old_salts()
 
     from . import api, stats
 
@@ -46,6 +49,8 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     @app.get("/healthz")
     def healthz():
         ok = store.ping()
+        if ok:
+            redirector.forget_old_salts()      # once a day; see its docstring
         return jsonify({"status": "ok" if ok else "unavailable",
                         "database": store.dialect}), (200 if ok else 503)
 
@@ -59,5 +64,5 @@ def create_app(config: Config | None = None, store=None) -> Flask:
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         return response
 
-    app.wsgi_app = Redirector(store, app.wsgi_app, config.trusted_proxies)
+    app.wsgi_app = redirector
     return app

@@ -74,6 +74,10 @@ accesslog = os.environ.get("TRACKER_ACCESS_LOG") or DEFAULTS["accesslog"]
 # setting, not the app's TRACKER_TRUSTED_PROXIES (which is about client IPs).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or DEFAULTS["forwarded_allow_ips"]
 proc_name = DEFAULTS["proc_name"]
+# Scrubs addresses out of every log line (the error log's "Invalid request
+# from ip=…" included) and masks share and API tokens in request lines and
+# referrers: see tracker/logs.py.
+logger_class = DEFAULTS["logger_class"]
 
 # -- gunicorn >= 25.1: the `gunicornc` control socket --------------------------------
 # Its default ($HOME/.gunicorn) is read-only under the systemd unit's

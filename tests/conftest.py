@@ -132,12 +132,12 @@ def tracker(*args, db: str, check: bool = True, **kw) -> subprocess.CompletedPro
 class Server:
     """A real `tracker serve` (gunicorn) process on a free port."""
 
-    def __init__(self, db: str, workers: int = 2, env: dict | None = None):
+    def __init__(self, db: str, workers: int = 2, env: dict | None = None, args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [TRACKER, "--db", db, "--base-url", self.url, "serve",
-             "--port", str(self.port), "--workers", str(workers)],
+             "--port", str(self.port), "--workers", str(workers), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, **(env or {})}, start_new_session=True)
         deadline = time.time() + 30
@@ -160,6 +160,11 @@ class Server:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
+
+    def output(self) -> str:
+        """Everything the server wrote (stdout and stderr), once stopped."""
+        self.stop()
+        return self.proc.stdout.read()
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from .classify import classify
+from .logs import scrub
 from .campaigns import RESERVED_CODES, redirect_location
 from .store import Store
 from .validate import iso_utc
@@ -129,8 +130,8 @@ class Redirector:
                 self._links.pop(code, None)      # disabled since we cached it
                 return self.not_found(method, start_response)
         except Exception as exc:
-            environ["wsgi.errors"].write(
-                f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
+            environ["wsgi.errors"].write(scrub(
+                f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n"))
             return self.unavailable(start_response)
         # A bodiless 302 needs no nosniff or referrer policy; every header
         # costs the server a little on the path that must be fastest.

@@ -13,7 +13,8 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-# Access log without the client address: raw IPs are never stored.
+# Access log without the client address: raw IPs are never stored (and
+# ScrubbingLogger takes out any that come in another field, and tokens).
 ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
 
@@ -39,6 +40,8 @@ DEFAULTS = {
     "access_log_format": ACCESS_LOG_FORMAT,
     "forwarded_allow_ips": "127.0.0.1",
     "proc_name": "tracker",
+    # No client address and no token in any log line (tracker/logs.py).
+    "logger_class": "tracker.logs.ScrubbingLogger",
     # gunicorn >= 25.1 opens a control socket at ~/.gunicorn/gunicorn.ctl,
     # shared by every server of the user: not wanted, and not needed.
     "control_socket_disable": True,

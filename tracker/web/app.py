@@ -3,12 +3,14 @@ and the redirect middleware that answers short links before Flask does."""
 from __future__ import annotations
 
 from flask import Flask, jsonify, request
+from flask.logging import default_handler
 from werkzeug.exceptions import HTTPException
 
 from .. import access
 
 from ..settings import Config
 from ..errors import TrackerError
+from ..logs import scrub_handler
 from ..redirect import Redirector
 from ..store import open_store
 
@@ -20,6 +22,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     access.ensure_secrets(store)
 
     app = Flask(__name__)
+    scrub_handler(default_handler)      # an app error's log lines: no addresses, no tokens
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store

@@ -356,6 +356,32 @@ def test_scoped_token_cannot_make_global_changes_or_book_other_orders(seeded, to
     assert snapshot(seeded) == before
 
 
+def test_scoped_token_cannot_enrol_another_campaigns_creator(seeded, tokens, client):
+    """mia is on spring only: autumn's token may not put her on autumn, neither
+    directly nor through a link or promo code (which enrol their creator)."""
+    h = bearer(tokens.autumn)
+    before = snapshot(seeded)
+    err = assert_error(client.post("/api/campaigns/autumn/creators",
+                                   json={"handle": "mia", "fee": "10"}, headers=h), 403, "forbidden")
+    assert "another campaign" in err["message"] and "spring" not in err["message"]
+    assert_error(client.post("/api/campaigns/autumn/links", json={"creator": "mia", "channel": "bio"},
+                             headers=h), 403, "forbidden")
+    assert_error(client.post("/api/campaigns/autumn/promo-codes",
+                             json={"creator": "mia", "code": "MIAX"}, headers=h), 403, "forbidden")
+    assert snapshot(seeded) == before
+    # a creator on no campaign yet, and one already on autumn: allowed
+    campaigns.add_creator(seeded, "newbie", "tiktok")
+    for handle in ("newbie", "zoe"):
+        made = client.post("/api/campaigns/autumn/creators", json={"handle": handle, "fee": "5"},
+                           headers=h)
+        assert made.status_code == 201, made.get_json()
+    assert client.post("/api/campaigns/autumn/links", json={"creator": "newbie", "channel": "bio"},
+                       headers=h).status_code == 201
+    # an unscoped token may enrol anyone anywhere
+    assert client.post("/api/campaigns/autumn/creators", json={"handle": "mia"},
+                       headers=bearer(tokens.admin)).status_code == 201
+
+
 def test_scoped_token_can_work_on_its_campaign(seeded, tokens, client):
     h = bearer(tokens.autumn)
     made = client.post("/api/campaigns/autumn/links", json={"creator": "zoe", "channel": "post"},

@@ -9,14 +9,14 @@ import csv
 import io
 import json
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
 from tracker import access, campaigns, reports
-from tracker.errors import BadInput, Duplicate, NotFound
+from tracker.errors import BadInput, NotFound
 from tracker.imports import import_redemptions
 from tracker.orders import ledger, shops
 from tracker.store import open_store
@@ -31,7 +31,7 @@ CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
 
 
 def utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(
         timespec="microseconds") + "Z"
 
 
@@ -396,7 +396,7 @@ def test_the_click_id_travels_under_the_links_click_param(store, client):
 def test_changing_the_attribution_window_changes_the_credit(store, spring, client):
     resp = client.get("/mia-bio", headers={"User-Agent": CHROME})
     click_id = dict(parse_qsl(urlsplit(resp.headers["Location"]).query))["trk"]
-    ten_days = utc(datetime.now(timezone.utc) + timedelta(days=10))
+    ten_days = utc(datetime.now(UTC) + timedelta(days=10))
     import_redemptions(store, io.StringIO(
         "order_id,code,amount,currency,redeemed_at,click_id\n"
         f"L-1,JADE15,12.00,EUR,{ten_days},{click_id}\n"))

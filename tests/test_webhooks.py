@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
@@ -93,7 +93,7 @@ def shopify_order(base: str, order_id: int, name: str, created: datetime, total:
 def woo_order(base: str, order_id: int, created: datetime, trk: str, coupons=(),
               refunds=None) -> bytes:
     order = payload(f"woocommerce/{base}.json")
-    gmt = created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    gmt = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     order.update(id=order_id, number=str(order_id), currency="USD", date_created_gmt=gmt,
                  date_created=created.astimezone(NEW_YORK).strftime("%Y-%m-%dT%H:%M:%S"))
     for meta in order["meta_data"]:
@@ -210,7 +210,7 @@ def test_shop_deliveries_to_a_real_server_add_up_to_the_hand_computed_report(
     k5 = click(server, "noor-bio")
     k6 = click(server, "maya-pay", param="client_reference_id")
     k7 = click(server, "noor-bio")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     at = now + timedelta(minutes=2)                         # every order, unless said
 
     # -- Shopify -----------------------------------------------------------------------

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from . import validate
 from .vocabulary import (CHANNELS, CODE_RE, DECLARED_SOURCES, DEFAULT_CLICK_PARAM, PLATFORMS,
                          normalize_handle)
-from .errors import BadInput, Duplicate, NotFound
+from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -123,11 +123,30 @@ def list_creators(store: Store) -> list[dict]:
     return [creator_record(r) for r in store.creators()]
 
 
-def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
+def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
+    """Whoever is `scoped` to one campaign (a campaign-scoped API token) may
+    put on it a creator who is already on it or on no campaign yet, never
+    one of another campaign's creators: that would reach into a campaign the
+    token must not touch (its creator, fee and numbers). The message names
+    no other campaign."""
+    on = store.creator_campaign_ids(creator["id"])
+    if scoped and on and campaign["id"] not in on:
+        raise Forbidden(
+            f"creator {creator['handle']!r} is on another campaign; a token scoped to "
+            f"campaign {campaign['slug']!r} can only enrol creators who are on no campaign "
+            "yet or already on this one (use an unscoped token)")
+
+
+def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
+           scoped: bool = False) -> dict:
+    """Put a creator on a campaign with their fee (see check_enrolment for
+    `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
-    store.enroll(campaign["id"], creator["id"], fee_minor)
+    with store.transaction():
+        check_enrolment(store, campaign, creator, scoped)
+        store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
             "fee": validate.money_text(fee_minor, campaign["currency"])}
 
@@ -215,8 +234,9 @@ def check_code(code: str) -> str:
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
                 destination: str | None = None, code: str | None = None,
-                click_param: str | None = None) -> dict:
-    """A short link. click_param: the destination parameter its click id
+                click_param: str | None = None, scoped: bool = False) -> dict:
+    """A short link; it puts its creator on the campaign (see check_enrolment
+    for `scoped`). click_param: the destination parameter its click id
     travels in (default: the campaign's)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
@@ -234,6 +254,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                "created_at": now_utc(), "click_param": param}
         try:
             with store.transaction():
+                check_enrolment(store, campaign, creator, scoped)
                 store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
@@ -259,7 +280,9 @@ def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = T
 # -- promo codes ---------------------------------------------------------------
 
 def add_promo(store: Store, slug: str, handle: str, code: str,
-              source: str | None = None) -> dict:
+              source: str | None = None, scoped: bool = False) -> dict:
+    """A creator's discount code; it puts the creator on the campaign (see
+    check_enrolment for `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     code = validate.text("promo code", code, 64).lower()
@@ -267,6 +290,7 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
+            check_enrolment(store, campaign, creator, scoped)
             store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],

@@ -12,17 +12,24 @@ from __future__ import annotations
 import csv
 import io
 import os
-from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
 from . import settings, validate
-from .errors import BadInput, TooLarge
 from .campaigns import get_campaign
+from .errors import BadInput, TooLarge
 from .orders import ledger, shops
-from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
-from .vocabulary import (CSV_SHOP, DECLARED_SOURCES, DEFAULT_CLICK_PARAM, ORDER_CANCELLED,
-                         ORDER_COUNTED, ORDER_PENDING, ORDER_STATUSES, normalize_handle)
 from .store import Store
+from .vocabulary import (
+    CSV_SHOP,
+    DECLARED_SOURCES,
+    DEFAULT_CLICK_PARAM,
+    ORDER_CANCELLED,
+    ORDER_COUNTED,
+    ORDER_PENDING,
+    ORDER_STATUSES,
+    normalize_handle,
+)
+from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
 
 MAX_ERRORS_SHOWN = 50
 REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "click_id")
@@ -385,7 +392,7 @@ def import_metrics(store: Store, source, campaign_slug: str,
     Meta Ads, TikTok Ads, TikTok Studio, Instagram and our own layout; CSV
     or XLSX), stored in one transaction: a re-import of a key replaces it.
     """
-    from .metrics import parse_metrics    # openpyxl and the format tables load only here
+    from .metrics import parse_metrics  # openpyxl and the format tables load only here
 
     campaign = get_campaign(store, campaign_slug)
     enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}

@@ -16,9 +16,9 @@ reason that applies: unknown_id, bot_click, click_after_order, outside_window.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from ..vocabulary import PASSED_OVER
 
@@ -84,6 +84,7 @@ def attribute(order_at: str, click_id: str | None, click: Mapping | None,
     rejection = click_rejection(order_at, click) if click_id else None
     passed_campaign = click["campaign_id"] if rejection and click is not None else None
     if click_id and rejection is None:
+        assert click is not None        # no rejection: the click is known
         conflict = code is not None and code["creator_id"] != click["creator_id"]
         return Credit(click["campaign_id"], click["creator_id"], click["source"], "click",
                       None, None, conflict)

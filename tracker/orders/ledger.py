@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from .. import validate
 from ..errors import BadInput
@@ -41,7 +42,7 @@ MAX_TRIES = 5
 
 
 def now_utc() -> str:
-    return validate.iso_utc(datetime.now(timezone.utc))
+    return validate.iso_utc(datetime.now(UTC))
 
 
 def incoming_order(order_id: str, created_at: str, currency: str, gross_minor: int,
@@ -102,7 +103,9 @@ class Facts:
 
     def campaign(self, campaign_id: int) -> dict:
         if campaign_id not in self._campaigns:
-            self._campaigns[campaign_id] = self.store.campaign_by_id(campaign_id)
+            found = self.store.campaign_by_id(campaign_id)
+            assert found is not None, campaign_id          # orders never outlive campaigns
+            self._campaigns[campaign_id] = found
         return self._campaigns[campaign_id]
 
     def pick_code(self, codes: Iterable[str]) -> str | None:
@@ -243,8 +246,8 @@ def save_orders(store: Store, shop: Mapping, incoming: list[dict], *,
     facts = Facts(store)
     ids = [o["order_id"] for o in incoming]
     existing = store.orders_by_id(shop["id"], ids)
-    options = dict(scope_campaign_id=scope_campaign_id, keep_nobodys=keep_nobodys,
-                   check_currency=check_currency)
+    options: dict[str, Any] = dict(scope_campaign_id=scope_campaign_id,
+                                   keep_nobodys=keep_nobodys, check_currency=check_currency)
     p = plan(store, shop, incoming, existing, facts, **options)
     now = now_utc()
     with store.transaction():
@@ -267,7 +270,7 @@ def save_orders(store: Store, shop: Mapping, incoming: list[dict], *,
 def _first_delivery(store: Store, shop: Mapping, delivery_id: str, now: str) -> bool:
     first = store.record_delivery(shop["id"], delivery_id, now)
     if first and random.random() < 0.01:
-        cutoff = datetime.now(timezone.utc) - timedelta(days=DELIVERIES_KEPT_DAYS)
+        cutoff = datetime.now(UTC) - timedelta(days=DELIVERIES_KEPT_DAYS)
         store.forget_deliveries_before(validate.iso_utc(cutoff))
     return first
 
@@ -290,7 +293,7 @@ def save_refund(store: Store, shop: Mapping, refund_id: str, amount_minor: int,
                                "kind": "refund", "amount_minor": amount_minor,
                                "refunded_at": at, "received_at": now}])
         stored = store.orders_by_id(shop["id"], [order_id]).get(order_id) if order_id else None
-        if stored is None:
+        if stored is None or order_id is None:
             return {"duplicate": False, "refund": "kept", "order_id": order_id}
         store.settle_refunds(shop["id"], [order_id])
         after = store.refunded(shop["id"], [order_id])[order_id]

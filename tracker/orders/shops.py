@@ -8,7 +8,7 @@ carry the number of old secrets still valid, not the secrets.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from .. import validate
@@ -20,7 +20,7 @@ MAX_SECRET = 512
 
 
 def now_utc() -> str:
-    return validate.iso_utc(datetime.now(timezone.utc))
+    return validate.iso_utc(datetime.now(UTC))
 
 
 def shop_name(value: str | None) -> str:
@@ -87,7 +87,7 @@ def connect(store: Store, base_url: str, name: str, platform: str, secret: str,
         old = secrets_of(row) if keep_old else []
         old = [s for s in old if s != secret]
         store.set_shop_secrets(row["id"], platform, secret, json.dumps(old))
-    return shop_record(store.shop(name), base_url)
+    return shop_record(get_shop(store, name), base_url)
 
 
 def list_shops(store: Store, base_url: str) -> list[dict]:
@@ -101,7 +101,7 @@ def disconnect(store: Store, base_url: str, name: str) -> dict:
     if row["platform"] not in SHOP_PLATFORMS:
         raise BadInput(f"shop {row['name']!r} holds imported files; it has nothing to disconnect")
     store.disconnect_shop(row["id"], now_utc())
-    return shop_record(store.shop(row["name"]), base_url)
+    return shop_record(get_shop(store, row["name"]), base_url)
 
 
 def forget_old_secrets(store: Store, base_url: str, name: str) -> dict:
@@ -110,7 +110,7 @@ def forget_old_secrets(store: Store, base_url: str, name: str) -> dict:
     if row["platform"] not in SHOP_PLATFORMS or row["disconnected_at"] is not None:
         raise BadInput(f"shop {row['name']!r} is not connected")
     store.set_shop_secrets(row["id"], row["platform"], row["secret"], "[]")
-    return shop_record(store.shop(row["name"]), base_url)
+    return shop_record(get_shop(store, row["name"]), base_url)
 
 
 def import_shop(store: Store, name: str | None, create: bool = True) -> dict:

@@ -233,21 +233,21 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         if row["creator_id"] in per_creator:
             per_creator[row["creator_id"]]["total"].add_metrics(row)
             per_creator[row["creator_id"]][row["source"]].add_metrics(row)
-    matched = {"by_click": 0, "by_code": 0, "conflicts": 0,
-               "passed_over": dict.fromkeys(PASSED_OVER, 0),
-               "not_converted": {"pending": 0, "cancelled": 0, "refunded": 0,
-                                 "other_currency": 0}}
+    passed_over = dict.fromkeys(PASSED_OVER, 0)
+    not_converted = {"pending": 0, "cancelled": 0, "refunded": 0, "other_currency": 0}
+    matched: dict = {"by_click": 0, "by_code": 0, "conflicts": 0,
+                     "passed_over": passed_over, "not_converted": not_converted}
     for order in attributed:
         if not inside(order.day):
             continue
         if order.passed_over:
-            matched["passed_over"][order.passed_over] += 1
+            passed_over[order.passed_over] += 1
         if not order.credited:
             continue
         matched[f"by_{order.by}"] += 1
         matched["conflicts"] += order.conflict
         if not order.conversion:
-            matched["not_converted"][_why_not(order)] += 1
+            not_converted[_why_not(order)] += 1
         totals.add_order(order)
         # An order whose source is not known (a code without one) counts as
         # "unknown" here, so that the sources always add up to the totals.

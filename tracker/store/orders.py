@@ -6,7 +6,7 @@ retries of the same order never interleave.
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 CHUNK = 500     # ids per IN (...) list
 

@@ -405,6 +405,17 @@ def test_scoped_token_cannot_block_or_change_another_campaigns_order(seeded, tok
     assert (resp.get_json()["updated"], resp.get_json()["not_this_campaign"]) == (0, 1)
     row = seeded.one("SELECT * FROM orders WHERE order_id = '#1001'")
     assert (row["code"], row["gross_minor"]) == ("mia10", 3000)
+    # a scoped token cannot name a connected shop, and cannot plant a code on an
+    # order the shop has not sent yet: the real file's empty code clears it
+    assert_error(client.post("/api/campaigns/autumn/redemptions", headers=h_autumn,
+                             json={"orders": [theirs], "shop": "glow"}), 403, "forbidden")
+    planted = dict(ORDER, order_id="#2002", code="zoe20", amount="10.00")
+    assert client.post("/api/campaigns/autumn/redemptions", json=planted,
+                       headers=h_autumn).get_json()["new"] == 1
+    shop_file = dict(ORDER, order_id="#2002", code="", amount="80.00")
+    assert deliver(client, access.webhook_secret(seeded), shop_file).get_json()["updated"] == 1
+    row = seeded.one("SELECT * FROM orders WHERE order_id = '#2002'")
+    assert (row["code"], row["campaign_id"], row["gross_minor"]) == (None, None, 8000)
     # the same id from another shop is another order
     assert client.post("/api/campaigns/spring/redemptions",
                        json={"orders": [real], "shop": "glow"},

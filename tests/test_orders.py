@@ -194,10 +194,19 @@ def test_status_only_moves_forward_whatever_order_deliveries_come_in(store, spri
     for status in ("counted", "pending"):
         ledger.save_orders(store, shop, [shop_order("2", 1000, status=status)])
     assert order_row(store, "glow", "2")["status"] == "counted"
-    # a later delivery without the code or click id keeps them
+    # the shop's newest version is the truth: without the code, the code is gone
+    # (nobody can plant a code on an order before the shop sends it) ...
     ledger.save_orders(store, shop, [shop_order("2", 1100, code=None)])
     row = order_row(store, "glow", "2")
-    assert (row["code"], row["gross_minor"]) == ("mia10", 1100)
+    assert (row["code"], row["gross_minor"], row["campaign_id"]) == (None, 1100, None)
+    # ... while a version that does not say it at all (a file without a code
+    # column) keeps it, and the name and payment reference are always kept
+    ledger.save_orders(store, shop, [shop_order("2", 1100)])
+    later = ledger.incoming_order("2", "2026-11-03T10:00:00.000000Z", "EUR", 1200,
+                                  keep=ledger.KEPT + ("code",))
+    ledger.save_orders(store, shop, [later])
+    row = order_row(store, "glow", "2")
+    assert (row["code"], row["name"], row["gross_minor"]) == ("mia10", "#2", 1200)
 
 
 def test_test_orders_and_ignored_topics_write_nothing_but_the_last_delivery(store, spring):

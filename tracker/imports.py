@@ -184,7 +184,7 @@ def _note_attribute(text: str) -> str:
     return ""
 
 
-def _incoming(rec: dict, line: int) -> dict:
+def _incoming(rec: dict, line: int, keep: tuple[str, ...] = ledger.KEPT) -> dict:
     """One record as an incoming order, or BadInput naming what is wrong."""
     refuse_nul(rec)
     order_id = validate.text("order_id", rec.get("order_id"), 128)
@@ -203,7 +203,7 @@ def _incoming(rec: dict, line: int) -> dict:
     order = ledger.incoming_order(
         order_id, validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
         currency, gross or 0, status, validate.text("name", rec.get("name"), 128, required=False),
-        codes, (rec.get("click_id") or "").strip() or None, refunds, line=line)
+        codes, (rec.get("click_id") or "").strip() or None, refunds, line=line, keep=keep)
     order["raw"] = {"amount": rec.get("amount"), "refunded": refunded_text}
     return order
 
@@ -221,14 +221,16 @@ def _amount(raw, currency: str | None, field: str) -> int | None:
     return 0 if not text.strip("0.") else None
 
 
-def check_redemptions(records: Iterable[Record], progress: Callable | None = None):
-    """Read every order of a file: (incoming orders, errors by line)."""
+def check_redemptions(records: Iterable[Record], progress: Callable | None = None,
+                      keep: tuple[str, ...] = ledger.KEPT):
+    """Read every order of a file: (incoming orders, errors by line). keep:
+    what a stored order keeps that this file does not say (see kept_fields)."""
     orders, errors, seen = [], [], {}
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % PROGRESS_EVERY == 0:
             progress(n)
         try:
-            order = _incoming(rec, line)
+            order = _incoming(rec, line, keep)
         except BadInput as exc:
             errors.append((line, exc.message))
             continue
@@ -241,18 +243,33 @@ def check_redemptions(records: Iterable[Record], progress: Callable | None = Non
     return orders, errors
 
 
-def _resolve_currency(store: Store, orders: list[dict], errors: list) -> None:
+def kept_fields(kind: str, header: Iterable[str]) -> tuple[str, ...]:
+    """What an order already stored keeps when this file does not say it: a
+    Shopify export has no landing page (the click id its webhooks brought
+    stays); our own layout says a code and a click id only in their columns."""
+    header = set(header)
+    if kind == "shopify":
+        return ledger.KEPT + ("click_id",)
+    return ledger.KEPT + tuple(f for f in ("code", "click_id") if f not in header)
+
+
+def _resolve_currency(store: Store, shop: dict, orders: list[dict], errors: list) -> None:
     """A file without a currency column: each order takes the currency of
-    the campaign its code or click id names (amounts then read in it)."""
+    the campaign its code or click id names, else the one it was stored
+    with (amounts are then read in it). An order of nobody's not stored yet
+    keeps no currency: it is counted, not kept."""
     facts = ledger.Facts(store)
-    for order in orders:
-        if order["currency"] is not None:
-            continue
+    waiting = [o for o in orders if o["currency"] is None]
+    stored = store.orders_by_id(shop["id"], [o["order_id"] for o in waiting])
+    for order in waiting:
         credit = facts.credit({"created_at": order["created_at"], "click_id": order["click_id"],
                                "code": facts.pick_code(order["codes"])})
-        if credit.campaign_id is None:
-            continue        # nobody's: counted, and kept only with its currency
-        currency = facts.campaign(credit.campaign_id)["currency"]
+        if credit.campaign_id is not None:
+            currency = facts.campaign(credit.campaign_id)["currency"]
+        elif order["order_id"] in stored:
+            currency = stored[order["order_id"]]["currency"]
+        else:
+            continue
         try:
             order["currency"] = currency
             order["gross_minor"] = validate.money(order["raw"]["amount"], currency, "amount")
@@ -265,7 +282,7 @@ def _resolve_currency(store: Store, orders: list[dict], errors: list) -> None:
 
 def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
                      kind: str = "generic", progress: Callable | None = None,
-                     shop: str | None = None) -> dict:
+                     shop: str | None = None, keep: tuple[str, ...] = ledger.KEPT) -> dict:
     """Check every order, then write them all in one transaction or none.
 
     Orders that are no campaign's are not errors: they are counted (and
@@ -275,8 +292,8 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
     """
     campaign = get_campaign(store, campaign_slug) if campaign_slug else None
     shop_row = shops.import_shop(store, shop, create=False)
-    orders, errors = check_redemptions(records, progress)
-    _resolve_currency(store, orders, errors)
+    orders, errors = check_redemptions(records, progress, keep)
+    _resolve_currency(store, shop_row, orders, errors)
     bad_lines = {line for line, _ in errors}
     orders = [o for o in orders if o["line"] not in bad_lines]
     options = dict(scope_campaign_id=campaign["id"] if campaign else None,
@@ -314,7 +331,8 @@ def import_redemptions(store: Store, source, campaign_slug: str | None = None,
     shop_row = shops.import_shop(store, shop, create=False)
     header, records = read_csv(source)
     kind, records = redemption_records(header, records, shop_row["platform"])
-    return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"])
+    return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"],
+                            kept_fields(kind, header))
 
 
 # -- platform metrics ------------------------------------------------------------------

@@ -34,6 +34,10 @@ from ..vocabulary import ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING, ORDER_ST
 from .attribution import Credit, attribute
 
 STATUS_RANK = {ORDER_PENDING: 0, ORDER_COUNTED: 1, ORDER_CANCELLED: 2}
+#: What a stored order keeps when a later version does not say it. The code
+#: and the click id are replaced by what the newest version says, so that
+#: nobody can plant a code on an order before the shop sends it.
+KEPT = ("name", "payment_ref")
 #: Fields whose change makes a stored order "updated".
 COMPARED = ("name", "campaign_id", "click_campaign_id", "code", "click_id", "gross_minor",
             "currency", "created_at", "status", "payment_ref")
@@ -49,17 +53,20 @@ def incoming_order(order_id: str, created_at: str, currency: str, gross_minor: i
                    status: str = ORDER_COUNTED, name: str | None = None,
                    codes: Iterable[str] = (), click_id: str | None = None,
                    refunds: Iterable[Mapping] = (), payment_ref: str | None = None,
-                   line: int | None = None) -> dict:
+                   line: int | None = None, keep: Iterable[str] = KEPT) -> dict:
     """An order as a shop or a file tells it. refunds: dicts of refund_id,
     amount_minor, at (may be None) and kind ("refund", or "total" for an
-    export's refunded amount so far)."""
+    export's refunded amount so far). keep: the fields a stored order keeps
+    when this one does not say them (a file without a click_id column says
+    nothing of click ids; a shop's own delivery says everything)."""
     if status not in ORDER_STATUSES:
         raise ValueError(f"order status {status!r} is not one of {ORDER_STATUSES}")
     return {"order_id": order_id, "name": name, "created_at": created_at,
             "currency": currency, "gross_minor": int(gross_minor), "status": status,
             "codes": tuple(c.strip().lower() for c in codes if c and c.strip()),
             "click_id": click_id or None, "payment_ref": payment_ref or None,
-            "refunds": [dict(r) for r in refunds], "line": line}
+            "refunds": [dict(r) for r in refunds], "line": line,
+            "keep": frozenset(keep) | {"currency"}}
 
 
 def from_event(event) -> dict:
@@ -125,7 +132,7 @@ def merge(existing: Mapping | None, new: Mapping, code: str | None) -> dict:
            "currency": new["currency"], "created_at": new["created_at"],
            "status": new["status"], "payment_ref": new["payment_ref"]}
     if existing is not None:
-        for key in ("name", "code", "click_id", "payment_ref", "currency"):
+        for key in new["keep"]:
             row[key] = row[key] or existing[key]
         if STATUS_RANK[existing["status"]] > STATUS_RANK[row["status"]]:
             row["status"] = existing["status"]

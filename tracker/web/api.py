@@ -11,7 +11,7 @@ from ..orders import shops
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
 from ..validate import money_text
-from ..vocabulary import METRICS_CSV_COLUMNS
+from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
@@ -226,14 +226,26 @@ def order_records(data: dict) -> list[tuple[int, dict]]:
     return records
 
 
+def order_keep(data: dict) -> tuple[str, ...]:
+    """As for a file: an order stored already keeps its code or click id
+    when no order of the request names that field at all."""
+    orders = data["orders"] if "orders" in data else [data]
+    named = {k for order in orders if isinstance(order, dict) for k in order}
+    return imports.kept_fields("generic", named)
+
+
 @bp.post("/campaigns/<slug>/redemptions")
 def add_redemptions(slug):
     """Orders of this campaign; orders that are (or would become) another
     campaign's or nobody's are counted, never written."""
     slug = writable_campaign(slug)
     data = body()
-    result = imports.save_redemptions(store(), order_records(data), slug,
-                                      shop=field(data, "shop"))
+    shop = field(data, "shop")
+    if scoped() and shop not in (None, CSV_SHOP):
+        # A connected shop's orders come from the shop (or an unscoped import).
+        raise Forbidden("a token scoped to one campaign writes orders to the csv shop only")
+    result = imports.save_redemptions(store(), order_records(data), slug, shop=shop,
+                                      keep=order_keep(data))
     return jsonify(result), 201
 
 
@@ -279,7 +291,8 @@ def webhook_redemptions():
     access.check_webhook(store(), request.headers.get("X-Tracker-Timestamp"),
                          request.headers.get("X-Tracker-Signature"), raw)
     data = body()
-    result = imports.save_redemptions(store(), order_records(data), shop=field(data, "shop"))
+    result = imports.save_redemptions(store(), order_records(data), shop=field(data, "shop"),
+                                      keep=order_keep(data))
     return jsonify(result), 200
 
 

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql"}
+                   3: "migrations/0003_report_index.sql", 8: "migrations/0008_audience.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 
@@ -151,8 +151,10 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once.
-                for v in range(1, version + 1) if not done else [version]:
+                # A new database got schema.sql: it is at every version at once,
+                # and only at those that exist (numbers may have gaps while
+                # changes that took them are merged one by one).
+                for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
                         "ON CONFLICT (version) DO NOTHING",

@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
     timezone     TEXT NOT NULL,
     currency     TEXT NOT NULL,
     budget_minor BIGINT,
-    created_at   TEXT NOT NULL
+    created_at   TEXT NOT NULL,
+    target_countries TEXT       -- 'DE,AT,CH' (ISO 3166 alpha-2) or NULL: none named (since version 8)
 );
 
 CREATE TABLE IF NOT EXISTS creators (
@@ -75,7 +76,12 @@ CREATE TABLE IF NOT EXISTS clicks (
     reason        TEXT NOT NULL,
     ad_click_id   TEXT,
     is_bot        INTEGER NOT NULL,
-    visitor       TEXT NOT NULL
+    visitor       TEXT NOT NULL,
+    -- Since version 8: the client address's country (offline lookup; the
+    -- address is never stored), Accept-Language's primary language, QR scan.
+    country       TEXT,
+    language      TEXT,
+    qr            INTEGER NOT NULL DEFAULT 0
 );
 -- One index, because each costs every click insert about 10 µs on SQLite.
 -- It covers the report's grouping queries (they never read the table) and

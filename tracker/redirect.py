@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from .classify import classify
+from .classify import MAX_ACCEPT_LANGUAGE, classify, country, primary_language, take_qr
 from .campaigns import RESERVED_CODES, redirect_location
 from .store import Store
 from .validate import iso_utc
@@ -99,11 +99,14 @@ class Redirector:
         if link is None:
             return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
+        qr = False
+        if incoming:
+            incoming, qr = take_qr(incoming)     # ours: recorded, never forwarded
         click_id = None
         if counted:
             click_id = new_click_id()
             try:
-                if not self.record(click_id, link, incoming, environ):
+                if not self.record(click_id, link, incoming, qr, environ):
                     self._links.pop(code, None)      # disabled since we cached it
                     return self.not_found(method, start_response)
             except Exception as exc:
@@ -126,7 +129,7 @@ class Redirector:
                        + SECURITY_HEADERS)
         return [] if method == "HEAD" else [NOT_FOUND_PAGE]
 
-    def record(self, click_id, link, incoming, environ) -> bool:
+    def record(self, click_id, link, incoming, qr, environ) -> bool:
         """Write the click; False if the link was disabled meanwhile."""
         referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER].replace("\x00", "") or None
         user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER].replace("\x00", "")
@@ -134,18 +137,25 @@ class Redirector:
         agent = found.agent
         now = self.clock()
         local_day = now.astimezone(ZoneInfo(link["timezone"])).date().isoformat()
+        # The address gives the country and (hashed) the visitor; it is not kept.
+        ip = client_ip(environ, self.trusted_proxies)
+        languages = environ.get("HTTP_ACCEPT_LANGUAGE")
         return self.store.insert_click({
             "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
             "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
             "referrer": referrer, "referrer_host": found.referrer_host,
             "user_agent": user_agent, "device": agent.device, "os": agent.os,
             "browser": agent.browser, "in_app": agent.in_app, "source": found.source,
-            "platform": found.platform, "reason": found.reason,
+            "platform": found.platform,
+            "reason": found.reason + "; QR scan" if qr else found.reason,
             "ad_click_id": found.ad_click_id, "is_bot": int(found.is_bot),
-            "visitor": self.visitor(now, link["timezone"], local_day, environ, user_agent),
+            "visitor": self.visitor(now, link["timezone"], local_day, ip, user_agent),
+            "country": country(ip),
+            "language": primary_language(languages[:MAX_ACCEPT_LANGUAGE]) if languages else None,
+            "qr": int(qr),
         })
 
-    def visitor(self, now, tz, local_day, environ, user_agent) -> str:
+    def visitor(self, now, tz, local_day, ip, user_agent) -> str:
         """A daily-salted hash of address and UA; the address is not kept.
 
         The salt belongs to the campaign's local day, so "unique visitors
@@ -160,7 +170,6 @@ class Redirector:
                 self._salt_date = today
                 self.store.forget_salts_before((today - timedelta(days=2)).isoformat())
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
-        ip = client_ip(environ, self.trusted_proxies)
         digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
                                  digest_size=10)
         return digest.hexdigest()

@@ -11,6 +11,7 @@ CLICK_COLUMNS = (
     "id", "link_id", "campaign_id", "creator_id", "at", "day", "referrer",
     "referrer_host", "user_agent", "device", "os", "browser", "in_app",
     "source", "platform", "reason", "ad_click_id", "is_bot", "visitor",
+    "country", "language", "qr",
 )
 # The click is written only while its link is enabled: the disabled check and
 # the insert are one statement, so a cached link can never outlive a disable.

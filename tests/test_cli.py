@@ -80,7 +80,8 @@ def test_export_header_and_injection(seeded, store, app):
     assert code == 0
     rows = list(csv.reader(io.StringIO(out)))
     assert rows[0] == ("click_id,clicked_at,campaign,creator,platform,channel,source,reason,"
-                       "is_bot,device,os,browser,referrer_host,ad_click_id,visitor").split(",")
+                       "is_bot,device,os,browser,referrer_host,ad_click_id,visitor,"
+                       "country,language,qr_scan").split(",")
     assert len(rows) == 2                      # the curl bot is left out
     record = dict(zip(rows[0], rows[1]))
     assert record["creator"] == "'=cmd|'/c calc'!a1"   # handles are lower-cased

@@ -33,7 +33,7 @@ EXPORT_SELECT = """
 SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
        cr.handle AS creator, k.platform, l.channel, k.source, k.reason,
        k.is_bot, k.device, k.os, k.browser, k.referrer_host, k.ad_click_id,
-       k.visitor
+       k.visitor, k.country, k.language, k.qr AS qr_scan
   FROM clicks k
   JOIN links l ON l.id = k.link_id
   JOIN campaigns c ON c.id = k.campaign_id

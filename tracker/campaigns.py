@@ -36,12 +36,23 @@ def campaign_record(row: dict) -> dict:
         "budget": None if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
         "created_at": row["created_at"],
+        "target_countries": campaign_targets(row),
     }
+
+
+def campaign_targets(row: dict) -> list[str]:
+    """A campaign row's target countries (ISO 3166 alpha-2); [] for none."""
+    text = row.get("target_countries")
+    return text.split(",") if text else []
 
 
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
-                    currency: str = "USD", budget: str | None = None) -> dict:
+                    currency: str = "USD", budget: str | None = None,
+                    target_countries=None) -> dict:
+    """A new campaign. `target_countries` ('DE,AT,CH' or a list; optional)
+    are the countries it is meant for: the report shows, per creator, the
+    share of clicks from elsewhere."""
     slug = validate.slug(slug)
     name = validate.text("campaign name", name)
     destination = validate.url(destination)
@@ -50,15 +61,26 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
     start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
     budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
+    targets = validate.countries(target_countries)
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
             "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
             "budget_minor": budget_minor, "created_at": now_utc(),
+            "target_countries": ",".join(targets) or None,
         })
     except Conflict:
         raise Duplicate(f"campaign {slug!r} already exists") from None
     return campaign_record(store.campaign(slug))
+
+
+def set_target_countries(store: Store, slug: str, target_countries) -> dict:
+    """Name the countries a campaign targets (replacing any named before);
+    nothing ('' or []) removes them."""
+    campaign = get_campaign(store, slug)
+    targets = validate.countries(target_countries)
+    store.set_target_countries(campaign["id"], ",".join(targets) or None)
+    return campaign_record(store.campaign(campaign["slug"]))
 
 
 def get_campaign(store: Store, slug: str) -> dict:

@@ -24,6 +24,11 @@ class CampaignQueries:
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
 
+    def set_target_countries(self, campaign_id: int, countries: str | None) -> None:
+        """'DE,AT,CH', or None for no target countries."""
+        self.execute("UPDATE campaigns SET target_countries = ? WHERE id = ?",
+                     [countries, campaign_id])
+
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])
 

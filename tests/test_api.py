@@ -161,6 +161,7 @@ ORDER = {"order_id": "o-1", "code": "mia10", "amount": "25.00",
          "redeemed_at": "2026-11-05T10:00:00Z"}
 VALID_BODIES = {
     ("/api/campaigns", "POST"): {"slug": "new-one", "name": "New", "destination": "https://x.example"},
+    ("/api/campaigns/<slug>", "PATCH"): {"target_countries": ["DE", "AT"]},
     ("/api/creators", "POST"): {"handle": "newbie", "platform": "tiktok"},
     ("/api/campaigns/<slug>/creators", "POST"): {"handle": "jade", "fee": "99"},
     ("/api/campaigns/<slug>/links", "POST"): {"creator": "mia", "channel": "post"},

@@ -94,13 +94,28 @@ def create_campaign():
     made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"))
+        field(d, "budget"), d.get("target_countries"))
     return jsonify(made), 201
 
 
 @bp.get("/campaigns/<slug>")
 def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
+
+
+UPDATABLE = ("target_countries",)
+
+
+@bp.patch("/campaigns/<slug>")
+def update_campaign(slug):
+    """Change what may change after creation: today the target countries."""
+    slug = writable_campaign(slug)
+    d = body()
+    fixed = sorted(set(d) - set(UPDATABLE))
+    if fixed or not d:
+        raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
+                       + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
+    return jsonify(campaigns.set_target_countries(store(), slug, d["target_countries"]))
 
 
 @bp.get("/creators")

@@ -648,3 +648,57 @@ def test_the_page_of_a_campaign_without_targets_or_clicks(store, app):
     assert 'id="audience"' in html and "No human clicks in this window." in html
     assert "outside the target countries" not in html
     assert "Name the campaign’s" in html or "Name the campaign&#8217;s" in html
+
+
+def test_the_audience_fits_a_phone(store, app):
+    """In real Chromium at 360 px: with every creator opened and long codes,
+    hosts and names, nothing in the section is wider than the screen."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not shutil.os.path.exists(chromium):
+        pytest.skip("Debian's chromium is not installed (`make test` installs it)")
+    audience_campaign(store, app)
+    campaigns.add_creator(store, "a.creator.with.a.rather.long.handle_for_phones", "tiktok")
+    campaigns.create_link(store, "https://go.example", "spring",
+                          "a.creator.with.a.rather.long.handle_for_phones", "story",
+                          code="a-very-long-code-for-qr-posters1")
+    at(app, utc(2026, 11, 6, 9))
+    resp = app.test_client().get(
+        "/a-very-long-code-for-qr-posters1?qr=1",
+        headers={"User-Agent": SAFARI, "Accept-Language": "fr-FR",
+                 "Referer": "https://newsletter.mail.an-extremely-long-subdomain-name-of-a"
+                            "-mailing-provider.example.com/track/click"},
+        environ_overrides={"REMOTE_ADDR": "212.27.48.10"})
+    assert resp.status_code == 302
+    url = access.share_link(store, "https://go.example", "spring")["url"]
+    html = app.test_client().get(urlsplit(url).path + "?" + urlsplit(url).query
+                                 + "&window=7").get_data(as_text=True)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page(viewport={"width": 360, "height": 740})
+            page.set_content(html)
+            page.evaluate("document.querySelectorAll('#audience details')"
+                          ".forEach(d => d.open = true)")
+            widths = page.evaluate("""() => {
+                const s = document.querySelector('#audience');
+                const right = Math.max(...[...s.querySelectorAll('*')].map(
+                    e => e.getBoundingClientRect().right));
+                return {scroll: s.scrollWidth, client: s.clientWidth, right: right,
+                        screen: window.innerWidth,
+                        tables: [...s.querySelectorAll('table')].map(
+                            t => t.getBoundingClientRect().width)};
+            }""")
+            assert widths["scroll"] <= widths["client"], widths
+            assert widths["right"] <= widths["screen"], widths
+            assert all(w <= widths["client"] for w in widths["tables"]), widths
+            opened = page.locator("#audience details[open]").count()
+            assert opened == 3
+            assert page.locator("#audience details[data-handle='jade'] "
+                                "[data-dimension='country'] li").first.inner_text().startswith(
+                "CH")
+        finally:
+            browser.close()

@@ -327,7 +327,10 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 def take_qr(incoming: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
     """The short URL's query without `qr`, and whether it said qr=1 (a scan
     of the campaign's QR code)."""
-    if not any(name == QR_PARAM for name, _ in incoming):
+    for name, _ in incoming:        # a plain loop: no generator on the hot path
+        if name == QR_PARAM:
+            break
+    else:
         return incoming, False
     scanned = any(name == QR_PARAM and value == "1" for name, value in incoming)
     return [(k, v) for k, v in incoming if k != QR_PARAM], scanned

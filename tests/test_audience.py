@@ -558,6 +558,15 @@ def test_audience_summary_rows(store, app):
     assert got == sorted([(True, "country", "DE", 2), (True, "country", "US", 1),
                           (True, "country", "AT", 1),
                           (True, "qr_link", mia_bio, 1), (True, "qr_link", mia_ad, 1)])
+    # each dimension's rows are the same whatever else is asked for in the same call
+    alone = store.audience_summary(spring["id"], "2026-11-01", "2026-11-30", ["qr_link"])
+    asked = store.audience_summary(spring["id"], "2026-11-01", "2026-11-30",
+                                   ["country", "qr_link", "link", "country", "language"])
+    assert sorted(r["clicks"] for r in alone) == [1, 1, 1]
+    assert sorted((r["creator_id"], r["value"], r["clicks"]) for r in alone) == sorted(
+        (r["creator_id"], r["value"], r["clicks"]) for r in asked if r["dimension"] == "qr_link")
+    assert sum(r["clicks"] for r in asked if r["dimension"] == "country") == \
+        sum(r["clicks"] for r in asked if r["dimension"] == "link") == 8
     with pytest.raises(ValueError):
         store.audience_summary(spring["id"], "2026-11-01", "2026-11-03", ["visitor"])
     assert store.audience_summary(spring["id"], "2026-11-01", "2026-11-03", []) == []

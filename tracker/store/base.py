@@ -19,7 +19,9 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql", 8: "migrations/0008_audience.sql"}
+                   3: "migrations/0003_report_index.sql",
+                   5: "migrations/0005_token_last_used.sql",
+                   8: "migrations/0008_audience.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 

@@ -69,7 +69,11 @@ def test_errors_are_one_line_exit_2_and_write_nothing(seeded, store, args, messa
 
 
 def test_export_header_and_injection(seeded, store, app):
-    seeded("creator", "add", "=cmd|'/c calc'!A1", "--platform", "instagram")
+    # Handles are checked now (letters, digits, . _ -); a creator added before
+    # that, as an older install may hold, still exports inert.
+    assert seeded("creator", "add", "=cmd|'/c calc'!A1", "--platform", "instagram")[0] == 2
+    store.insert("creators", {"handle": "=cmd|'/c calc'!a1", "platform": "instagram",
+                              "name": None, "created_at": "2026-01-01T00:00:00.000000Z"})
     seeded("link", "create", "spring", "=cmd|'/c calc'!A1", "--channel", "bio", "--code", "evil1")
     client = app.test_client()
     client.get("/evil1", headers={"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) "

@@ -16,6 +16,7 @@ from babel.numbers import get_currency_precision, is_currency
 from dateutil import parser as dateparser
 
 from .errors import BadInput
+from .vocabulary import HANDLE_RE, normalize_handle
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
@@ -54,8 +55,15 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
 
 
 def handle(value: str) -> str:
-    """Creator handles are case-insensitive on every platform; '@' optional."""
-    return text("creator handle", (value or "").strip().lstrip("@"), 100).lower()
+    """A creator handle as stored: '@' optional, case-insensitive (lower-cased),
+    and only letters, digits, '.', '_' and '-', as the platforms allow."""
+    normal = normalize_handle(value)
+    if not normal:
+        raise BadInput("creator handle must not be empty")
+    if not HANDLE_RE.match(normal):
+        raise BadInput(f"creator handle {value.strip()!r} may contain only letters, digits, "
+                       "'.', '_' and '-' (at most 100)")
+    return normal
 
 
 def url(value: str, field: str = "destination") -> str:

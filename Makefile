@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TRACKER_DATABASE ?= tracker.db
 export TRACKER_DATABASE
 
-.PHONY: run test venv init demo bench browser clean screenshot
+.PHONY: run test venv init demo bench browser clean screenshot docs
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ browser:
 test: venv browser
 	@bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# docs/cli.md is generated from the commands' own help (tests check it is current).
+docs: venv
+	$(BIN)/python -m cogapp -r docs/cli.md
 
 bench: venv
 	$(BIN)/python bench/redirect.py

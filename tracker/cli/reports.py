@@ -1,0 +1,61 @@
+"""`tracker report` and `tracker export …`: what the numbers say."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import export, report_data, report_text, reports
+from ..vocabulary import WINDOW_ALL, WINDOW_NAMES
+from .base import Command, Group, among, argument, json_option, pass_state
+from .output import emit, note
+
+
+def _report_accepts(window: str) -> bool:
+    try:
+        reports.parse_window(window)
+        return True
+    except ValueError:
+        return False
+
+
+#: The windows of the vocabulary that the report computes (it grows with it).
+REPORT_WINDOWS = tuple(w for w in WINDOW_NAMES if _report_accepts(w))
+
+
+@click.command(cls=Command)
+@argument("slug", help="the campaign")
+@click.option("--window", type=among(REPORT_WINDOWS), default=WINDOW_ALL, show_default=True,
+              help="the campaign's first N local days, or all time")
+@json_option
+@pass_state
+def report(state, slug, window, as_json):
+    """the campaign report (same as /stats/<slug>.json)"""
+    emit(report_data.campaign_report(state.store(), slug, window), as_json,
+         human=report_text.render)
+
+
+@click.group("export", cls=Group)
+def export_():
+    """export data as CSV"""
+
+
+@export_.command()
+@argument("slug", help="the campaign")
+@click.option("--since", metavar="YYYY-MM-DD", help="first local day")
+@click.option("--until", metavar="YYYY-MM-DD", help="last local day (inclusive)")
+@click.option("--include-bots", is_flag=True, help="include bot clicks")
+@click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+@pass_state
+def clicks(state, slug, since, until, include_bots, output):
+    """the click log as CSV (humans only unless --include-bots)"""
+    rows = export.click_rows(state.store(), slug, since, until, include_bots)
+    out = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        for chunk in export.csv_chunks(rows):
+            out.write(chunk)
+    finally:
+        if output:
+            out.close()
+    if output:
+        note(f"wrote {output}")

@@ -18,8 +18,8 @@ metrics (imports.save_metrics).
 Measured, after one warm-up run, over --runs runs (median and min):
 
   count        SELECT COUNT(*) over the campaign's clicks       (baseline)
-  report 7     report_data.campaign_report(store, slug, 7)
-  report all   report_data.campaign_report(store, slug, None)
+  report 7     reports.campaign_report(store, slug, 7)
+  report all   reports.campaign_report(store, slug, None)
   raw scan     a plain cursor over SELECT * FROM clicks WHERE campaign_id = ?,
                streamed like the export (SQLite fetchmany, PostgreSQL a
                server-side cursor, 1000 rows a fetch)             (baseline)
@@ -63,12 +63,13 @@ ROOT = BENCH.parent
 try:
     import psycopg
 
-    from tracker import export, imports, links, report_data
+    from tracker import campaigns, imports, reports
+    from tracker.reports import export
     from tracker.classify import classify, referrer_host
     from tracker.demo import BOT_AGENTS, HUMAN_AGENTS, metrics_record
     from tracker.store import open_store
-    from tracker.store.base import CLICK_COLUMNS
-    from tracker.values import iso_utc
+    from tracker.store.clicks import CLICK_COLUMNS
+    from tracker.validate import iso_utc
 except ImportError:  # not the project's venv: re-run under it
     rerun_in_venv(__file__)
 
@@ -101,20 +102,20 @@ def build_campaign(store, rng: random.Random) -> dict:
     tz = ZoneInfo(TIMEZONE)
     today = datetime.now(tz).date()
     start = today - timedelta(days=DAYS - 1)
-    links.create_campaign(store, SLUG, "Report benchmark", "https://shop.example.com/launch",
+    campaigns.create_campaign(store, SLUG, "Report benchmark", "https://shop.example.com/launch",
                           start.isoformat(), TIMEZONE, "USD", "25000")
     creators = []
     for i in range(10):
         platform_ = "tiktok" if i % 2 == 0 else "instagram"
         handle = f"bench.creator{i + 1:02d}"
-        links.add_creator(store, handle, platform_, f"Creator {i + 1}")
-        links.enroll(store, SLUG, handle, str(500 + 100 * i))
+        campaigns.add_creator(store, handle, platform_, f"Creator {i + 1}")
+        campaigns.enroll(store, SLUG, handle, str(500 + 100 * i))
         promo = f"{SLUG}-c{i + 1:02d}"
-        links.add_promo(store, SLUG, handle, promo)
-        links.add_promo(store, SLUG, handle, promo + "-ad", "sponsored")
+        campaigns.add_promo(store, SLUG, handle, promo)
+        campaigns.add_promo(store, SLUG, handle, promo + "-ad", "sponsored")
         made = {}
         for channel, _share in CHANNEL_MIX:
-            code = links.create_link(store, "http://bench.invalid", SLUG, handle, channel)["code"]
+            code = campaigns.create_link(store, "http://bench.invalid", SLUG, handle, channel)["code"]
             made[channel] = store.link(code)
         creators.append({
             "handle": handle, "platform": platform_, "promo": promo,
@@ -407,8 +408,8 @@ def bench_database(kind: str, url: str, args, seed: int) -> dict:
         log(f"[{kind}] measuring, {runs} runs each after a warm-up")
         m = {}
         m["count"] = timed(lambda: store.click_count(campaign_id), runs)
-        m["report_7"] = timed(lambda: report_data.campaign_report(store, SLUG, 7), runs)
-        m["report_all"] = timed(lambda: report_data.campaign_report(store, SLUG, None), runs)
+        m["report_7"] = timed(lambda: reports.campaign_report(store, SLUG, 7), runs)
+        m["report_all"] = timed(lambda: reports.campaign_report(store, SLUG, None), runs)
         scan = (raw_scan_sqlite(url, campaign_id) if kind == "sqlite"
                 else raw_scan_postgres(url, campaign_id))
         m["raw_scan"] = timed(scan, runs)

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tracker.app import create_app
-from tracker.config import Config
+from tracker.web.app import create_app
+from tracker.settings import Config
 from tracker.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,10 +24,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from itsdangerous import URLSafeSerializer
 
-from tracker import access, links
-from tracker.app import create_app
-from tracker.config import Config
-from tracker.openapi import spec
+from tracker import access, campaigns
+from tracker.web.app import create_app
+from tracker.settings import Config
+from tracker.web.openapi import spec
 from tracker.store import open_store
 from tracker.store.base import read_sql
 from tracker.vocabulary import HANDLE_RE
@@ -140,12 +140,12 @@ def cli(db_url, *args, check=True):
 def seeded(store):
     """spring (mia, jade, four links, promo code mia10) and autumn (zoe, zoe-bio)."""
     campaign_with_links(store)
-    links.add_promo(store, "spring", "mia", "MIA10", "organic")
-    links.create_campaign(store, "autumn", "Autumn drop", "https://shop.example/a",
+    campaigns.add_promo(store, "spring", "mia", "MIA10", "organic")
+    campaigns.create_campaign(store, "autumn", "Autumn drop", "https://shop.example/a",
                           "2026-11-01", "UTC", "EUR")
-    links.add_creator(store, "zoe", "youtube")
-    links.enroll(store, "autumn", "zoe", "300")
-    links.create_link(store, BASE, "autumn", "zoe", "bio", code="zoe-bio")
+    campaigns.add_creator(store, "zoe", "youtube")
+    campaigns.enroll(store, "autumn", "zoe", "300")
+    campaigns.create_link(store, BASE, "autumn", "zoe", "bio", code="zoe-bio")
     return store
 
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tracker import links
+from tracker import campaigns
 from tracker.cli import main
 
 from .conftest import ROOT
@@ -454,7 +454,7 @@ def test_link_set_recomputes_the_target_and_servers_follow(seeded, store, app, m
     assert "utm_medium=paid_social" in target and "utm_source=tiktok" in target
     assert target.count("utm_campaign") == 1              # the destination's own wins
     redirector = app.wsgi_app
-    later = redirector.monotonic() + links.LINK_CACHE_SECONDS + 1
+    later = redirector.monotonic() + campaigns.LINK_CACHE_SECONDS + 1
     monkeypatch.setattr(redirector, "monotonic", lambda: later)
     location = client.get("/mia-ad", headers=agent).headers["Location"]
     assert location.startswith("https://shop.example/new?utm_campaign=mine&")

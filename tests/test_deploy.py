@@ -31,7 +31,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tracker.config import Config
+from tracker.settings import Config
 from tracker.serve import DEFAULTS, default_workers
 
 from .conftest import free_port, tracker
@@ -191,7 +191,7 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
 
 def test_post_worker_init_starts_the_checkpointer_in_process(monkeypatch, tmp_path):
     """The hook finds the store through worker.wsgi, the loaded Flask app."""
-    from tracker.app import create_app
+    from tracker.web.app import create_app
 
     conf = load_conf(monkeypatch)
     app = create_app(Config(database=str(tmp_path / "hook.db")))

@@ -9,10 +9,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracker import access, imports, links, values
-from tracker.app import create_app
+from tracker import access, campaigns, imports, validate
+from tracker.web.app import create_app
 from tracker.classify import SOURCES, classify
-from tracker.config import Config
+from tracker.settings import Config
 from tracker.errors import TrackerError
 from tracker.store import open_store
 
@@ -71,7 +71,7 @@ def counts(store):
 @pytest.fixture
 def seeded(store):
     campaign_with_links(store)
-    links.add_promo(store, "spring", "mia", "MIA10")
+    campaigns.add_promo(store, "spring", "mia", "MIA10")
     return store
 
 
@@ -111,7 +111,7 @@ def test_metrics_import_of_any_text_is_a_clean_answer(seeded, text):
 @given(st.one_of(st.text(max_size=60), st.from_regex(r"https?://[^/]{0,20}/?.{0,20}", fullmatch=True)))
 def test_an_accepted_destination_is_always_plain_http_with_a_host(url):
     try:
-        accepted = values.url(url)
+        accepted = validate.url(url)
     except TrackerError:
         return
     parts = urlsplit(accepted)

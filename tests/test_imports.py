@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tracker import links
+from tracker import campaigns
 from tracker.errors import BadInput, NotFound
 from tracker.imports import RowErrors, import_metrics, import_redemptions
 
@@ -66,8 +66,8 @@ def spring(store):
     """Campaign `spring` (EUR, Europe/Berlin), creators mia and jade, four
     links, and the promo codes MIA10 (organic) and JADE15 (sponsored)."""
     campaign_with_links(store)
-    links.add_promo(store, "spring", "mia", "MIA10", "organic")
-    links.add_promo(store, "spring", "jade", "JADE15", "sponsored")
+    campaigns.add_promo(store, "spring", "mia", "MIA10", "organic")
+    campaigns.add_promo(store, "spring", "jade", "JADE15", "sponsored")
     return store.campaign("spring")
 
 
@@ -238,10 +238,10 @@ def test_click_ids_from_real_redirects(store, spring, client):
 
 
 def test_orders_go_to_the_campaign_of_their_code(store, spring):
-    links.create_campaign(store, "autumn", "Autumn", "https://shop.example/a", "2026-11-01",
+    campaigns.create_campaign(store, "autumn", "Autumn", "https://shop.example/a", "2026-11-01",
                           "UTC", "EUR")
-    links.add_creator(store, "leo", "youtube")
-    links.add_promo(store, "autumn", "leo", "LEO20")
+    campaigns.add_creator(store, "leo", "youtube")
+    campaigns.add_promo(store, "autumn", "leo", "LEO20")
     autumn = store.campaign("autumn")
     lines = ("order_id,code,amount,currency,redeemed_at",
              "H-1,MIA10,10.00,EUR,2026-11-03T10:00:00Z",
@@ -308,10 +308,10 @@ def test_amounts_are_exact_minor_units(store, spring):
     ("KWD", "1.234", 1234),        # three decimals
 ])
 def test_amounts_follow_the_currency(store, currency, amount, minor):
-    links.create_campaign(store, "shop", "Shop", "https://shop.example/", "2026-11-01",
+    campaigns.create_campaign(store, "shop", "Shop", "https://shop.example/", "2026-11-01",
                           "UTC", currency)
-    links.add_creator(store, "ken", "tiktok")
-    links.add_promo(store, "shop", "ken", "KEN5")
+    campaigns.add_creator(store, "ken", "tiktok")
+    campaigns.add_promo(store, "shop", "ken", "KEN5")
     source = csv_text("order_id,code,amount,currency,redeemed_at",
                       f"M-1,KEN5,{amount},{currency},2026-11-03T10:00:00Z")
     if minor is None:
@@ -369,7 +369,7 @@ def test_metrics_reimport_replaces_the_row(store, spring):
 
 
 def test_metrics_bad_rows_all_reported_and_nothing_written(store, spring):
-    links.add_creator(store, "kai", "tiktok")           # exists, but not on the campaign
+    campaigns.add_creator(store, "kai", "tiktok")           # exists, but not on the campaign
     import_metrics(store, data("metrics_week1.csv"), "spring")
     before = metrics(store)
     with pytest.raises(RowErrors) as exc:

@@ -5,7 +5,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from tracker.store import open_store
-from tracker.store.base import COPY_ORDER
+from tracker.store.copying import COPY_ORDER
 
 from .conftest import tracker
 

@@ -104,8 +104,8 @@ def test_healthz(client):
 
 
 def test_healthz_is_503_when_the_database_is_gone(tmp_path):
-    from tracker.app import create_app
-    from tracker.config import Config
+    from tracker.web.app import create_app
+    from tracker.settings import Config
 
     db = tmp_path / "gone" / "t.db"
     db.parent.mkdir()

@@ -1,6 +1,6 @@
-"""Campaign reports.
+"""Campaign compute.
 
-1. The arithmetic (reports.build_report) on small hand-built rows: every
+1. The arithmetic (compute.build_report) on small hand-built rows: every
    number below is worked out by hand in the comments, the way a marketer
    would check the report.
 2. Attribution of orders: click token first, then promo code; once per order.
@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tracker import imports, links, report_data, reports
+from tracker import campaigns, imports, reports
+from tracker.reports import compute
 from tracker.errors import BadInput
 
 from .helpers import campaign_with_links
@@ -86,7 +87,7 @@ def click_rows() -> dict[str, list[dict]]:
 def metric(day, creator, source, **values) -> dict:
     """A metrics row; a field not given was not reported (None, not 0)."""
     row = {"day": day, "creator_id": creator, "source": source}
-    row.update(dict.fromkeys(reports.METRIC_FIELDS + ("spend_minor",)))
+    row.update(dict.fromkeys(compute.METRIC_FIELDS + ("spend_minor",)))
     row.update(values)
     return row
 
@@ -130,7 +131,7 @@ ORDERS = [
 def build(window, orders=ORDERS, metrics=METRICS, clicks=None, creators=CREATORS,
           today=TODAY, digits=2, campaign=CAMPAIGN) -> dict:
     clicks = click_rows() if clicks is None else clicks
-    return reports.build_report(campaign, creators, clicks, orders, metrics, window, today,
+    return compute.build_report(campaign, creators, clicks, orders, metrics, window, today,
                                 digits)
 
 
@@ -422,13 +423,13 @@ def test_money_is_a_decimal_string_in_the_currencys_digits(digits, revenue, fee)
 @pytest.mark.parametrize("given, days", [
     (7, 7), ("14", 14), (30, 30), (None, None), ("", None), ("all", None)])
 def test_window_values_accepted(given, days):
-    assert reports.parse_window(given) == days
+    assert compute.parse_window(given) == days
 
 
 @pytest.mark.parametrize("given", [0, 1, 10, "31", "week", "7.5"])
 def test_window_values_refused(given):
     with pytest.raises(ValueError):
-        reports.parse_window(given)
+        compute.parse_window(given)
 
 
 # =============================================================================
@@ -550,7 +551,7 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
     assert days == ["2026-10-31", "2026-11-01", "2026-11-07", "2026-11-07", "2026-11-07",
                     "2026-11-08"]
 
-    week = report_data.campaign_report(store, "fall", 7)
+    week = reports.campaign_report(store, "fall", 7)
     assert week["window"] == {"days": 7, "from": "2026-11-01", "to": "2026-11-07"}
     t = week["totals"]
     # human clicks day1, day7, day7ad; the same person on 11-01 and 11-07 = 2 visitor-days
@@ -564,7 +565,7 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
     assert creator(week, "jade")["total"]["clicks"] == 0
     assert creator(week, "mia")["total"]["clicks"] == 3
 
-    everything = report_data.campaign_report(store, "fall", "all")
+    everything = reports.campaign_report(store, "fall", "all")
     assert everything["window"] == {"days": None, "from": "2026-10-31",
                                     "to": all_time_end("2026-11-08")}
     t = everything["totals"]
@@ -580,8 +581,8 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
 
 def test_order_days_follow_the_campaign_time_zone(store, app):
     ids = ny_campaign_with_clicks(store, app)
-    links.add_promo(store, "fall", "jade", "JADE10")                 # no source
-    links.add_promo(store, "fall", "mia", "mia-sp", "sponsored")
+    campaigns.add_promo(store, "fall", "jade", "JADE10")                 # no source
+    campaigns.add_promo(store, "fall", "mia", "mia-sp", "sponsored")
     records = [
         # 2026-11-07 23:59 EST = 2026-11-08 04:59 UTC: day 7, by mia's organic click
         (2, {"order_id": "o1", "amount": "20.00", "redeemed_at": "2026-11-07T23:59:00-05:00",
@@ -598,7 +599,7 @@ def test_order_days_follow_the_campaign_time_zone(store, app):
     ]
     assert imports.save_redemptions(store, records, "fall")["new"] == 4
 
-    week = report_data.campaign_report(store, "fall", 7)
+    week = reports.campaign_report(store, "fall", 7)
     assert (week["totals"]["conversions"], week["totals"]["revenue"]) == (2, "50.00")  # o1 o4
     assert week["attribution"] == {"by_click": 2, "by_code": 0, "conflicts": 0}
     mia = creator(week, "mia")
@@ -610,7 +611,7 @@ def test_order_days_follow_the_campaign_time_zone(store, app):
     # 2 conversions / 2 visitor-days (11-01, 11-07)
     assert week["totals"]["conversion_rate"] == 1.0
 
-    everything = report_data.campaign_report(store, "fall", "all")
+    everything = reports.campaign_report(store, "fall", "all")
     assert everything["window"]["from"] == "2026-10-31"
     assert (everything["totals"]["conversions"], everything["totals"]["revenue"]) == (4, "75.49")
     assert everything["attribution"] == {"by_click": 2, "by_code": 2, "conflicts": 0}
@@ -629,7 +630,7 @@ def test_order_days_follow_the_campaign_time_zone(store, app):
 def test_creator_scoped_report_shows_that_creator_only(store, app):
     ids = ny_campaign_with_clicks(store, app)
     jade_click = click(app, "jade-x", utc(2026, 11, 3, 17, 0))       # unknown source, 11-03
-    links.add_promo(store, "fall", "jade", "jade-org", "organic")
+    campaigns.add_promo(store, "fall", "jade", "jade-org", "organic")
     imports.save_redemptions(store, [
         (2, {"order_id": "m1", "amount": "40.00", "redeemed_at": "2026-11-02T17:00:00Z",
              "click_id": ids["day1"], "code": "jade-org"}),          # conflict: goes to mia
@@ -645,9 +646,9 @@ def test_creator_scoped_report_shows_that_creator_only(store, app):
              "impressions": "5000", "likes": "100", "spend": "70.00"}),
     ])
 
-    full = report_data.campaign_report(store, "fall", "all")
+    full = reports.campaign_report(store, "fall", "all")
     for window in (7, "all"):
-        mine = report_data.campaign_report(store, "fall", window, creator="jade")
+        mine = reports.campaign_report(store, "fall", window, creator="jade")
         assert [c["handle"] for c in mine["creators"]] == ["jade"]
         assert [m["handle"] for m in mine["marks"]] == ["jade"]
         assert mine["totals"] == mine["creators"][0]["total"], window
@@ -658,7 +659,7 @@ def test_creator_scoped_report_shows_that_creator_only(store, app):
         assert mine["attribution"]["conflicts"] == 0                  # m1 is mia's
         assert sum(d["conversions"] for d in mine["daily"]) == mine["totals"]["conversions"]
     # jade, window 7: one click (jade-x on 11-03), orders j1 j2
-    week = report_data.campaign_report(store, "fall", 7, creator="jade")
+    week = reports.campaign_report(store, "fall", 7, creator="jade")
     assert (week["totals"]["clicks"], week["totals"]["conversions"],
             week["totals"]["revenue"]) == (1, 2, "20.00")
     assert week["sources"]["unknown"]["clicks"] == 1
@@ -667,11 +668,11 @@ def test_creator_scoped_report_shows_that_creator_only(store, app):
     assert [d["unknown"] for d in week["daily"] if d["date"] == "2026-11-03"] == [1]
     assert sum(d["organic"] + d["sponsored"] for d in week["daily"]) == 0
     # the scoped numbers are exactly jade's numbers in the full report
-    everything = report_data.campaign_report(store, "fall", "all", creator="jade")
+    everything = reports.campaign_report(store, "fall", "all", creator="jade")
     assert everything["creators"] == [creator(full, "jade")]
     assert everything["marks"] == [m for m in full["marks"] if m["handle"] == "jade"]
     # and mia's scoped report carries the conflicting order
-    mia = report_data.campaign_report(store, "fall", "all", creator="mia")
+    mia = reports.campaign_report(store, "fall", "all", creator="mia")
     assert mia["attribution"]["conflicts"] == 1
     assert mia["totals"] == creator(full, "mia")["total"]
 
@@ -679,9 +680,9 @@ def test_creator_scoped_report_shows_that_creator_only(store, app):
 def test_report_refuses_a_bad_window(store):
     campaign_with_links(store)
     with pytest.raises(BadInput):
-        report_data.campaign_report(store, "spring", 10)
+        reports.campaign_report(store, "spring", 10)
 
 
 def test_bot_share_is_bots_over_all_clicks():
-    assert reports.bot_share({"clicks": 3, "bot_clicks": 1}) == 0.25
-    assert reports.bot_share({"clicks": 0, "bot_clicks": 0}) is None
+    assert compute.bot_share({"clicks": 3, "bot_clicks": 1}) == 0.25
+    assert compute.bot_share({"clicks": 0, "bot_clicks": 0}) is None

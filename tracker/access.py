@@ -17,9 +17,9 @@ from datetime import datetime, timedelta, timezone
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from .errors import BadInput, Duplicate, NotFound, Unauthorized
-from .links import get_campaign, get_creator, now_utc
+from .campaigns import get_campaign, get_creator, now_utc
 from .store import Conflict, Store
-from . import values
+from . import validate
 
 TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
@@ -46,7 +46,7 @@ def hash_token(token: str) -> str:
 
 def create_token(store: Store, name: str, campaign: str | None = None,
                  read_only: bool = False) -> dict:
-    name = values.text("token name", name, 64)
+    name = validate.text("token name", name, 64)
     campaign_id = get_campaign(store, campaign)["id"] if campaign else None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:

@@ -12,8 +12,8 @@ import sys
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import links
-from .config import Config
+from . import campaigns
+from .settings import Config
 from .errors import Duplicate
 
 # Real user-agent strings (from isbot, uap-core and device-detector fixtures).
@@ -60,14 +60,14 @@ def _curve(day: int, peak: int) -> float:
 
 def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 3000,
               seed: int = 7, days: int = 30, out=sys.stderr) -> dict:
-    from .app import create_app
+    from .web.app import create_app
 
     rng = random.Random(seed)
     tz = ZoneInfo("America/New_York")
     today = datetime.now(tz).date()
     start = today - timedelta(days=days - 1)
     try:
-        links.create_campaign(store, slug, "Glow Serum launch (demo)",
+        campaigns.create_campaign(store, slug, "Glow Serum launch (demo)",
                               "https://shop.example/glow-serum?ref=demo",
                               start.isoformat(), "America/New_York", "USD", "12000")
     except Duplicate:
@@ -75,10 +75,10 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     codes = []
     for handle, platform, name, fee, has_ad, share, peak in CREATORS:
         if store.creator(handle) is None:
-            links.add_creator(store, handle, platform, name)
-        links.enroll(store, slug, handle, fee)
-        bio = links.create_link(store, base_url, slug, handle, "bio")["code"]
-        ad = links.create_link(store, base_url, slug, handle, "ad")["code"] if has_ad else None
+            campaigns.add_creator(store, handle, platform, name)
+        campaigns.enroll(store, slug, handle, fee)
+        bio = campaigns.create_link(store, base_url, slug, handle, "bio")["code"]
+        ad = campaigns.create_link(store, base_url, slug, handle, "ad")["code"] if has_ad else None
         codes.append((handle, platform, share, peak, bio, ad))
     print(f"demo: campaign {slug!r} with {len(CREATORS)} creators, replaying {clicks} clicks "
           f"over {days} days", file=out)
@@ -113,9 +113,9 @@ def _orders(store, rng, slug: str, codes) -> int:
     records, line = [], 1
     for handle, _platform, _share, _peak, _bio, ad in codes:
         code = f"{handle.split('.')[0].upper()}15"
-        links.add_promo(store, slug, handle, f"{slug}-{code}")
+        campaigns.add_promo(store, slug, handle, f"{slug}-{code}")
         if ad:
-            links.add_promo(store, slug, handle, f"{slug}-{code}-AD", "sponsored")
+            campaigns.add_promo(store, slug, handle, f"{slug}-{code}-AD", "sponsored")
     tz = ZoneInfo(campaign["timezone"])
     for row in store.export_clicks(campaign["id"], "0000-01-01", "9999-12-31", False):
         if rng.random() > 0.035:

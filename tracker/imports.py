@@ -14,10 +14,10 @@ import os
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from . import values
+from . import validate
 from .errors import BadInput, TooLarge
-from .links import get_campaign
-from .reports import METRIC_FIELDS
+from .campaigns import get_campaign
+from .reports.compute import METRIC_FIELDS
 from .store import Store
 
 MAX_IMPORT_BYTES = int(os.environ.get("TRACKER_MAX_IMPORT_BYTES") or 50 * 1024 * 1024)
@@ -141,7 +141,7 @@ def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | 
     order without a campaign code is skipped (and counted), not an error.
     """
     rows, errors, skipped, seen = [], [], {}, {}
-    now = values.iso_utc(datetime.now(timezone.utc))
+    now = validate.iso_utc(datetime.now(timezone.utc))
     # Codes and campaigns repeat across orders: look each up once per import.
     promo_code = functools.lru_cache(maxsize=None)(store.promo_code)
     campaign_by_id = functools.lru_cache(maxsize=None)(store.campaign_by_id)
@@ -170,7 +170,7 @@ def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | 
 
 def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool,
                 promo_code, campaign_by_id) -> dict | None:
-    order_id = values.text("order_id", rec.get("order_id"), 128)
+    order_id = validate.text("order_id", rec.get("order_id"), 128)
     code = (rec.get("code") or "").strip().lower() or None
     click_id = (rec.get("click_id") or "").strip() or None
     click = store.click_owner(click_id) if click_id else None
@@ -196,9 +196,9 @@ def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool,
                        "(currency conversion is not supported)")
     return {
         "order_id": order_id, "campaign_id": owner_id, "code": code, "click_id": click_id,
-        "amount_minor": values.money(rec.get("amount"), currency, "amount"),
+        "amount_minor": validate.money(rec.get("amount"), currency, "amount"),
         "currency": currency,
-        "redeemed_at": values.iso_utc(values.timestamp(rec.get("redeemed_at"), "redeemed_at")),
+        "redeemed_at": validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
     }
 
 
@@ -242,17 +242,17 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
             progress(n)
         try:
             refuse_nul(rec)
-            day = values.day(rec.get("date"), "date").isoformat()
+            day = validate.day(rec.get("date"), "date").isoformat()
             handle = (rec.get("creator") or "").strip().lstrip("@").lower()
             if handle not in enrolled:
                 raise BadInput(f"creator {handle!r} is not on campaign {campaign['slug']!r}")
-            source = values.choice("source", rec.get("source"), ("organic", "sponsored"))
+            source = validate.choice("source", rec.get("source"), ("organic", "sponsored"))
             row = {"campaign_id": campaign["id"], "creator_id": enrolled[handle],
                    "source": source, "day": day}
             for field in METRIC_FIELDS:
                 row[field] = _count(field, rec.get(field))
             spend = (rec.get("spend") or "").strip()
-            row["spend_minor"] = values.money(spend, campaign["currency"], "spend") if spend else None
+            row["spend_minor"] = validate.money(spend, campaign["currency"], "spend") if spend else None
             if source == "organic" and row["spend_minor"]:
                 raise BadInput("spend on an organic row: ad spend belongs on sponsored rows")
         except BadInput as exc:

@@ -15,9 +15,9 @@ from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from .classify import classify
-from .links import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
+from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
 from .store import Store
-from .values import iso_utc
+from .validate import iso_utc
 
 CODE_PATH = re.compile(r"^/([A-Za-z0-9][A-Za-z0-9_-]{2,31})$")
 MAX_QUERY = 4096

@@ -66,7 +66,7 @@ class GunicornApp(BaseApplication):
 
 def load_tracker(environ: dict):
     os.environ.update(environ)
-    from .app import create_app
+    from .web.app import create_app
 
     app = create_app()
     store = app.extensions["tracker.store"]

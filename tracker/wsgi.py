@@ -1,4 +1,4 @@
 """The WSGI entry point for gunicorn: `gunicorn tracker.wsgi:app`."""
-from .app import create_app
+from .web.app import create_app
 
 app = create_app()

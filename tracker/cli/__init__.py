@@ -1,7 +1,7 @@
 """The `tracker` command, on click.
 
 Thin: each command module parses, calls the same functions as the API
-(links, imports, access, report_data …) and prints through output.py.
+(campaigns, imports, access, reports …) and prints through output.py.
 `main(argv)` returns the exit status (it never calls sys.exit): 0, or 2 for
 an error, printed as one line `tracker: error: …` on stderr (with --json, one
 JSON object), with nothing written.
@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from ..config import DEFAULT_BASE_URL, DEFAULT_DATABASE
+from ..settings import DEFAULT_BASE_URL, DEFAULT_DATABASE
 from ..errors import TrackerError
 from ..store import StoreError
 from . import access, admin, campaigns, creators, imports, links, promos, reports

@@ -5,7 +5,7 @@ import os
 
 import click
 
-from .. import access, demo, migrate_data
+from .. import access, demo, transfer
 from ..errors import BadInput
 from ..store import is_postgres_url, open_store, redact
 from .base import Command, json_option, pass_state
@@ -71,8 +71,7 @@ def migrate_data_(source, target, as_json):
     try:
         target_store = open_store(target)
         try:
-            result = migrate_data.migrate_data(source_store, target_store,
-                                               migrate_data.print_progress)
+            result = transfer.migrate_data(source_store, target_store, transfer.print_progress)
         finally:
             target_store.close()
     finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ..links import check_base_url
+from ..campaigns import check_base_url
 from ..store import open_store, redact
 
 

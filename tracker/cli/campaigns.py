@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .. import links
+from .. import campaigns
 from .base import Group, argument, json_option, pass_state
 from .output import emit, note, print_json, report_changes, table
 
@@ -34,7 +34,7 @@ def campaign():
 @pass_state
 def create(state, slug, name, destination, starts_on, timezone, currency, budget, as_json):
     """create a campaign"""
-    made = links.create_campaign(state.store(), slug, name, destination, starts_on,
+    made = campaigns.create_campaign(state.store(), slug, name, destination, starts_on,
                                  timezone, currency, budget)
     emit(made, as_json, COLUMNS)
 
@@ -44,7 +44,7 @@ def create(state, slug, name, destination, starts_on, timezone, currency, budget
 @pass_state
 def list_(state, as_json):
     """list campaigns"""
-    emit(links.list_campaigns(state.store()), as_json, COLUMNS)
+    emit(campaigns.list_campaigns(state.store()), as_json, COLUMNS)
 
 
 @campaign.command()
@@ -53,7 +53,7 @@ def list_(state, as_json):
 @pass_state
 def show(state, slug, as_json):
     """a campaign and the creators on it, with their fees"""
-    found = links.show_campaign(state.store(), slug)
+    found = campaigns.show_campaign(state.store(), slug)
     if as_json:
         print_json(found)
         return
@@ -68,7 +68,7 @@ def show(state, slug, as_json):
 @pass_state
 def creators(state, slug, as_json):
     """the creators on a campaign, with their fees"""
-    emit(links.campaign_creators(state.store(), slug), as_json, CREATOR_COLUMNS)
+    emit(campaigns.campaign_creators(state.store(), slug), as_json, CREATOR_COLUMNS)
 
 
 def enrolment_line(e: dict) -> str:
@@ -90,7 +90,7 @@ def enrolment_line(e: dict) -> str:
 @pass_state
 def enroll(state, slug, handle, fee, as_json):
     """put a creator on a campaign, or change their fee"""
-    emit(links.enroll(state.store(), slug, handle, fee), as_json, human=enrolment_line)
+    emit(campaigns.enroll(state.store(), slug, handle, fee), as_json, human=enrolment_line)
 
 
 @campaign.command()
@@ -101,7 +101,7 @@ def enroll(state, slug, handle, fee, as_json):
 def unenroll(state, slug, handle, as_json):
     """take a creator off a campaign (refused while they have links, promo codes
     or metrics on it)"""
-    emit(links.unenroll(state.store(), slug, handle), as_json,
+    emit(campaigns.unenroll(state.store(), slug, handle), as_json,
          human=lambda r: f"{r['creator']} is no longer on {r['campaign']}")
 
 
@@ -121,7 +121,7 @@ def unenroll(state, slug, handle, as_json):
 @pass_state
 def set_(state, slug, name, destination, budget, timezone, currency, starts_on, as_json):
     """change a campaign (only the options given)"""
-    done = links.update_campaign(state.store(), slug, name, destination, starts_on,
+    done = campaigns.update_campaign(state.store(), slug, name, destination, starts_on,
                                  timezone, currency, budget)
     if as_json:
         print_json(done)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .. import links
+from .. import campaigns
 from ..vocabulary import PLATFORMS
 from .base import Group, among, argument, json_option, pass_state
 from .output import emit, note, print_json, report_changes
@@ -27,7 +27,7 @@ def creator():
 @pass_state
 def add(state, handle, platform, name, as_json):
     """add a creator"""
-    emit(links.add_creator(state.store(), handle, platform, name), as_json, COLUMNS)
+    emit(campaigns.add_creator(state.store(), handle, platform, name), as_json, COLUMNS)
 
 
 @creator.command("list")
@@ -35,7 +35,7 @@ def add(state, handle, platform, name, as_json):
 @pass_state
 def list_(state, as_json):
     """list creators"""
-    emit(links.list_creators(state.store()), as_json, COLUMNS)
+    emit(campaigns.list_creators(state.store()), as_json, COLUMNS)
 
 
 @creator.command("set")
@@ -47,7 +47,7 @@ def list_(state, as_json):
 @pass_state
 def set_(state, handle, platform, name, as_json):
     """change a creator (only the options given)"""
-    done = links.update_creator(state.store(), handle, platform, name)
+    done = campaigns.update_creator(state.store(), handle, platform, name)
     if as_json:
         print_json(done)
         return

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .. import links
+from .. import campaigns
 from ..vocabulary import CHANNELS
 from .base import Group, among, argument, json_option, pass_state
 from .output import emit, note, print_json, report_changes
@@ -38,7 +38,7 @@ def link():
 @pass_state
 def create(state, slug, handle, channel, destination, code, as_json):
     """create a short link for a creator; prints the short URL"""
-    made = links.create_link(state.store(), state.base_url(), slug, handle, channel,
+    made = campaigns.create_link(state.store(), state.base_url(), slug, handle, channel,
                              destination, code)
     enrolled_note(made)
     emit(made, as_json, human=lambda m: m["short_url"])
@@ -50,7 +50,7 @@ def create(state, slug, handle, channel, destination, code, as_json):
 @pass_state
 def list_(state, slug, as_json):
     """list a campaign's links"""
-    emit(links.list_links(state.store(), state.base_url(), slug), as_json, COLUMNS)
+    emit(campaigns.list_links(state.store(), state.base_url(), slug), as_json, COLUMNS)
 
 
 @link.command()
@@ -60,18 +60,18 @@ def list_(state, slug, as_json):
 @pass_state
 def disable(state, code, enable, as_json):
     """switch a link off (404, no clicks)"""
-    emit(links.set_link_disabled(state.store(), state.base_url(), code, not enable),
+    emit(campaigns.set_link_disabled(state.store(), state.base_url(), code, not enable),
          as_json, COLUMNS)
 
 
 @link.command("set", help="change a link's destination (running servers follow within "
-                          f"{links.LINK_CACHE_SECONDS} seconds)")
+                          f"{campaigns.LINK_CACHE_SECONDS} seconds)")
 @argument("code", help=CODE_HELP)
 @click.option("--destination", help="new landing page; the UTMs are added to it again")
 @json_option
 @pass_state
 def set_(state, code, destination, as_json):
-    done = links.update_link(state.store(), state.base_url(), code, destination)
+    done = campaigns.update_link(state.store(), state.base_url(), code, destination)
     if as_json:
         print_json(done)
         return

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .. import links
+from .. import campaigns
 from ..vocabulary import DECLARED_SOURCES
 from .base import Group, among, argument, json_option, pass_state
 from .links import enrolled_note
@@ -28,7 +28,7 @@ def promo():
 @pass_state
 def add(state, slug, handle, code, source, as_json):
     """give a creator a promo code on a campaign"""
-    made = links.add_promo(state.store(), slug, handle, code, source)
+    made = campaigns.add_promo(state.store(), slug, handle, code, source)
     enrolled_note(made)
     # Shown as typed (MIA15); stored and matched case-insensitively.
     emit(made, as_json, (("code", "code_as_typed"),) + COLUMNS[1:])
@@ -40,7 +40,7 @@ def add(state, slug, handle, code, source, as_json):
 @pass_state
 def list_(state, slug, as_json):
     """list a campaign's promo codes (as stored: lower case)"""
-    emit(links.list_promos(state.store(), slug), as_json, COLUMNS)
+    emit(campaigns.list_promos(state.store(), slug), as_json, COLUMNS)
 
 
 @promo.command()
@@ -49,5 +49,5 @@ def list_(state, slug, as_json):
 @pass_state
 def remove(state, code, as_json):
     """delete a promo code (refused once an order carries it)"""
-    emit(links.remove_promo(state.store(), code), as_json,
+    emit(campaigns.remove_promo(state.store(), code), as_json,
          human=lambda r: f"promo code {code.strip()} removed from {r['campaign']}")

@@ -5,7 +5,9 @@ import sys
 
 import click
 
-from .. import export, report_data, report_text, reports
+from .. import reports
+from ..reports import compute, export
+from ..reports import text as report_text
 from ..vocabulary import WINDOW_ALL, WINDOW_NAMES
 from .base import Command, Group, among, argument, json_option, pass_state
 from .output import emit, note
@@ -13,7 +15,7 @@ from .output import emit, note
 
 def _report_accepts(window: str) -> bool:
     try:
-        reports.parse_window(window)
+        compute.parse_window(window)
         return True
     except ValueError:
         return False
@@ -31,7 +33,7 @@ REPORT_WINDOWS = tuple(w for w in WINDOW_NAMES if _report_accepts(w))
 @pass_state
 def report(state, slug, window, as_json):
     """the campaign report (same as /stats/<slug>.json)"""
-    emit(report_data.campaign_report(state.store(), slug, window), as_json,
+    emit(reports.campaign_report(state.store(), slug, window), as_json,
          human=report_text.render)
 
 

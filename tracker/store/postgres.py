@@ -13,8 +13,9 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from . import redact
-from .base import (CLICK_COLUMNS, IDENTITY_TABLES, INSERT_CLICK, LINK_FOR_REDIRECT, Store,
-                   StoreError)
+from .base import Store, StoreError
+from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
+from .copying import IDENTITY_TABLES
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 
@@ -55,7 +56,6 @@ class PostgresStore(Store):
             self._pool_pid = os.getpid()
         return self._pool
 
-    # -- the hot path: a connection of its own per worker, statements prepared ----
     def _hot(self) -> psycopg.Connection:
         local = self._local
         conn = getattr(local, "hot", None)

@@ -17,7 +17,8 @@ import time
 
 import sqlite_utils
 
-from .base import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, Store
+from .base import Store
+from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 
 
 class SQLiteStore(Store):
@@ -28,7 +29,6 @@ class SQLiteStore(Store):
         self.url = self.path = path
         self._checkpointing = False
 
-    # -- the hot path, without the generic plumbing (it costs ~8 µs a call) ----
     def _conn(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid() or local.conn is None:

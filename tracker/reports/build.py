@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
-from . import reports
-from .errors import BadInput
-from .links import get_campaign
-from .store import Store
+from . import compute
+from ..errors import BadInput
+from ..campaigns import get_campaign
+from ..store import Store
 
 ALL_DAYS = ("0000-01-01", "9999-12-31")
 GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
@@ -24,7 +24,7 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
     """The report document for a campaign; `creator` narrows it to one
     creator's own numbers (what a creator-scoped share link shows)."""
     try:
-        days = reports.parse_window(window)
+        days = compute.parse_window(window)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     campaign = get_campaign(store, slug)
@@ -43,8 +43,8 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
         mine = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in mine.items()}
         clicks = {"day": mine["creator"], "source": mine["creator_source"], **mine}
         orders = [o for o in orders
-                  if reports.attribute(o, campaign["timezone"]).creator_id in ids]
+                  if compute.attribute(o, campaign["timezone"]).creator_id in ids]
         metrics = [m for m in metrics if m["creator_id"] in ids]
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
-    return reports.build_report(campaign, creators, clicks, orders, metrics, days, today,
+    return compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
                                 get_currency_precision(campaign["currency"]))

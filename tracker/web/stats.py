@@ -8,10 +8,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, g, jsonify, render_template, request, \
     stream_with_context
 
-from . import access, export, formatting, report_data, reports
-from .chart import daily_chart
-from .errors import TrackerError
-from .http_auth import authenticate, check_campaign, store
+from .. import access, reports
+from ..reports import compute, export, formatting
+from ..reports.chart import daily_chart
+from ..errors import TrackerError
+from .auth import authenticate, check_campaign, store
 
 bp = Blueprint("stats", __name__)
 WINDOW_CHOICES = (("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("all", "All time"))
@@ -39,7 +40,7 @@ def multiple_filter(value):
 
 @bp.app_template_filter("bot_share")
 def bot_share_filter(m):
-    return reports.bot_share(m)
+    return compute.bot_share(m)
 
 
 @bp.before_request
@@ -70,15 +71,15 @@ def window_arg() -> str:
 
 @bp.get("/stats/<slug>.json")
 def stats_json(slug: str):
-    return jsonify(report_data.campaign_report(store(), slug, window_arg(), g.creator))
+    return jsonify(reports.campaign_report(store(), slug, window_arg(), g.creator))
 
 
 @bp.get("/stats/<slug>")
 def stats_page(slug: str):
-    report = report_data.campaign_report(store(), slug, window_arg(), g.creator)
+    report = reports.campaign_report(store(), slug, window_arg(), g.creator)
     return render_template(
         "stats.html", report=report, chart=daily_chart(report["daily"]),
-        creators=reports.sort_creators(report["creators"], "roi"), keep=g.keep,
+        creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
         window=window_arg(), windows=WINDOW_CHOICES, currency=report["campaign"]["currency"])
 
 

@@ -1,15 +1,15 @@
 """The JSON admin API under /api/: everything the CLI does, through the same
-functions (links, imports, report_data, access). Bearer tokens; errors as
+functions (campaigns, imports, reports, access). Bearer tokens; errors as
 {"error": {"code", "message", "details"}}."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from . import access, imports, links, report_data
-from .errors import BadInput, NotFound, TrackerError
-from .http_auth import authenticate, check_campaign, check_write, store
+from .. import access, campaigns, imports, reports
+from ..errors import BadInput, NotFound, TrackerError
+from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from .values import money_text
+from ..validate import money_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
@@ -17,7 +17,7 @@ MAX_LIMIT = 500
 
 
 def base_url() -> str:
-    return current_app.extensions["tracker.config"].base_url
+    return current_app.extensions["tracker.settings"].base_url
 
 
 @bp.before_request
@@ -81,7 +81,7 @@ def writable_campaign(slug: str) -> str:
 
 @bp.get("/campaigns")
 def list_campaigns():
-    found = links.list_campaigns(store())
+    found = campaigns.list_campaigns(store())
     if g.token["campaign"]:
         found = [c for c in found if c["slug"] == g.token["campaign"]]
     return jsonify(paginated(found))
@@ -91,7 +91,7 @@ def list_campaigns():
 def create_campaign():
     check_write(g.token, global_change=True)
     d = body()
-    made = links.create_campaign(
+    made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
         field(d, "budget"))
@@ -100,16 +100,16 @@ def create_campaign():
 
 @bp.get("/campaigns/<slug>")
 def get_campaign(slug):
-    return jsonify(links.campaign_record(links.get_campaign(store(), campaign_slug(slug))))
+    return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
 
 
 @bp.get("/creators")
 def list_creators():
     if g.token["campaign"]:
-        campaign = links.get_campaign(store(), g.token["campaign"])
-        found = [links.creator_record(c) for c in store().campaign_creators(campaign["id"])]
+        campaign = campaigns.get_campaign(store(), g.token["campaign"])
+        found = [campaigns.creator_record(c) for c in store().campaign_creators(campaign["id"])]
     else:
-        found = links.list_creators(store())
+        found = campaigns.list_creators(store())
     return jsonify(paginated(found))
 
 
@@ -117,15 +117,15 @@ def list_creators():
 def add_creator():
     check_write(g.token, global_change=True)
     d = body()
-    made = links.add_creator(store(), field(d, "handle", True), field(d, "platform", True),
+    made = campaigns.add_creator(store(), field(d, "handle", True), field(d, "platform", True),
                              field(d, "name"))
     return jsonify(made), 201
 
 
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
-    campaign = links.get_campaign(store(), campaign_slug(slug))
-    found = [dict(links.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
+    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
+    found = [dict(campaigns.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
              for c in store().campaign_creators(campaign["id"])]
     return jsonify(paginated(found))
 
@@ -133,7 +133,7 @@ def campaign_creators(slug):
 @bp.post("/campaigns/<slug>/creators")
 def enroll(slug):
     d = body()
-    return jsonify(links.enroll(store(), writable_campaign(slug), field(d, "handle", True),
+    return jsonify(campaigns.enroll(store(), writable_campaign(slug), field(d, "handle", True),
                                 field(d, "fee"))), 201
 
 
@@ -141,13 +141,13 @@ def enroll(slug):
 
 @bp.get("/campaigns/<slug>/links")
 def list_links(slug):
-    return jsonify(paginated(links.list_links(store(), base_url(), campaign_slug(slug))))
+    return jsonify(paginated(campaigns.list_links(store(), base_url(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/links")
 def create_link(slug):
     d = body()
-    made = links.create_link(store(), base_url(), writable_campaign(slug),
+    made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
                              field(d, "creator", True), field(d, "channel", True),
                              field(d, "destination"), field(d, "code"))
     return jsonify(made), 201
@@ -159,7 +159,7 @@ def _link_switch(code: str, disabled: bool):
     token_campaign = g.token["campaign"]
     if link is None or token_campaign is not None and link["campaign"] != token_campaign:
         raise NotFound(f"link {code!r} does not exist")
-    return jsonify(links.set_link_disabled(store(), base_url(), code, disabled))
+    return jsonify(campaigns.set_link_disabled(store(), base_url(), code, disabled))
 
 
 @bp.post("/links/<code>/disable")
@@ -174,14 +174,14 @@ def enable_link(code):
 
 @bp.get("/campaigns/<slug>/promo-codes")
 def list_promo_codes(slug):
-    campaign = links.get_campaign(store(), campaign_slug(slug))
+    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
     return jsonify(paginated(store().promo_codes(campaign["id"])))
 
 
 @bp.post("/campaigns/<slug>/promo-codes")
 def add_promo_code(slug):
     d = body()
-    made = links.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
+    made = campaigns.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
                            field(d, "code", True), field(d, "source"))
     return jsonify(made), 201
 
@@ -221,13 +221,13 @@ def add_metrics(slug):
 
 @bp.get("/campaigns/<slug>/report")
 def report(slug):
-    return jsonify(report_data.campaign_report(store(), campaign_slug(slug),
+    return jsonify(reports.campaign_report(store(), campaign_slug(slug),
                                                request.args.get("window", "all")))
 
 
 @bp.get("/campaigns/<slug>/clicks.csv")
 def export_clicks(slug):
-    from .web import csv_response
+    from .stats import csv_response
 
     args = request.args
     return csv_response(campaign_slug(slug), args.get("since"), args.get("until"),

@@ -9,10 +9,10 @@ import csv
 import io
 from typing import Iterable, Iterator
 
-from . import values
-from .errors import BadInput
-from .links import get_campaign, get_creator
-from .store import Store
+from .. import validate
+from ..errors import BadInput
+from ..campaigns import get_campaign, get_creator
+from ..store import Store
 
 COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
            "source", "reason", "is_bot", "device", "os", "browser", "referrer_host",
@@ -39,8 +39,8 @@ def click_rows(store: Store, slug: str, since: str | None = None, until: str | N
     are the campaign's local days."""
     campaign = get_campaign(store, slug)
     creator_id = get_creator(store, creator)["id"] if creator else None
-    day_from = values.day(since, "since").isoformat() if since else "0000-01-01"
-    day_to = values.day(until, "until").isoformat() if until else "9999-12-31"
+    day_from = validate.day(since, "since").isoformat() if since else "0000-01-01"
+    day_to = validate.day(until, "until").isoformat() if until else "9999-12-31"
     if day_from > day_to:
         raise BadInput(f"since {since} is after until {until}")
     rows = store.export_clicks(campaign["id"], day_from, day_to, include_bots, creator_id)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from . import access
-from .errors import Forbidden, NotFound, TooManyRequests, Unauthorized
-from .redirect import client_ip
+from .. import access
+from ..errors import Forbidden, NotFound, TooManyRequests, Unauthorized
+from ..redirect import client_ip
 
 
 def store():
@@ -30,7 +30,7 @@ def authenticate(required: bool = True) -> dict | None:
         if required:
             raise Unauthorized("an API token is required: Authorization: Bearer <token>")
         return None
-    config = current_app.extensions["tracker.config"]
+    config = current_app.extensions["tracker.settings"]
     client = access.client_key(store(), client_ip(request.environ, config.trusted_proxies))
     if access.too_many_failures(store(), client):
         raise TooManyRequests("too many failed token attempts; wait a minute")

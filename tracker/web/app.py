@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import access
+from .. import access
 
-from .config import Config
-from .errors import TrackerError
-from .redirect import Redirector
-from .store import open_store
+from ..settings import Config
+from ..errors import TrackerError
+from ..redirect import Redirector
+from ..store import open_store
 
 
 def create_app(config: Config | None = None, store=None) -> Flask:
@@ -21,12 +21,12 @@ def create_app(config: Config | None = None, store=None) -> Flask:
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
-    app.extensions["tracker.config"] = config
+    app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
 
-    from . import api, web
+    from . import api, stats
 
-    app.register_blueprint(web.bp)
+    app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
 
     @app.errorhandler(TrackerError)

@@ -1,6 +1,6 @@
 """The campaign report: pure arithmetic over plain rows. No Flask, no SQL.
 
-Inputs are what the store hands over (see report_data.py): per-day click
+Inputs are what the store hands over (see build.py): per-day click
 summaries, orders with what their click and code point at, platform
 metrics and fees. The definitions are the README's "Metrics"; every ratio
 with a zero or unknown denominator is None ("—" on the page, null in JSON).
@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from .values import minor_units_text as money
+from ..validate import minor_units_text as money
 
 WINDOWS = (7, 14, 30)
 MARKS = (7, 14, 30)

@@ -8,7 +8,7 @@ from typing import Callable
 
 from .errors import BadInput, TrackerError
 from .store import Store
-from .store.base import COPY_ORDER
+from .store.copying import COPY_ORDER
 
 BATCH = 2000
 

@@ -1,7 +1,7 @@
 """Campaigns, creators, enrolments, links and promo codes.
 
 Every write the CLI and the API make goes through these functions, which
-check input first (values.py), then write in one transaction: a refused
+check input first (validate.py), then write in one transaction: a refused
 command writes nothing.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from . import values
+from . import validate
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
 from .vocabulary import CHANNELS, DECLARED_SOURCES, PLATFORMS, normalize_handle
@@ -27,7 +27,7 @@ LINK_CACHE_SECONDS = 30
 
 
 def now_utc() -> str:
-    return values.iso_utc(datetime.now(timezone.utc))
+    return validate.iso_utc(datetime.now(timezone.utc))
 
 
 # -- campaigns ---------------------------------------------------------------
@@ -38,7 +38,7 @@ def campaign_record(row: dict) -> dict:
         "starts_on": row["starts_on"], "timezone": row["timezone"],
         "currency": row["currency"],
         "budget": None if row["budget_minor"] is None
-        else values.money_text(row["budget_minor"], row["currency"]),
+        else validate.money_text(row["budget_minor"], row["currency"]),
         "created_at": row["created_at"],
     }
 
@@ -46,14 +46,14 @@ def campaign_record(row: dict) -> dict:
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
                     currency: str = "USD", budget: str | None = None) -> dict:
-    slug = values.slug(slug)
-    name = values.text("campaign name", name)
-    destination = values.url(destination)
-    tz = values.timezone_name(timezone_name or "UTC")
-    cur = values.currency(currency or "USD")
-    start = (values.day(starts_on, "--starts-on") if starts_on
+    slug = validate.slug(slug)
+    name = validate.text("campaign name", name)
+    destination = validate.url(destination)
+    tz = validate.timezone_name(timezone_name or "UTC")
+    cur = validate.currency(currency or "USD")
+    start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
-    budget_minor = values.money(budget, cur, "budget") if budget not in (None, "") else None
+    budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
@@ -79,7 +79,7 @@ def list_campaigns(store: Store) -> list[dict]:
 def campaign_creators(store: Store, slug: str) -> list[dict]:
     """The creators enrolled on a campaign, each with the fee paid to them."""
     campaign = get_campaign(store, slug)
-    return [dict(creator_record(c), fee=values.money_text(c["fee_minor"], campaign["currency"]))
+    return [dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
             for c in store.campaign_creators(campaign["id"])]
 
 
@@ -92,7 +92,7 @@ def show_campaign(store: Store, slug: str) -> dict:
 def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -> int:
     """An amount in minor units of old_currency as minor units of
     new_currency, keeping its face value (1500.00 USD -> 1500.00 EUR)."""
-    return values.money(values.money_text(minor, old_currency), new_currency, field)
+    return validate.money(validate.money_text(minor, old_currency), new_currency, field)
 
 
 def update_campaign(store: Store, slug: str, name: str | None = None,
@@ -112,19 +112,19 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
     before = campaign_record(campaign)
     fields = {}
     if name is not None:
-        fields["name"] = values.text("campaign name", name)
+        fields["name"] = validate.text("campaign name", name)
     if destination is not None:
-        fields["destination"] = values.url(destination)
+        fields["destination"] = validate.url(destination)
     if starts_on is not None:
-        fields["starts_on"] = values.day(starts_on, "--starts-on").isoformat()
+        fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
     if timezone_name is not None:
-        fields["timezone"] = values.timezone_name(timezone_name)
+        fields["timezone"] = validate.timezone_name(timezone_name)
     old_cur = campaign["currency"]
-    cur = values.currency(currency) if currency is not None else old_cur
+    cur = validate.currency(currency) if currency is not None else old_cur
     if cur != old_cur:
         fields["currency"] = cur
     if budget is not None:
-        fields["budget_minor"] = values.money(budget, cur, "budget") if budget.strip() else None
+        fields["budget_minor"] = validate.money(budget, cur, "budget") if budget.strip() else None
     elif cur != old_cur and campaign["budget_minor"] is not None:
         fields["budget_minor"] = _same_amount(campaign["budget_minor"], old_cur, cur, "budget")
     fields = {k: v for k, v in fields.items() if v != campaign[k]}
@@ -159,9 +159,9 @@ def creator_record(row: dict) -> dict:
 
 
 def add_creator(store: Store, handle: str, platform: str, name: str | None = None) -> dict:
-    handle = values.handle(handle)
-    platform = values.choice("platform", platform, PLATFORMS)
-    name = values.text("name", name, required=False)
+    handle = validate.handle(handle)
+    platform = validate.choice("platform", platform, PLATFORMS)
+    name = validate.text("name", name, required=False)
     try:
         store.insert("creators", {"handle": handle, "platform": platform,
                                   "name": name, "created_at": now_utc()})
@@ -191,9 +191,9 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
         raise BadInput("nothing to change: give --platform or --name")
     fields = {}
     if platform is not None:
-        fields["platform"] = values.choice("platform", platform, PLATFORMS)
+        fields["platform"] = validate.choice("platform", platform, PLATFORMS)
     if name is not None:
-        fields["name"] = values.text("name", name, required=False)
+        fields["name"] = validate.text("name", name, required=False)
     fields = {k: v for k, v in fields.items() if v != creator[k]}
     retargeted = 0
     with store.transaction():
@@ -217,15 +217,15 @@ def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     cur = campaign["currency"]
-    fee_minor = values.money(fee, cur, "fee") if fee not in (None, "") else None
+    fee_minor = validate.money(fee, cur, "fee") if fee not in (None, "") else None
     with store.transaction():
         before = store.enrolment(campaign["id"], creator["id"])
         if fee_minor is None:
             fee_minor = before["fee_minor"] if before else 0
         store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
-            "fee": values.money_text(fee_minor, cur),
-            "previous_fee": values.money_text(before["fee_minor"], cur) if before else None}
+            "fee": validate.money_text(fee_minor, cur),
+            "previous_fee": validate.money_text(before["fee_minor"], cur) if before else None}
 
 
 def unenroll(store: Store, slug: str, handle: str) -> dict:
@@ -309,7 +309,7 @@ def link_target(destination: str, platform: str, channel: str, campaign_slug: st
 
 def check_base_url(value: str, field: str = "base URL") -> str:
     """The public URL short links start with: absolute http(s), no query or fragment."""
-    url = values.url(value, field)
+    url = validate.url(value, field)
     parts = urlsplit(url)
     if parts.query or parts.fragment:
         raise BadInput(f"{field} {value!r} must not have a query or a fragment")
@@ -335,7 +335,7 @@ def link_record(row: dict, base_url: str) -> dict:
 
 def check_code(code: str) -> str:
     code = (code or "").strip()
-    if not values.CODE_RE.match(code):
+    if not validate.CODE_RE.match(code):
         raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")
@@ -344,10 +344,10 @@ def check_code(code: str) -> str:
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
                 destination: str | None = None, code: str | None = None) -> dict:
-    channel = values.choice("channel", channel, CHANNELS)
+    channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    destination = values.url(destination) if destination else campaign["destination"]
+    destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
     target = link_target(destination, creator["platform"], channel, campaign["slug"],
                         creator["handle"])
@@ -389,7 +389,7 @@ def update_link(store: Store, base_url: str, code: str, destination: str | None 
         raise NotFound(f"link {code!r} does not exist")
     if destination is None:
         raise BadInput("nothing to change: give --destination")
-    destination = values.url(destination)
+    destination = validate.url(destination)
     before = link_record(link, base_url)
     store.set_link_target(link["id"], destination, link_target(
         destination, link["creator_platform"], link["channel"], link["campaign"],
@@ -407,10 +407,10 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
     (stored lower-cased as `code`); `code_as_typed` is the spelling given."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    typed = values.text("promo code", code, 64)
+    typed = validate.text("promo code", code, 64)
     code = typed.lower()
     if source:
-        source = values.choice("source", source, DECLARED_SOURCES)
+        source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
             enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])

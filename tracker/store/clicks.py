@@ -1,0 +1,109 @@
+"""The click log: what the hot path writes (each dialect writes it its own
+fastest way, from CLICK_COLUMNS and INSERT_CLICK), the visitor salts, and
+the reads of reports and exports."""
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from .readers import readers
+
+CLICK_COLUMNS = (
+    "id", "link_id", "campaign_id", "creator_id", "at", "day", "referrer",
+    "referrer_host", "user_agent", "device", "os", "browser", "in_app",
+    "source", "platform", "reason", "ad_click_id", "is_bot", "visitor",
+)
+# The click is written only while its link is enabled: the disabled check and
+# the insert are one statement, so a cached link can never outlive a disable.
+INSERT_CLICK = "INSERT INTO clicks ({}) SELECT {} FROM links WHERE id = ? AND disabled = 0".format(
+    ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS))
+)
+
+LINK_FOR_REDIRECT = """
+SELECT l.id, l.destination, l.target_url, l.channel, l.disabled, l.campaign_id, l.creator_id,
+       c.timezone, cr.platform AS creator_platform
+  FROM links l
+  JOIN campaigns c ON c.id = l.campaign_id
+  JOIN creators cr ON cr.id = l.creator_id
+ WHERE l.code = ?
+"""
+
+
+EXPORT_SELECT = """
+SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
+       cr.handle AS creator, k.platform, l.channel, k.source, k.reason,
+       k.is_bot, k.device, k.os, k.browser, k.referrer_host, k.ad_click_id,
+       k.visitor
+  FROM clicks k
+  JOIN links l ON l.id = k.link_id
+  JOIN campaigns c ON c.id = k.campaign_id
+  JOIN creators cr ON cr.id = k.creator_id
+ WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ? {bots} {creator}
+ ORDER BY k.day, k.at, k.id
+"""
+
+SUMMARY_KEYS = {"creator_id", "source", "day"}
+
+
+class ClickQueries:
+    """The click log, the visitor salts, and what reports and exports read."""
+
+    def visitor_salt(self, day: str, new_salt: str) -> str:
+        """The salt for `day`, created by whichever server asks first."""
+        self.execute(
+            "INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
+            [day, new_salt],
+        )
+        return self.one("SELECT salt FROM visitor_salts WHERE day = ?", [day])["salt"]
+
+    def forget_salts_before(self, day: str) -> None:
+        self.execute("DELETE FROM visitor_salts WHERE day < ?", [day])
+
+
+    def export_clicks(self, campaign_id: int, day_from: str, day_to: str,
+                      include_bots: bool, creator_id: int | None = None) -> Iterator[dict]:
+        """Clicks of the campaign's local days day_from..day_to, streamed."""
+        sql = EXPORT_SELECT.format(bots="" if include_bots else "AND k.is_bot = 0",
+                                   creator="" if creator_id is None else "AND k.creator_id = ?")
+        params = [campaign_id, day_from, day_to] + ([] if creator_id is None else [creator_id])
+        return self.iter_query(sql, params)
+
+    def click_count(self, campaign_id: int | None = None) -> int:
+        if campaign_id is None:
+            return self.one("SELECT COUNT(*) AS n FROM clicks")["n"]
+        return self.one(
+            "SELECT COUNT(*) AS n FROM clicks WHERE campaign_id = ?", [campaign_id]
+        )["n"]
+
+    def click_summaries(self, campaign_id: int, groupings: dict[str, Iterable[str]],
+                        day_from: str, day_to: str) -> dict[str, list[dict]]:
+        """Several click_summary groupings at once. Each is a scan of the
+        campaign's clicks; both databases serve concurrent readers, so they
+        run side by side (about 2x faster on two cores)."""
+        pool = readers()
+        futures = {name: pool.submit(self.click_summary, campaign_id, keys, day_from, day_to)
+                   for name, keys in groupings.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+    def click_summary(self, campaign_id: int, keys: Iterable[str],
+                      day_from: str, day_to: str) -> list[dict]:
+        """Human clicks, bot clicks and distinct human visitors, grouped by keys.
+
+        Distinct visitors are counted inside each group, which always
+        includes the day: the visitor hash changes every day, so a visitor is
+        unique per day by construction.
+        """
+        keys = sorted(set(keys) | {"day"})
+        if not set(keys) <= SUMMARY_KEYS:
+            raise ValueError(f"cannot group clicks by {keys}")
+        cols = ", ".join(keys)
+        return self.query(
+            f"SELECT {cols}, "
+            "SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
+            "SUM(is_bot) AS bot_clicks, "
+            "COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors "
+            "FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ? "
+            f"GROUP BY {cols} ORDER BY {cols}",
+            [campaign_id, day_from, day_to],
+        )
+
+

@@ -1,0 +1,39 @@
+"""Copying a whole install to another database (`tracker migrate-data`)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+# Every table worth copying to another database, parents before children,
+# with the columns that order its rows. auth_failures is transient.
+COPY_ORDER = (
+    ("settings", "key"), ("campaigns", "id"), ("creators", "id"),
+    ("campaign_creators", "campaign_id, creator_id"), ("links", "id"), ("clicks", "id"),
+    ("visitor_salts", "day"), ("promo_codes", "code"), ("redemptions", "order_id"),
+    ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
+    ("share_secrets", "campaign_id"),
+)
+IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens")
+
+
+class CopyQueries:
+    """Whole tables, for copying an install."""
+
+    def count(self, table: str) -> int:
+        assert table in dict(COPY_ORDER), table
+        return int(self.one(f"SELECT COUNT(*) AS n FROM {table}")["n"])
+
+    def table_rows(self, table: str) -> Iterator[dict]:
+        return self.iter_query(f"SELECT * FROM {table} ORDER BY {dict(COPY_ORDER)[table]}")
+
+    def copy_rows(self, table: str, rows: list[dict]) -> None:
+        """Insert rows as they are, ids included (inside a transaction)."""
+        if not rows:
+            return
+        cols = list(rows[0])
+        sql = self._sql(f"INSERT INTO {table} ({', '.join(cols)}) "
+                        f"VALUES ({', '.join('?' * len(cols))})")
+        with self._connection() as conn:
+            conn.cursor().executemany(sql, [[row[c] for c in cols] for row in rows])
+
+    def reset_identities(self) -> None:
+        """After rows were copied with their ids, new ids must follow them."""

@@ -1,0 +1,23 @@
+"""Platform metrics per creator, source and day."""
+from __future__ import annotations
+
+from ..vocabulary import METRIC_COLUMNS
+
+
+class MetricQueries:
+    """Platform metrics rows."""
+
+    def upsert_metrics(self, rows: list[dict]) -> None:
+        cols = ("campaign_id", "creator_id", "source", "day") + METRIC_COLUMNS
+        updates = ", ".join(f"{c} = excluded.{c}" for c in METRIC_COLUMNS)
+        sql = (f"INSERT INTO metrics ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+               f"ON CONFLICT (campaign_id, creator_id, source, day) DO UPDATE SET {updates}")
+        with self.transaction():
+            for row in rows:
+                self.execute(sql, [row.get(c) for c in cols])
+
+    def report_metrics(self, campaign_id: int) -> list[dict]:
+        return self.query(
+            f"SELECT creator_id, source, day, {', '.join(METRIC_COLUMNS)} "
+            "FROM metrics WHERE campaign_id = ? ORDER BY day", [campaign_id])
+

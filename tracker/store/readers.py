@@ -1,0 +1,15 @@
+"""Threads for parallel read queries, one set per process (not shared across
+a fork); each thread keeps its own connection."""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def readers() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None or _pool[0] != os.getpid():
+        _pool = (os.getpid(), ThreadPoolExecutor(4, thread_name_prefix="tracker-read"))
+    return _pool[1]

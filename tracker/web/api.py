@@ -9,7 +9,6 @@ from .. import access, campaigns, imports, reports
 from ..errors import BadInput, NotFound, TrackerError
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..validate import money_text
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
@@ -124,10 +123,7 @@ def add_creator():
 
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    found = [dict(campaigns.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
-             for c in store().campaign_creators(campaign["id"])]
-    return jsonify(paginated(found))
+    return jsonify(paginated(campaigns.campaign_creators(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/creators")
@@ -174,8 +170,7 @@ def enable_link(code):
 
 @bp.get("/campaigns/<slug>/promo-codes")
 def list_promo_codes(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    return jsonify(paginated(store().promo_codes(campaign["id"])))
+    return jsonify(paginated(campaigns.list_promos(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/promo-codes")

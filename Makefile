@@ -41,9 +41,9 @@ test: venv browser
 	@bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# docs/cli.md is generated from the commands' own help (tests check it is current).
+# docs/cli.md and docs/configuration.md are generated from the code (tests check they are current).
 docs: venv
-	$(BIN)/python -m cogapp -r docs/cli.md
+	$(BIN)/python -m cogapp -r docs/cli.md docs/configuration.md
 
 bench: venv
 	$(BIN)/python bench/redirect.py

@@ -15,11 +15,13 @@ from zoneinfo import ZoneInfo
 from . import validate
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
-from .vocabulary import CHANNELS, DECLARED_SOURCES, PLATFORMS, normalize_handle
+from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt"})
+# Paths of the app itself that a short code must never shadow (only names
+# the code pattern can match; "favicon.ico" cannot).
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout"})
 # How long a server trusts its copy of a link (redirect.py): `tracker link
 # set` and `tracker creator set --platform` change link targets from another
 # process, and running servers follow within this many seconds.
@@ -307,15 +309,6 @@ def link_target(destination: str, platform: str, channel: str, campaign_slug: st
     return add_params(destination, utm_params(platform, channel, campaign_slug, handle))
 
 
-def check_base_url(value: str, field: str = "base URL") -> str:
-    """The public URL short links start with: absolute http(s), no query or fragment."""
-    url = validate.url(value, field)
-    parts = urlsplit(url)
-    if parts.query or parts.fragment:
-        raise BadInput(f"{field} {value!r} must not have a query or a fragment")
-    return url
-
-
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -335,7 +328,7 @@ def link_record(row: dict, base_url: str) -> dict:
 
 def check_code(code: str) -> str:
     code = (code or "").strip()
-    if not validate.CODE_RE.match(code):
+    if not CODE_RE.match(code):
         raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")

@@ -16,13 +16,10 @@ from babel.numbers import get_currency_precision, is_currency
 from dateutil import parser as dateparser
 
 from .errors import BadInput
-from .vocabulary import HANDLE_RE, normalize_handle
+from .vocabulary import HANDLE_RE, SLUG_RE, normalize_handle
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
-PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
 MAX_URL = 2048
 
 
@@ -93,6 +90,16 @@ def url(value: str, field: str = "destination") -> str:
     if port == 0:
         raise BadInput(f"{field} {value!r} has an invalid port")
     return value
+
+
+def base_url(value: str, field: str = "base URL") -> str:
+    """The public URL short links and share links start with: an absolute
+    http(s) URL (url() above) with no query or fragment; no trailing '/'."""
+    checked = url(value, field)
+    parts = urlsplit(checked)
+    if parts.query or parts.fragment:
+        raise BadInput(f"{field} {value.strip()!r} must not have a query or a fragment")
+    return checked.rstrip("/")
 
 
 def _is_ip(host: str) -> bool:

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from ..settings import DEFAULT_BASE_URL, DEFAULT_DATABASE
+from ..settings import BY_ENV
 from ..errors import TrackerError
 from ..store import StoreError
 from . import access, admin, campaigns, creators, imports, links, promos, reports
@@ -24,16 +24,16 @@ from .base import Group, State
 from .output import fail, file_error, one_line
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+DATABASE, BASE_URL = BY_ENV["TRACKER_DATABASE"], BY_ENV["TRACKER_BASE_URL"]   # settings.py
 
 
 @click.group(cls=Group, context_settings=CONTEXT, epilog=(
     "Lists print tab-separated columns under a header row; --json prints JSON. "
     "An error is one line on stderr, exit status 2, and nothing written."))
-@click.option("--db", default=DEFAULT_DATABASE, envvar="TRACKER_DATABASE", show_envvar=True,
-              show_default=True, metavar="PATH|URL", help="SQLite file or postgresql:// URL")
-@click.option("--base-url", default=DEFAULT_BASE_URL, envvar="TRACKER_BASE_URL",
-              show_envvar=True, show_default=True, metavar="URL",
-              help="public URL of the server, for short links and share links")
+@click.option("--db", default=DATABASE.default, envvar=DATABASE.env, show_envvar=True,
+              show_default=True, metavar="PATH|URL", help=DATABASE.help)
+@click.option("--base-url", default=BASE_URL.default, envvar=BASE_URL.env, show_envvar=True,
+              show_default=True, metavar="URL", help=BASE_URL.help)
 @click.pass_context
 def cli(ctx: click.Context, db: str, base_url: str) -> None:
     """Short links, click classification and reports for influencer campaigns."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ..campaigns import check_base_url
+from .. import settings, validate
 from ..store import open_store, redact
 
 
@@ -110,11 +110,12 @@ class State:
         return self._store
 
     def base_url(self) -> str:
-        """--base-url, checked when a command needs it (an absolute http(s) URL)."""
+        """--base-url (or TRACKER_BASE_URL), checked only when a command needs
+        it, by the rule the server checks it with; the message names the source."""
         source = self.ctx.get_parameter_source("base_url")
-        field = "TRACKER_BASE_URL" if source == click.core.ParameterSource.ENVIRONMENT \
-            else "--base-url"
-        return check_base_url(self._base_url, field)
+        if source == click.core.ParameterSource.ENVIRONMENT:
+            return settings.read("TRACKER_BASE_URL")
+        return validate.base_url(self._base_url, "--base-url")
 
     def close(self) -> None:
         if self._store is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from .. import imports
+from ..vocabulary import METRICS_CSV_COLUMNS
 from .base import Group, argument, json_option, pass_state
 from .output import emit, note
 
@@ -14,7 +15,7 @@ def import_():
 
 
 ORDER_COLUMNS = ",".join(imports.REDEMPTION_FIELDS)
-METRICS_COLUMNS = ",".join(imports.METRICS_REQUIRED + imports.METRIC_FIELDS + ("spend",))
+METRICS_COLUMNS = ",".join(METRICS_CSV_COLUMNS)
 
 
 def progress(what: str):

@@ -6,28 +6,16 @@ import sys
 import click
 
 from .. import reports
-from ..reports import compute, export
+from ..reports import export
 from ..reports import text as report_text
 from ..vocabulary import WINDOW_ALL, WINDOW_NAMES
 from .base import Command, Group, among, argument, json_option, pass_state
 from .output import emit, note
 
 
-def _report_accepts(window: str) -> bool:
-    try:
-        compute.parse_window(window)
-        return True
-    except ValueError:
-        return False
-
-
-#: The windows of the vocabulary that the report computes (it grows with it).
-REPORT_WINDOWS = tuple(w for w in WINDOW_NAMES if _report_accepts(w))
-
-
 @click.command(cls=Command)
 @argument("slug", help="the campaign")
-@click.option("--window", type=among(REPORT_WINDOWS), default=WINDOW_ALL, show_default=True,
+@click.option("--window", type=among(WINDOW_NAMES), default=WINDOW_ALL, show_default=True,
               help="the campaign's first N local days, or all time")
 @json_option
 @pass_state

@@ -487,3 +487,23 @@ def test_promo_remove(seeded, store, tmp_path):
     code, _, err = seeded("promo", "remove", "MIA20")
     assert code == 2 and "1 order(s)" in err
     assert store.promo_code("mia20") is not None
+
+
+def test_import_metrics_reads_a_platform_export_and_names_the_creator(run):
+    imports_dir = ROOT / "tests" / "data" / "imports"
+    run("campaign", "create", "usd", "--name", "US", "--destination", "https://shop.example/us",
+        "--starts-on", "2026-11-01", "--timezone", "America/New_York")
+    for handle, platform in (("mia", "tiktok"), ("jade", "instagram")):
+        run("creator", "add", handle, "--platform", platform)
+        run("campaign", "enroll", "usd", handle)
+    content = str(imports_dir / "tiktok_studio_content.csv")
+    code, out, err = run("import", "metrics", content, "--campaign", "usd")
+    assert code == 2 and out == "" and "--creator" in err
+    code, out, err = run("import", "metrics", content, "--campaign", "usd", "--creator", "@Mia")
+    assert code == 0 and out.endswith("metrics row(s) imported\n")
+    assert "read as a TikTok Studio content export" in err and "  mia: " in err
+    code, out, err = run("import", "metrics", str(imports_dir / "meta_ads_by_day.csv"),
+                         "--campaign", "usd", "--json")
+    result = json.loads(out)
+    assert code == 0 and (result["format"], result["rows"]) == ("meta_ads", 4)
+    assert "skipped 2 row(s) that name no creator on usd" in err

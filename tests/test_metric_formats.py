@@ -294,18 +294,17 @@ def test_unknown_header_names_the_formats_and_what_the_closest_lacks():
         parse_text("Day,Campaign name,Ad name,Impressions,Link clicks", "2026-11-03,a,b,1,2",
                    name="report.csv")
     message = exc.value.message
-    assert message.startswith("report.csv: the header is not one of the metrics exports")
+    assert message.startswith("report.csv: missing column(s): Amount spent (USD). ")
     for label in ("Meta Ads Manager", "TikTok Ads Manager", "TikTok Studio",
                   "Instagram / Meta Business Suite", "this tracker's layout"):
         assert label in message
-    assert "Closest: Meta Ads Manager report broken down by day, which lacks the column(s) " \
-           "Amount spent (USD)." in message
+    assert "The closest format is Meta Ads Manager report broken down by day;" in message
 
 
 def test_reporting_starts_without_ends_is_named_as_missing():
     with pytest.raises(BadInput) as exc:
         parse_text("Reporting starts,Ad name,Impressions,Amount spent (USD)", "2026-11-03,a,1,2")
-    assert "lacks the column(s) Reporting ends" in exc.value.message
+    assert "missing column(s): Reporting ends." in exc.value.message
 
 
 # -- numbers ------------------------------------------------------------------------------
@@ -573,7 +572,7 @@ def zip_of(name: str, content: bytes) -> bytes:
     ("fake.xlsx", b"Day,Impressions\n", "is not an Excel .xlsx workbook"),
     ("other.xlsx", zip_of("hello.txt", b"hi"), "is not a readable .xlsx workbook"),
     ("empty.xlsx", xlsx_bytes(), "is empty"),
-    ("pictures.csv", b"name,size\ncat.png,12\n", "is not one of the metrics exports"),
+    ("pictures.csv", b"name,size\ncat.png,12\n", "the metrics exports this tracker reads are"),
 ])
 def test_every_bad_file_gives_a_clear_message(tmp_path, filename, content, words):
     path = tmp_path / filename

@@ -18,7 +18,7 @@ from . import settings, validate
 from .errors import BadInput, TooLarge
 from .campaigns import get_campaign
 from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
-from .vocabulary import DECLARED_SOURCES, METRICS_CSV_COLUMNS, METRICS_REQUIRED, normalize_handle
+from .vocabulary import DECLARED_SOURCES, normalize_handle
 from .store import Store
 
 MAX_ERRORS_SHOWN = 50
@@ -291,10 +291,24 @@ def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
 
 
 def import_metrics(store: Store, source, campaign_slug: str,
-                   progress: Callable | None = None) -> dict:
-    header, records = read_csv(source)
-    missing = _missing(header, METRICS_REQUIRED)
-    if missing:
-        raise BadInput(f"missing column(s): {', '.join(missing)}; "
-                       f"expected {','.join(METRICS_CSV_COLUMNS)}")
-    return save_metrics(store, campaign_slug, records, progress)
+                   progress: Callable | None = None, creator: str | None = None,
+                   filename: str | None = None) -> dict:
+    """A metrics file as the platform exported it (tracker.metrics reads
+    Meta Ads, TikTok Ads, TikTok Studio, Instagram and our own layout; CSV
+    or XLSX), stored in one transaction: a re-import of a key replaces it.
+    """
+    from .metrics import parse_metrics    # openpyxl and the format tables load only here
+
+    campaign = get_campaign(store, campaign_slug)
+    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    if filename is None:
+        filename = os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "the file"
+    parsed = parse_metrics(source, str(filename), handles=list(enrolled),
+                           currency=campaign["currency"], creator=creator,
+                           campaign=campaign["slug"])
+    rows = [{"campaign_id": campaign["id"], "creator_id": enrolled[row["creator"]],
+             **{k: v for k, v in row.items() if k != "creator"}} for row in parsed.rows]
+    store.upsert_metrics(rows)
+    return {"format": parsed.format, "format_label": parsed.label, "rows": len(rows),
+            "skipped_unmatched": parsed.skipped_unmatched,
+            "skipped_totals": parsed.skipped_totals, "creators": parsed.summary}

@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, is_currency
-from dateutil import parser as dateparser
 
 from .errors import BadInput
 from .vocabulary import HANDLE_RE, SLUG_RE, normalize_handle
@@ -170,8 +169,8 @@ def timestamp(value: str, field: str = "time") -> datetime:
     if not raw:
         raise BadInput(f"{field} must not be empty")
     try:
-        parsed = dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
+        parsed = datetime.fromisoformat(raw)     # Python 3.11 reads all of ISO 8601 we see
+    except ValueError:
         try:
             parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:

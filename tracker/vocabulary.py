@@ -30,6 +30,10 @@ CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
 #: Shops whose orders reach the tracker; "csv" is a file someone imported.
 SHOP_PLATFORMS = ("shopify", "woocommerce", "stripe")
 CSV_SHOP = "csv"
+#: Where a shop's order stands for attribution: "counted" is a conversion,
+#: "pending" may still become one, "cancelled" never will.
+ORDER_STATUSES = ("counted", "pending", "cancelled")
+ORDER_COUNTED, ORDER_PENDING, ORDER_CANCELLED = ORDER_STATUSES
 
 # -- names people type ------------------------------------------------------------
 

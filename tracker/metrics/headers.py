@@ -170,12 +170,11 @@ def recognise(header: list[str], currency: str, filename: str = "the file") -> M
     complete = [m for m in matches if not m.missing]
     if not complete:
         closest = min(matches, key=lambda m: (len(m.missing), -len(m.columns)))
+        missing = ", ".join(_for_people(name, currency) for name in closest.missing)
         raise BadInput(
-            f"{filename}: the header is not one of the metrics exports this tracker reads: "
-            + "; ".join(f.label for f in FORMATS)
-            + f". Closest: {closest.format.label}, which lacks the column(s) "
-            + ", ".join(_for_people(name, currency) for name in closest.missing)
-            + _found(header))
+            f"{filename}: missing column(s): {missing}. The closest format is "
+            f"{closest.format.label}; the metrics exports this tracker reads are "
+            + "; ".join(f.label for f in FORMATS) + "." + _found(header))
     found = max(complete, key=lambda m: len(m.columns))
     for name in found.format.money:
         column = found.columns.get(name)

@@ -57,12 +57,13 @@ class ParsedMetrics:
 
 
 def parse_metrics(source, filename: str, *, handles: Sequence[str], currency: str,
-                  creator: str | None = None) -> ParsedMetrics:
+                  creator: str | None = None, campaign: str | None = None) -> ParsedMetrics:
     """Read a metrics export (CSV or XLSX; a path or an uploaded stream).
 
     handles: the campaign's enrolled creators; currency: the campaign's
     (amounts are never converted); creator: assigns every row to one
-    enrolled creator (required for content exports).
+    enrolled creator (required for content exports); campaign: its slug, to
+    name it in messages.
     """
     currency = validate.currency(currency)
     roster = Roster(handles)
@@ -78,7 +79,7 @@ def parse_metrics(source, filename: str, *, handles: Sequence[str], currency: st
     if found.format.kind in (ADS, CONTENT):
         rows, errors, unmatched, totals = _platform_rows(found, records, roster, currency, creator)
     else:
-        rows, errors = _our_rows(found, records, roster, currency, creator)
+        rows, errors = _our_rows(found, records, roster, currency, creator, campaign)
         unmatched = totals = 0
     if errors:
         raise imports.RowErrors(f"{filename} ({found.format.label})", errors)
@@ -188,11 +189,12 @@ def _add(total: dict, row: dict) -> None:
 
 # -- our own layout --------------------------------------------------------------------
 
-def _our_rows(found: Match, records, roster: Roster, currency: str, creator: str | None):
+def _our_rows(found: Match, records, roster: Roster, currency: str, creator: str | None,
+             campaign: str | None):
     if creator:
         handles, on = {creator}, f"this import, which is for {creator!r} only"
     else:
-        handles, on = roster.handles, "this campaign"
+        handles, on = roster.handles, f"campaign {campaign!r}" if campaign else "this campaign"
     texts = ((line, {name: as_text(rec.get(col.header)) for name, col in found.columns.items()})
              for line, rec in records)
     return imports.check_metric_records(texts, handles, currency, on)

@@ -16,8 +16,8 @@ import sys
 
 import click
 
-from ..settings import BY_ENV
 from ..errors import TrackerError
+from ..settings import BY_ENV
 from ..store import StoreError
 from . import access, admin, campaigns, creators, imports, links, promos, reports
 from .base import Group, State

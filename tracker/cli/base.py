@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from .. import settings, validate
-from ..store import open_store, redact
+from ..store import Store, open_store, redact
 
 
 class Formatter(click.HelpFormatter):
@@ -92,17 +92,17 @@ class State:
     command asked for JSON (None: not known yet), and the store, opened on
     first use (so `--help` and `migrate-data` never open --db)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.ctx: click.Context | None = None
         self.db = ""
         self._base_url = ""
         self.json: bool | None = None
-        self._store = None
+        self._store: Store | None = None
 
     def configure(self, ctx: click.Context, db: str, base_url: str) -> None:
         self.ctx, self.db, self._base_url = ctx, db, base_url
 
-    def store(self, migrate: bool = True):
+    def store(self, migrate: bool = True) -> Store:
         if self._store is None:
             self._store = open_store(self.db)
             if migrate:
@@ -112,6 +112,7 @@ class State:
     def base_url(self) -> str:
         """--base-url (or TRACKER_BASE_URL), checked only when a command needs
         it, by the rule the server checks it with; the message names the source."""
+        assert self.ctx is not None, "configure() runs first"
         source = self.ctx.get_parameter_source("base_url")
         if source == click.core.ParameterSource.ENVIRONMENT:
             return settings.read("TRACKER_BASE_URL")

@@ -30,7 +30,9 @@ def commands(group: click.Group, parent: click.Context | None = None
     a group comes before its commands."""
     ctx = parent or _context(group, "tracker", None)
     for name in group.list_commands(ctx):
-        sub = _context(group.get_command(ctx, name), name, ctx)
+        command = group.get_command(ctx, name)
+        assert command is not None, name
+        sub = _context(command, name, ctx)
         yield sub.command_path, sub
         if isinstance(sub.command, click.Group):
             yield from commands(sub.command, sub)
@@ -57,7 +59,7 @@ def _params(ctx: click.Context) -> list[str]:
 
 def _section(level: str, ctx: click.Context) -> list[str]:
     command = ctx.command
-    lines = [f"{level} `{ctx.command_path}`", "", _text(command.help), ""]
+    lines = [f"{level} `{ctx.command_path}`", "", _text(command.help or ""), ""]
     if isinstance(command, click.Group):
         return lines
     return lines + ["```text", _usage(ctx), "```", ""] + _params(ctx)

@@ -52,6 +52,7 @@ def emit(result, as_json: bool, columns: Sequence[Column] | None = None,
     if human is not None:
         click.echo(human(result))
         return
+    assert columns is not None, "a record needs columns or human"
     rows = result if isinstance(result, list) else [result]
     table(rows, columns)
     if isinstance(result, list) and not result:
@@ -86,7 +87,7 @@ def file_error(exc: OSError) -> str:
         if parent and not os.path.isdir(parent):
             return f"{name}: no such directory {parent!r}"
         return f"{name}: no such file"
-    words = FILE_ERRORS.get(exc.errno) or one_line(exc.strerror or exc).lower()
+    words = FILE_ERRORS.get(exc.errno or 0) or one_line(exc.strerror or str(exc)).lower()
     return f"{name}: {words}" if name is not None else words
 
 

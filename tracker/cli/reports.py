@@ -40,12 +40,11 @@ def export_():
 def clicks(state, slug, since, until, include_bots, output):
     """the click log as CSV (humans only unless --include-bots)"""
     rows = export.click_rows(state.store(), slug, since, until, include_bots)
-    out = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
+    if not output:
+        for chunk in export.csv_chunks(rows):
+            sys.stdout.write(chunk)
+        return
+    with open(output, "w", newline="", encoding="utf-8") as out:
         for chunk in export.csv_chunks(rows):
             out.write(chunk)
-    finally:
-        if output:
-            out.close()
-    if output:
-        note(f"wrote {output}")
+    note(f"wrote {output}")

@@ -127,6 +127,12 @@ def test_no_arguments_prints_the_help(capsys):
     assert "usage: tracker campaign" in capsys.readouterr().out
 
 
+def test_arguments_are_explained_once(capsys):
+    shown = help_text(capsys, "campaign", "enroll")
+    assert shown.count("Positional arguments") == 1
+    assert shown.count("HANDLE  the creator's handle, with or without @") == 1
+
+
 def test_choices_come_from_the_vocabulary(capsys):
     from tracker.vocabulary import CHANNELS, DECLARED_SOURCES, PLATFORMS
 

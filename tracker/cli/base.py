@@ -19,15 +19,26 @@ class Context(click.Context):
     formatter_class = Formatter
 
 
+#: click >= 8.5 documents positional arguments itself ("Positional arguments");
+#: before that, Argument takes no help= and the section is added here.
+NATIVE_ARGUMENT_HELP = hasattr(click.Command, "format_arguments")
+
+
 class Argument(click.Argument):
-    """A positional argument with a help text, listed under "Arguments"."""
+    """A positional argument with a help text (on any click >= 8.1)."""
 
     def __init__(self, *args, help: str | None = None, **kwargs):
+        if NATIVE_ARGUMENT_HELP:
+            kwargs["help"] = help
         super().__init__(*args, **kwargs)
         self.help = help
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str]:
-        return self.make_metavar(ctx), self.help or ""
+        try:
+            metavar = self.make_metavar(ctx)
+        except TypeError:              # click < 8.2: make_metavar() takes no context
+            metavar = self.make_metavar()  # type: ignore[call-arg]
+        return metavar, self.help or ""
 
 
 class Command(click.Command):
@@ -36,8 +47,8 @@ class Command(click.Command):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         arguments = [p.get_help_record(ctx) for p in self.get_params(ctx)
                      if isinstance(p, Argument)]
-        if arguments:
-            with formatter.section("Arguments"):
+        if arguments and not NATIVE_ARGUMENT_HELP:
+            with formatter.section("Positional arguments"):
                 formatter.write_dl(arguments)
         super().format_options(ctx, formatter)
 

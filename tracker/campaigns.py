@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, ur
 from zoneinfo import ZoneInfo
 
 from . import validate
-from .errors import BadInput, Duplicate, NotFound
+from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
 from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
 
@@ -212,15 +212,32 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
     return dict(after, changed=changed, links_updated=retargeted)
 
 
-def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
-    """Put a creator on a campaign, or change the fee of one already on it.
-    No fee: 0 for a new enrolment, unchanged for an existing one.
-    `previous_fee` is the fee before (None: the creator was not enrolled)."""
+def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
+    """Whoever is `scoped` to one campaign (a campaign-scoped API token) may
+    put on it a creator who is already on it or on no campaign yet, never
+    one of another campaign's creators: that would reach into a campaign the
+    token must not touch (its creator, fee and numbers). The message names
+    no other campaign."""
+    on = store.creator_campaign_ids(creator["id"])
+    if scoped and on and campaign["id"] not in on:
+        raise Forbidden(
+            f"creator {creator['handle']!r} is on another campaign; a token scoped to "
+            f"campaign {campaign['slug']!r} can only enrol creators who are on no campaign "
+            "yet or already on this one (use an unscoped token)")
+
+
+def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
+           scoped: bool = False) -> dict:
+    """Put a creator on a campaign, or change the fee of one already on it
+    (see check_enrolment for `scoped`). No fee: 0 for a new enrolment,
+    unchanged for an existing one. `previous_fee` is the fee before (None:
+    the creator was not enrolled)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     cur = campaign["currency"]
     fee_minor = validate.money(fee, cur, "fee") if fee not in (None, "") else None
     with store.transaction():
+        check_enrolment(store, campaign, creator, scoped)
         before = store.enrolment(campaign["id"], creator["id"])
         if fee_minor is None:
             fee_minor = before["fee_minor"] if before else 0
@@ -336,7 +353,10 @@ def check_code(code: str) -> str:
 
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
-                destination: str | None = None, code: str | None = None) -> dict:
+                destination: str | None = None, code: str | None = None,
+                scoped: bool = False) -> dict:
+    """A short link; it puts its creator on the campaign (see check_enrolment
+    for `scoped`)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
@@ -351,6 +371,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                "created_at": now_utc()}
         try:
             with store.transaction():
+                check_enrolment(store, campaign, creator, scoped)
                 enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
@@ -395,9 +416,11 @@ def update_link(store: Store, base_url: str, code: str, destination: str | None 
 # -- promo codes ---------------------------------------------------------------
 
 def add_promo(store: Store, slug: str, handle: str, code: str,
-              source: str | None = None) -> dict:
-    """A creator's discount code on a campaign. Codes match case-insensitively
-    (stored lower-cased as `code`); `code_as_typed` is the spelling given."""
+              source: str | None = None, scoped: bool = False) -> dict:
+    """A creator's discount code on a campaign; it puts the creator on the
+    campaign (see check_enrolment for `scoped`). Codes match
+    case-insensitively (stored lower-cased as `code`); `code_as_typed` is the
+    spelling given."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     typed = validate.text("promo code", code, 64)
@@ -406,6 +429,7 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
+            check_enrolment(store, campaign, creator, scoped)
             enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],

@@ -9,6 +9,7 @@ JSON object), with nothing written.
 Nothing here imports psycopg or the user-agent parser: `tracker --help` and
 a SQLite install never load them (tests/test_cli.py checks).
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -24,27 +25,59 @@ from .base import Group, State
 from .output import fail, file_error, one_line
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
-DATABASE, BASE_URL = BY_ENV["TRACKER_DATABASE"], BY_ENV["TRACKER_BASE_URL"]   # settings.py
+DATABASE, BASE_URL = BY_ENV["TRACKER_DATABASE"], BY_ENV["TRACKER_BASE_URL"]  # settings.py
 
 
-@click.group(cls=Group, context_settings=CONTEXT, epilog=(
-    "Lists print tab-separated columns under a header row; --json prints JSON. "
-    "An error is one line on stderr, exit status 2, and nothing written."))
-@click.option("--db", default=DATABASE.default, envvar=DATABASE.env, show_envvar=True,
-              show_default=True, metavar="PATH|URL", help=DATABASE.help)
-@click.option("--base-url", default=BASE_URL.default, envvar=BASE_URL.env, show_envvar=True,
-              show_default=True, metavar="URL", help=BASE_URL.help)
+@click.group(
+    cls=Group,
+    context_settings=CONTEXT,
+    epilog=(
+        "Lists print tab-separated columns under a header row; --json prints JSON. "
+        "An error is one line on stderr, exit status 2, and nothing written."
+    ),
+)
+@click.option(
+    "--db",
+    default=DATABASE.default,
+    envvar=DATABASE.env,
+    show_envvar=True,
+    show_default=True,
+    metavar="PATH|URL",
+    help=DATABASE.help,
+)
+@click.option(
+    "--base-url",
+    default=BASE_URL.default,
+    envvar=BASE_URL.env,
+    show_envvar=True,
+    show_default=True,
+    metavar="URL",
+    help=BASE_URL.help,
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str, base_url: str) -> None:
     """Short links, click classification and reports for influencer campaigns."""
     state = ctx.ensure_object(State)
     state.configure(ctx, db, base_url)
-    ctx.call_on_close(state.close)      # also when run without main(), e.g. by CliRunner
+    ctx.call_on_close(state.close)  # also when run without main(), e.g. by CliRunner
 
 
-for command in (admin.init, campaigns.campaign, creators.creator, links.link, promos.promo,
-                imports.import_, reports.report, reports.export_, access.token, access.share,
-                access.webhook, admin.migrate_data_, admin.serve, admin.demo_):
+for command in (
+    admin.init,
+    campaigns.campaign,
+    creators.creator,
+    links.link,
+    promos.promo,
+    imports.import_,
+    reports.report,
+    reports.export_,
+    access.token,
+    access.share,
+    access.webhook,
+    admin.migrate_data_,
+    admin.serve,
+    admin.demo_,
+):
     cli.add_command(command)
 
 
@@ -53,13 +86,13 @@ def _json_wanted(state: State, argv: list[str]) -> bool:
     far, whether --json is on the command line (before a `--`)."""
     if state.json is not None:
         return state.json
-    return "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
+    return "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
 
 
 def _database_error(exc: BaseException) -> bool:
     if isinstance(exc, (StoreError, sqlite3.Error)):
         return True
-    psycopg = sys.modules.get("psycopg")         # loaded only if a PostgreSQL store was opened
+    psycopg = sys.modules.get("psycopg")  # loaded only if a PostgreSQL store was opened
     return psycopg is not None and isinstance(exc, psycopg.Error)
 
 

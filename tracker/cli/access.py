@@ -1,5 +1,6 @@
 """`tracker token …`, `tracker share`, `tracker webhook …`: who may see and
 do what. Secrets go to stdout alone, so scripts can capture them."""
+
 from __future__ import annotations
 
 import click
@@ -8,10 +9,12 @@ from .. import access
 from .base import Command, Group, argument, json_option, pass_state
 from .output import emit, note
 
-TOKEN_COLUMNS = (("name", "name"),
-                 ("campaign", lambda t: t["campaign"] or "(all campaigns)"),
-                 ("access", lambda t: "read-only" if t["read_only"] else "read-write"),
-                 ("created_at", "created_at"))
+TOKEN_COLUMNS = (
+    ("name", "name"),
+    ("campaign", lambda t: t["campaign"] or "(all campaigns)"),
+    ("access", lambda t: "read-only" if t["read_only"] else "read-write"),
+    ("created_at", "created_at"),
+)
 
 
 @click.group(cls=Group)
@@ -28,8 +31,10 @@ def create(state, name, campaign, read_only):
     """create a token and print it once"""
     made = access.create_token(state.store(), name, campaign, read_only)
     scope = f"campaign {made['campaign']}" if made["campaign"] else "all campaigns"
-    note(f"token {made['name']!r} ({scope}{', read-only' if made['read_only'] else ''}); "
-         "it is shown once, store it now:")
+    note(
+        f"token {made['name']!r} ({scope}{', read-only' if made['read_only'] else ''}); "
+        "it is shown once, store it now:"
+    )
     click.echo(made["token"])
 
 
@@ -52,12 +57,15 @@ def revoke(state, name):
 
 @click.command(cls=Command)
 @argument("slug", help="the campaign")
-@click.option("--creator", metavar="HANDLE",
-              help="show only this creator's own numbers (a creator portal)")
-@click.option("--expires", default="30d", show_default=True,
-              help="lifetime: 90m, 12h, 30d, 2w")
-@click.option("--revoke", is_flag=True,
-              help="rotate the campaign's share secret: every link given out stops working")
+@click.option(
+    "--creator", metavar="HANDLE", help="show only this creator's own numbers (a creator portal)"
+)
+@click.option("--expires", default="30d", show_default=True, help="lifetime: 90m, 12h, 30d, 2w")
+@click.option(
+    "--revoke",
+    is_flag=True,
+    help="rotate the campaign's share secret: every link given out stops working",
+)
 @pass_state
 def share(state, slug, creator, expires, revoke):
     """print a signed, expiring link to /stats/<slug>"""

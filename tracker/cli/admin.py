@@ -1,4 +1,5 @@
 """`tracker init`, `serve`, `demo` and `migrate-data`: running an install."""
+
 from __future__ import annotations
 
 import os
@@ -28,10 +29,13 @@ def init(state):
 @click.command(cls=Command)
 @click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
 @click.option("--port", type=int, default=8000, show_default=True, help="port to listen on")
-@click.option("--workers", type=click.IntRange(min=1),
-              help="worker processes (default: cores + 1 on SQLite, where every click "
-                   "waits for the one write lock, at most 9; 2 x cores + 1 on "
-                   "PostgreSQL, at most 17)")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="worker processes (default: cores + 1 on SQLite, where every click "
+    "waits for the one write lock, at most 9; 2 x cores + 1 on "
+    "PostgreSQL, at most 17)",
+)
 @click.option("--access-log", is_flag=True, help="log requests to stdout (no IPs)")
 @pass_state
 def serve(state, host, port, workers, access_log):
@@ -39,18 +43,28 @@ def serve(state, host, port, workers, access_log):
     from ..serve import serve as run_gunicorn
 
     base_url = state.base_url()
-    state.store()          # create or migrate the schema before the workers start
-    state.close()          # the workers open their own connections
+    state.store()  # create or migrate the schema before the workers start
+    state.close()  # the workers open their own connections
     note(f"tracker serving {state.db_shown} on http://{host}:{port}  (Ctrl-C stops)")
     run_gunicorn(state.db, base_url, host, port, workers, access_log)
 
 
 @click.command("demo", cls=Command)
 @click.option("--slug", default="demo-launch", show_default=True, help="the demo campaign")
-@click.option("--clicks", type=click.IntRange(min=0), default=3000, show_default=True,
-              help="how many clicks to replay")
-@click.option("--seed", type=int, default=7, show_default=True,
-              help="random seed (the same seed makes the same month)")
+@click.option(
+    "--clicks",
+    type=click.IntRange(min=0),
+    default=3000,
+    show_default=True,
+    help="how many clicks to replay",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=7,
+    show_default=True,
+    help="random seed (the same seed makes the same month)",
+)
 @pass_state
 def demo_(state, slug, clicks, seed):
     """fill a demo campaign with a month of realistic clicks"""
@@ -58,10 +72,16 @@ def demo_(state, slug, clicks, seed):
 
 
 @click.command("migrate-data", cls=Command)
-@click.option("--from", "source", required=True, metavar="DATABASE",
-              help="source: SQLite file or postgresql:// URL")
-@click.option("--to", "target", required=True, metavar="URL",
-              help="target: an empty postgresql:// URL")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="DATABASE",
+    help="source: SQLite file or postgresql:// URL",
+)
+@click.option(
+    "--to", "target", required=True, metavar="URL", help="target: an empty postgresql:// URL"
+)
 @json_option
 def migrate_data_(source, target, as_json):
     """copy every row of one install into another (SQLite to PostgreSQL)"""

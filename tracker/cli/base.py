@@ -2,6 +2,7 @@
 (help that starts with `usage: tracker`, arguments with their own help),
 the lazily opened store, `--json`, and choices shown but checked by the
 domain functions (so the CLI and the API refuse a value with one message)."""
+
 from __future__ import annotations
 
 import click
@@ -36,7 +37,7 @@ class Argument(click.Argument):
     def get_help_record(self, ctx: click.Context) -> tuple[str, str]:
         try:
             metavar = self.make_metavar(ctx)
-        except TypeError:              # click < 8.2: make_metavar() takes no context
+        except TypeError:  # click < 8.2: make_metavar() takes no context
             metavar = self.make_metavar()  # type: ignore[call-arg]
         return metavar, self.help or ""
 
@@ -45,8 +46,9 @@ class Command(click.Command):
     context_class = Context
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        arguments = [p.get_help_record(ctx) for p in self.get_params(ctx)
-                     if isinstance(p, Argument)]
+        arguments = [
+            p.get_help_record(ctx) for p in self.get_params(ctx) if isinstance(p, Argument)
+        ]
         if arguments and not NATIVE_ARGUMENT_HELP:
             with formatter.section("Positional arguments"):
                 formatter.write_dl(arguments)
@@ -56,9 +58,10 @@ class Command(click.Command):
 class Group(click.Group):
     """A command group: without a subcommand it prints its help (exit 0);
     subcommands are listed in the order they were added, not sorted."""
+
     context_class = Context
     command_class = Command
-    group_class = type          # subgroups are Groups too
+    group_class = type  # subgroups are Groups too
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args and not ctx.resilient_parsing:
@@ -89,13 +92,18 @@ def among(values) -> Among:
 def _json_flag(ctx: click.Context, _param, value: bool) -> bool:
     state = ctx.find_object(State)
     if state is not None:
-        state.json = value       # main() prints errors as JSON too
+        state.json = value  # main() prints errors as JSON too
     return value
 
 
 json_option = click.option(
-    "--json", "as_json", is_flag=True, is_eager=True, callback=_json_flag,
-    help="print JSON (errors too: one object on stderr)")
+    "--json",
+    "as_json",
+    is_flag=True,
+    is_eager=True,
+    callback=_json_flag,
+    help="print JSON (errors too: one object on stderr)",
+)
 
 
 class State:

@@ -1,4 +1,5 @@
 """`tracker creator …`: the people who publish the links."""
+
 from __future__ import annotations
 
 import click
@@ -18,10 +19,17 @@ def creator():
 
 
 @creator.command()
-@argument("handle", help="the creator's handle, with or without @ (letters, digits, "
-                         "'.', '_' and '-'; case-insensitive)")
-@click.option("--platform", required=True, type=among(PLATFORMS),
-              help="where the creator publishes (the utm_source of their links)")
+@argument(
+    "handle",
+    help="the creator's handle, with or without @ (letters, digits, "
+    "'.', '_' and '-'; case-insensitive)",
+)
+@click.option(
+    "--platform",
+    required=True,
+    type=among(PLATFORMS),
+    help="where the creator publishes (the utm_source of their links)",
+)
 @click.option("--name", help="display name")
 @json_option
 @pass_state
@@ -40,8 +48,11 @@ def list_(state, as_json):
 
 @creator.command("set")
 @argument("handle", help=HANDLE_HELP)
-@click.option("--platform", type=among(PLATFORMS),
-              help="where the creator publishes; their links' UTMs follow")
+@click.option(
+    "--platform",
+    type=among(PLATFORMS),
+    help="where the creator publishes; their links' UTMs follow",
+)
 @click.option("--name", help="display name; '' removes it")
 @json_option
 @pass_state

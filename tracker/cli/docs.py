@@ -4,6 +4,7 @@ docs/cli.md holds a cog block that prints reference(); `make docs` rewrites
 it, and tests/test_cli.py runs `cog --check` on it: what `--help` says and
 what the docs say cannot drift apart.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,12 +21,12 @@ def _text(value: str) -> str:
 
 
 def _context(command: click.Command, name: str, parent: click.Context | None):
-    return command.context_class(command, info_name=name, parent=parent,
-                                 **command.context_settings)
+    return command.context_class(command, info_name=name, parent=parent, **command.context_settings)
 
 
-def commands(group: click.Group, parent: click.Context | None = None
-             ) -> Iterator[tuple[str, click.Context]]:
+def commands(
+    group: click.Group, parent: click.Context | None = None
+) -> Iterator[tuple[str, click.Context]]:
     """(command path, context) of every command under group, in help order;
     a group comes before its commands."""
     ctx = parent or _context(group, "tracker", None)
@@ -46,7 +47,7 @@ def _params(ctx: click.Context) -> list[str]:
     rows = []
     for param in ctx.command.get_params(ctx):
         if "--help" in getattr(param, "opts", ()):
-            continue            # every command has it: said once, above
+            continue  # every command has it: said once, above
         record = param.get_help_record(ctx)
         if record is None:
             continue
@@ -68,9 +69,17 @@ def _section(level: str, ctx: click.Context) -> list[str]:
 def reference(root: click.Group = cli) -> str:
     """The whole reference as Markdown."""
     top = _context(root, "tracker", None)
-    lines = ["## Global options", "",
-             "Given before the command. Every command and group also takes `-h`/`--help`.", "",
-             "```text", _usage(top), "```", "", *_params(top)]
-    for path, ctx in commands(root, top):
+    lines = [
+        "## Global options",
+        "",
+        "Given before the command. Every command and group also takes `-h`/`--help`.",
+        "",
+        "```text",
+        _usage(top),
+        "```",
+        "",
+        *_params(top),
+    ]
+    for _path, ctx in commands(root, top):
         lines += _section("###" if ctx.parent is not top else "##", ctx)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -6,6 +6,7 @@ header row (so `cut -f1` and spreadsheets read them). Notes and progress go
 to stderr. An error is one line `tracker: error: …` on stderr (with --json:
 one JSON object {"error": {"code", "message", "details"}}), exit status 2.
 """
+
 from __future__ import annotations
 
 import errno
@@ -39,12 +40,17 @@ def table(rows: Iterable[dict], columns: Sequence[Column]) -> None:
     """Rows as tab-separated columns under a header row."""
     click.echo("\t".join(name for name, _ in columns))
     for row in rows:
-        click.echo("\t".join(cell(get(row) if callable(get) else row.get(get))
-                             for _, get in columns))
+        click.echo(
+            "\t".join(cell(get(row) if callable(get) else row.get(get)) for _, get in columns)
+        )
 
 
-def emit(result, as_json: bool, columns: Sequence[Column] | None = None,
-         human: Callable[[dict], str] | None = None) -> None:
+def emit(
+    result,
+    as_json: bool,
+    columns: Sequence[Column] | None = None,
+    human: Callable[[dict], str] | None = None,
+) -> None:
     """A record or a list: JSON, a table (columns), or one line (human)."""
     if as_json:
         print_json(result)
@@ -64,19 +70,27 @@ def report_changes(changed: dict) -> None:
     if not changed:
         note("nothing changed")
     for field, (old, new) in changed.items():
-        note(f"{field} changed from {'(none)' if old is None else old} to "
-             f"{'(none)' if new is None else new}")
+        note(
+            f"{field} changed from {'(none)' if old is None else old} to "
+            f"{'(none)' if new is None else new}"
+        )
 
 
 # -- errors ------------------------------------------------------------------------
+
 
 def one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-FILE_ERRORS = {errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-               errno.EISDIR: "is a directory", errno.ENOTDIR: "a part of the path is not a directory",
-               errno.ENOSPC: "no space left on the device", errno.EROFS: "read-only file system"}
+FILE_ERRORS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EISDIR: "is a directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "read-only file system",
+}
 
 
 def file_error(exc: OSError) -> str:
@@ -95,8 +109,13 @@ def fail(message: str, as_json: bool, code: str = "invalid", details=None) -> in
     """Print the error the one way (the shape of TrackerError.as_json) and
     return the exit status, 2."""
     if as_json:
-        click.echo(json.dumps({"error": {"code": code, "message": message,
-                                         "details": details}}, ensure_ascii=False), err=True)
+        click.echo(
+            json.dumps(
+                {"error": {"code": code, "message": message, "details": details}},
+                ensure_ascii=False,
+            ),
+            err=True,
+        )
     else:
         click.echo(f"tracker: error: {message}", err=True)
     return 2

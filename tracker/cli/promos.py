@@ -1,4 +1,5 @@
 """`tracker promo …`: promo codes, how orders find their creator."""
+
 from __future__ import annotations
 
 import click
@@ -9,8 +10,11 @@ from .base import Group, among, argument, json_option, pass_state
 from .links import enrolled_note
 from .output import emit
 
-COLUMNS = (("code", "code"), ("creator", "creator"),
-           ("source", lambda p: p["source"] or "any source"))
+COLUMNS = (
+    ("code", "code"),
+    ("creator", "creator"),
+    ("source", lambda p: p["source"] or "any source"),
+)
 
 
 @click.group(cls=Group)
@@ -22,8 +26,7 @@ def promo():
 @argument("slug", help="the campaign")
 @argument("handle", help="the creator (enrolled at fee 0 if not on the campaign yet)")
 @argument("code", help="the discount code (matched case-insensitively; one campaign per code)")
-@click.option("--source", type=among(DECLARED_SOURCES),
-              help="where this code was published")
+@click.option("--source", type=among(DECLARED_SOURCES), help="where this code was published")
 @json_option
 @pass_state
 def add(state, slug, handle, code, source, as_json):
@@ -49,5 +52,8 @@ def list_(state, slug, as_json):
 @pass_state
 def remove(state, code, as_json):
     """delete a promo code (refused once an order carries it)"""
-    emit(campaigns.remove_promo(state.store(), code), as_json,
-         human=lambda r: f"promo code {code.strip()} removed from {r['campaign']}")
+    emit(
+        campaigns.remove_promo(state.store(), code),
+        as_json,
+        human=lambda r: f"promo code {code.strip()} removed from {r['campaign']}",
+    )

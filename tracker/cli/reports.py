@@ -1,4 +1,5 @@
 """`tracker report` and `tracker export …`: what the numbers say."""
+
 from __future__ import annotations
 
 import sys
@@ -15,14 +16,18 @@ from .output import emit, note
 
 @click.command(cls=Command)
 @argument("slug", help="the campaign")
-@click.option("--window", type=among(WINDOW_NAMES), default=WINDOW_ALL, show_default=True,
-              help="the campaign's first N local days, or all time")
+@click.option(
+    "--window",
+    type=among(WINDOW_NAMES),
+    default=WINDOW_ALL,
+    show_default=True,
+    help="the campaign's first N local days, or all time",
+)
 @json_option
 @pass_state
 def report(state, slug, window, as_json):
     """the campaign report (same as /stats/<slug>.json)"""
-    emit(reports.campaign_report(state.store(), slug, window), as_json,
-         human=report_text.render)
+    emit(reports.campaign_report(state.store(), slug, window), as_json, human=report_text.render)
 
 
 @click.group("export", cls=Group)

@@ -9,7 +9,6 @@ from .. import access, campaigns, imports, reports
 from ..errors import BadInput, NotFound, TrackerError
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..validate import money_text
 from ..vocabulary import METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -29,7 +28,7 @@ def require_token():
 
 @bp.errorhandler(TrackerError)
 def api_error(exc: TrackerError):
-    return jsonify(exc.as_json()), exc.status
+    return jsonify(exc.as_json()), exc.status, exc.headers
 
 
 # -- request helpers --------------------------------------------------------------
@@ -76,6 +75,12 @@ def campaign_slug(slug: str) -> str:
 def writable_campaign(slug: str) -> str:
     check_write(g.token)
     return campaign_slug(slug)
+
+
+def scoped() -> bool:
+    """Whether this request's token is scoped to one campaign: it may then
+    enrol only creators on no other campaign (campaigns.check_enrolment)."""
+    return g.token["campaign"] is not None
 
 
 # -- campaigns and creators ------------------------------------------------------------
@@ -140,17 +145,14 @@ def add_creator():
 
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    found = [dict(campaigns.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
-             for c in store().campaign_creators(campaign["id"])]
-    return jsonify(paginated(found))
+    return jsonify(paginated(campaigns.campaign_creators(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/creators")
 def enroll(slug):
     d = body()
     return jsonify(campaigns.enroll(store(), writable_campaign(slug), field(d, "handle", True),
-                                field(d, "fee"))), 201
+                                    field(d, "fee"), scoped=scoped())), 201
 
 
 # -- links and promo codes ----------------------------------------------------------------
@@ -164,8 +166,8 @@ def list_links(slug):
 def create_link(slug):
     d = body()
     made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
-                             field(d, "creator", True), field(d, "channel", True),
-                             field(d, "destination"), field(d, "code"))
+                                 field(d, "creator", True), field(d, "channel", True),
+                                 field(d, "destination"), field(d, "code"), scoped=scoped())
     return jsonify(made), 201
 
 
@@ -190,15 +192,14 @@ def enable_link(code):
 
 @bp.get("/campaigns/<slug>/promo-codes")
 def list_promo_codes(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    return jsonify(paginated(store().promo_codes(campaign["id"])))
+    return jsonify(paginated(campaigns.list_promos(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/promo-codes")
 def add_promo_code(slug):
     d = body()
     made = campaigns.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
-                           field(d, "code", True), field(d, "source"))
+                               field(d, "code", True), field(d, "source"), scoped=scoped())
     return jsonify(made), 201
 
 

@@ -86,7 +86,7 @@ def set_target_countries(store: Store, slug: str, target_countries) -> dict:
     campaign = get_campaign(store, slug)
     targets = validate.countries(target_countries)
     store.set_target_countries(campaign["id"], ",".join(targets) or None)
-    return campaign_record(store.campaign(campaign["slug"]))
+    return campaign_record(get_campaign(store, campaign["slug"]))
 
 
 def get_campaign(store: Store, slug: str) -> dict:

@@ -49,7 +49,8 @@ BOT_AGENTS = [
 # in TRACKER_TRUSTED_PROXIES looks like).
 AUDIENCE = [
     ("US", "24.0", "en-US,en;q=0.9", 50), ("US", "73.0", "en-US,en;q=0.9,es;q=0.8", 14),
-    ("CA", "24.114", "en-CA,en;q=0.9,fr-CA;q=0.8", 6), ("CA", "142.112", "fr-CA,fr;q=0.9,en;q=0.8", 3),
+    ("CA", "24.114", "en-CA,en;q=0.9,fr-CA;q=0.8", 6),
+    ("CA", "142.112", "fr-CA,fr;q=0.9,en;q=0.8", 3),
     ("GB", "86.0", "en-GB,en;q=0.9", 6), ("DE", "89.0", "de-DE,de;q=0.9,en;q=0.8", 4),
     ("MX", "187.188", "es-MX,es;q=0.9", 4), ("BR", "201.0", "pt-BR,pt;q=0.9,en;q=0.8", 4),
     ("IN", "49.36", "en-IN,en;q=0.9,hi;q=0.8", 5), (None, "10.20", None, 4),

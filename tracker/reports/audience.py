@@ -8,9 +8,10 @@ beside clicks per creator and per link; and, when the campaign names target
 countries, the share of clicks from elsewhere (an audience-fit signal:
 bought engagement usually comes from other countries).
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .compute import ratio
 
@@ -77,8 +78,13 @@ def entry(rows: list[dict], targets, top: int = TOP) -> dict:
     }
 
 
-def audience_section(creators: list[dict], links: list[dict], rows: list[dict],
-                     targets: Iterable[str], top: int = TOP) -> dict:
+def audience_section(
+    creators: list[dict],
+    links: list[dict],
+    rows: list[dict],
+    targets: Iterable[str],
+    top: int = TOP,
+) -> dict:
     """The report's `audience` (see README, "The report").
 
     creators: {id, handle}; links: {id, code, creator (handle), channel};
@@ -95,9 +101,17 @@ def audience_section(creators: list[dict], links: list[dict], rows: list[dict],
         "top": top,
         "target_countries": targets,
         "campaign": entry(rows, targets, top),
-        "creators": [{"handle": c["handle"], **entry(mine.get(c["id"], []), targets, top)}
-                     for c in creators],
-        "links": [{"code": link["code"], "creator": link["creator"], "channel": link["channel"],
-                   "clicks": counts["link"].get(link["id"], 0),
-                   "qr_scans": counts["qr_link"].get(link["id"], 0)} for link in links],
+        "creators": [
+            {"handle": c["handle"], **entry(mine.get(c["id"], []), targets, top)} for c in creators
+        ],
+        "links": [
+            {
+                "code": link["code"],
+                "creator": link["creator"],
+                "channel": link["channel"],
+                "clicks": counts["link"].get(link["id"], 0),
+                "qr_scans": counts["qr_link"].get(link["id"], 0),
+            }
+            for link in links
+        ],
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 
 import psycopg
 from psycopg.rows import dict_row
@@ -15,8 +16,14 @@ from psycopg_pool import ConnectionPool
 from .. import settings
 from . import redact
 from .base import Store, StoreError
-from .clicks import (AUDIENCE_COLUMNS, CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT, QR_ONLY,
-                     audience_dimensions)
+from .clicks import (
+    AUDIENCE_COLUMNS,
+    CLICK_COLUMNS,
+    INSERT_CLICK,
+    LINK_FOR_REDIRECT,
+    QR_ONLY,
+    audience_dimensions,
+)
 from .copying import IDENTITY_TABLES
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
@@ -108,7 +115,9 @@ class PostgresStore(Store):
         values = [click[c] for c in CLICK_COLUMNS] + [click["link_id"]]
         return self._hot_execute(INSERT_CLICK, values).rowcount == 1
 
-    def audience_summary(self, campaign_id, day_from, day_to, dimensions):
+    def audience_summary(
+        self, campaign_id: int, day_from: str, day_to: str, dimensions: Iterable[str]
+    ) -> list[dict]:
         """The rows of ClickQueries.audience_summary, aggregated per dimension
         by PostgreSQL itself in one scan (GROUPING SETS): about twice as fast
         at 200,000 clicks as grouping by every column at once."""

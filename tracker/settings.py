@@ -28,9 +28,9 @@ def _text(value: str) -> str:
 
 
 def _base_url(value: str) -> str:
-    from .validate import url
+    from .validate import base_url
 
-    return url(value, "base URL").rstrip("/")
+    return base_url(value, "base URL")
 
 
 def _whole(minimum: int) -> Callable[[str], int]:

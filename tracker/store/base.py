@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
                    3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
-                   5: "migrations/0005_house_in_order.sql"}
+                   5: "migrations/0005_house_in_order.sql", 8: "migrations/0008_audience.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 
@@ -164,7 +164,9 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once.
+                # A new database got schema.sql: it is at every version at once,
+                # and only at those that exist (numbers may have gaps while
+                # changes that took them are merged one by one).
                 for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "

@@ -184,4 +184,7 @@ class OrderQueries:
                 for r in self.query(sql, [shop_id])]
 
     def orders_with_code(self, code: str) -> int:
-        return int(self.one("SELECT COUNT(*) AS n FROM orders WHERE code = ?", [code])["n"])
+        """Orders of any shop that used a code (a promo code they carry
+        cannot be removed: it may be what credits them)."""
+        return int(self.one("SELECT COUNT(*) AS n FROM orders WHERE code = ?",
+                            [code.lower()])["n"])

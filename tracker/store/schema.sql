@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
     -- since version 4: a click credits orders this many days (codes know no
     -- window); the destination parameter that carries the click id
     attribution_days INTEGER NOT NULL DEFAULT 30,
-    click_param      TEXT NOT NULL DEFAULT 'trk'
+    click_param      TEXT NOT NULL DEFAULT 'trk',
+    target_countries TEXT       -- 'DE,AT,CH' (ISO 3166 alpha-2) or NULL: none named (since version 8)
 );
 
 CREATE TABLE IF NOT EXISTS creators (
@@ -80,7 +81,12 @@ CREATE TABLE IF NOT EXISTS clicks (
     reason        TEXT NOT NULL,
     ad_click_id   TEXT,
     is_bot        INTEGER NOT NULL,
-    visitor       TEXT NOT NULL
+    visitor       TEXT NOT NULL,
+    -- Since version 8: the client address's country (offline lookup; the
+    -- address is never stored), Accept-Language's primary language, QR scan.
+    country       TEXT,
+    language      TEXT,
+    qr            INTEGER NOT NULL DEFAULT 0
 );
 -- One index, because each costs every click insert about 10 µs on SQLite.
 -- It covers the report's grouping queries (they never read the table) and

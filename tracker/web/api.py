@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import access, campaigns, imports, reports
+from .. import access, campaigns, imports, reports, validate
 from ..errors import BadInput, Forbidden, NotFound, TrackerError
 from ..orders import shops
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..validate import money_text
 from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -102,7 +101,8 @@ def create_campaign():
     made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"), field(d, "attribution_days"), field(d, "click_param"))
+        field(d, "budget"), d.get("target_countries"),
+        attribution_days=field(d, "attribution_days"), click_param=field(d, "click_param"))
     return jsonify(made), 201
 
 
@@ -111,19 +111,34 @@ def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
 
 
+UPDATABLE = ("target_countries", "attribution_days")
+
+
 @bp.patch("/campaigns/<slug>")
 def update_campaign(slug):
-    """Change a campaign's attribution window. It moves credit between
+    """Change what may change after creation: the target countries and the
+    attribution window, all or nothing. The window moves credit between
     campaigns (a click's campaign against a code's), so it takes an
     unscoped token."""
-    slug = campaign_slug(slug)
-    check_write(g.token, global_change=True)
+    slug = writable_campaign(slug)
     d = body()
-    unknown = sorted(set(d) - {"attribution_days"})
-    if unknown:
-        raise BadInput(f"cannot change {', '.join(unknown)} here; attribution_days can be")
-    return jsonify(campaigns.set_attribution_days(store(), slug,
-                                                  field(d, "attribution_days", True)))
+    fixed = sorted(set(d) - set(UPDATABLE))
+    if fixed or not d:
+        raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
+                       + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
+    if "attribution_days" in d:
+        check_write(g.token, global_change=True)
+        validate.attribution_days(field(d, "attribution_days", True))
+    if "target_countries" in d:
+        validate.countries(d["target_countries"])
+    made = None
+    with store().transaction():
+        if "target_countries" in d:
+            made = campaigns.set_target_countries(store(), slug, d["target_countries"])
+        if "attribution_days" in d:
+            made = campaigns.set_attribution_days(store(), slug,
+                                                  field(d, "attribution_days", True))
+    return jsonify(made)
 
 
 @bp.get("/creators")
@@ -147,10 +162,7 @@ def add_creator():
 
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    found = [dict(campaigns.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
-             for c in store().campaign_creators(campaign["id"])]
-    return jsonify(paginated(found))
+    return jsonify(paginated(campaigns.campaign_creators(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/creators")
@@ -198,8 +210,7 @@ def enable_link(code):
 
 @bp.get("/campaigns/<slug>/promo-codes")
 def list_promo_codes(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    return jsonify(paginated(store().promo_codes(campaign["id"])))
+    return jsonify(paginated(campaigns.list_promos(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/promo-codes")

@@ -52,12 +52,9 @@ def total_minor(store) -> int:
 def imported(orders, new, already=0, updated=0, fmt="generic", shop="csv", no_campaign=0,
              unknown_codes=None, not_this_campaign=0) -> dict:
     """An import's result."""
-    unknown_codes = unknown_codes or {}
-    rest = no_campaign - sum(unknown_codes.values())
     return {"format": fmt, "shop": shop, "orders": orders, "new": new, "updated": updated,
             "already_imported": already, "no_campaign": no_campaign,
-            "unknown_codes": unknown_codes, "not_this_campaign": not_this_campaign,
-            "skipped": {**unknown_codes, **({"(no code)": rest} if rest else {})}}
+            "unknown_codes": unknown_codes or {}, "not_this_campaign": not_this_campaign}
 
 
 def metrics(store) -> dict[tuple, dict]:
@@ -489,14 +486,23 @@ def test_cli_import_redemptions(seeded, store):
     code, out, err = seeded("import", "redemptions", data("redemptions_lower.csv"),
                             "--campaign", "spring")
     assert (code, err) == (0, "")
-    assert out == "3 order(s) read (generic): 3 new, 0 already imported\n"
+    assert out == "3 order(s) read (generic, shop csv): 3 new, 0 updated, 0 already imported\n"
     code, out, _ = seeded("import", "redemptions", data("redemptions_lower.csv"), "--json")
     assert code == 0
     assert json.loads(out) == imported(3, 0, 3)
     code, out, err = seeded("import", "redemptions", data("shopify_orders.csv"))
-    assert code == 0 and "(shopify): 3 new" in out
-    assert "skipped 1 order(s) with code 'welcome10'" in err
+    assert code == 0 and "(shopify, shop csv): 3 new" in out
+    assert err.splitlines() == [
+        "1 order(s) with code 'welcome10': no campaign uses it",
+        "1 order(s) with no campaign's code and no click id that credits them"]
     assert count(store, "orders") == 6
+    # --campaign writes only that campaign's orders and says what it left alone
+    code, out, err = seeded("import", "redemptions", data("redemptions_overlap.csv"),
+                            "--campaign", "nowhere")
+    assert code == 2 and "nowhere" in err
+    code, out, err = seeded("import", "redemptions", data("shopify_orders.csv"), "--shop",
+                            "glow")
+    assert code == 2 and err.startswith("tracker: error: shop 'glow' does not exist")
 
 
 @pytest.mark.parametrize("name,messages", [

@@ -524,3 +524,62 @@ def test_shops_in_the_admin_api(store, client):
     assert client.post("/api/shops", json={"name": "x", "platform": "woocommerce",
                                            "secret": "s", "keep_old": "yes"},
                        headers=bearer(admin)).status_code == 400
+
+
+# -- the CLI ----------------------------------------------------------------------------------
+
+def test_the_cli_for_shops_orders_windows_and_click_params(run, store, tmp_path):
+    def ok(*args):
+        code, out, err = run(*args)
+        assert code == 0, err
+        return out, err
+
+    out, _ = ok("campaign", "create", "pay", "--name", "Pay", "--destination",
+                "https://buy.stripe.com/test_abc", "--starts-on", "2026-11-01", "--currency",
+                "EUR", "--attribution-days", "14", "--click-param", "client_reference_id",
+                "--json")
+    assert (json.loads(out)["attribution_days"], json.loads(out)["click_param"]) == (
+        14, "client_reference_id")
+    ok("creator", "add", "mia", "--platform", "tiktok")
+    ok("promo", "add", "pay", "mia", "MIA10")
+    made = json.loads(ok("link", "create", "pay", "mia", "--channel", "bio", "--json")[0])
+    assert made["click_param"] == "client_reference_id"
+    made = json.loads(ok("link", "create", "pay", "mia", "--channel", "ad", "--destination",
+                         "https://shop.example/p", "--click-param", "trk", "--json")[0])
+    assert made["click_param"] == "trk"
+    out, err = ok("campaign", "set", "pay", "--attribution-days", "7")
+    assert "attribution_days changed from 14 to 7" in err
+    assert run("campaign", "set", "pay", "--attribution-days", "0")[0] == 2
+
+    # shops: the URL on stdout, never a secret anywhere
+    out, err = ok("shop", "connect", "Glow", "--platform", "shopify", "--secret", "shpss_1")
+    assert (out, err) == ("https://go.example/api/webhooks/shopify/glow\n", "")
+    out, err = ok("shop", "connect", "glow", "--platform", "shopify", "--secret", "shpss_2",
+                  "--keep-old")
+    assert "1 earlier secret(s) of glow stay valid" in err
+    listed, _ = ok("shop", "list")
+    assert listed.splitlines()[0] == ("name\tplatform\tconnected\torders_received\t"
+                                      "last_delivery_at\told_secrets\turl")
+    assert "shpss" not in listed + ok("shop", "list", "--json")[0]
+    ok("shop", "forget-old-secrets", "glow")
+    assert shops.secrets_of(store.shop("glow")) == ["shpss_2"]
+    code, _, err = run("shop", "connect", "x", "--platform", "magento", "--secret", "s")
+    assert code == 2 and "platform must be one of shopify, woocommerce, stripe" in err
+
+    # an export into the shop, then the orders behind the report
+    export = tmp_path / "export.csv"
+    export.write_text(shopify_export(EXPORT).getvalue())
+    out, err = ok("import", "redemptions", str(export), "--shop", "glow")
+    # all six are kept (the shop's daily totals); only MIA10 is a code of this campaign
+    assert out == "6 order(s) read (shopify, shop glow): 6 new, 0 updated, 0 already imported\n"
+    assert "orders that are no campaign's count in shop glow's daily totals" in err
+    out, _ = ok("orders", "pay")
+    lines = out.splitlines()
+    assert lines[0] == ("shop\torder_id\tname\tday\tstatus\tgross\trefunded\tnet\tconversion\t"
+                        "creator\tsource\tmethod\tpassed_over")
+    assert len(lines) == 1 + 2          # #2001 and #2003 carry MIA10
+    got = {o["name"]: o for o in json.loads(ok("orders", "pay", "--json")[0])}
+    assert (got["#2001"]["net"], got["#2003"]["status"]) == ("50.00", "cancelled")
+    assert json.loads(ok("orders", "pay", "--window", "7", "--json")[0]) == list(got.values())
+    out, _ = ok("shop", "disconnect", "glow")
+    assert out == "glow disconnected; its 6 order(s) stay\n"

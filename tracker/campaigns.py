@@ -139,23 +139,29 @@ def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -
 def update_campaign(store: Store, slug: str, name: str | None = None,
                     destination: str | None = None, starts_on: str | None = None,
                     timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None) -> dict:
+                    budget: str | None = None,
+                    attribution_days: int | str | None = None) -> dict:
     """Change the fields given (None leaves one as it is; budget "" removes
     it). All or nothing. The destination is the default for new links;
     existing links keep theirs. The time zone fixes the local day of every
     click, so it can change only before the first click; the currency only
     before the first order or metrics row (fees and budget keep their face
-    value)."""
+    value). The attribution window applies to every report made afterwards
+    (see set_attribution_days)."""
     campaign = get_campaign(store, slug)
-    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget)):
+    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
+                               attribution_days)):
         raise BadInput("nothing to change: give --name, --destination, --starts-on, "
-                       "--timezone, --currency or --budget")
+                       "--timezone, --currency, --budget or --attribution-days")
     before = campaign_record(campaign)
     fields = {}
     if name is not None:
         fields["name"] = validate.text("campaign name", name)
     if destination is not None:
         fields["destination"] = validate.url(destination)
+    if attribution_days is not None:
+        fields["attribution_days"] = validate.attribution_days(attribution_days,
+                                                               "--attribution-days")
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
     if timezone_name is not None:

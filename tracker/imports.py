@@ -311,17 +311,7 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
             "new": result["new"], "updated": result["updated"],
             "already_imported": result["unchanged"], "no_campaign": result["no_campaign"],
             "unknown_codes": result["unknown_codes"],
-            "not_this_campaign": result["not_this_campaign"],
-            # Until the click CLI replaces cli.py, which prints this mapping:
-            "skipped": _skipped(result)}
-
-
-def _skipped(result: dict) -> dict:
-    """Orders that are no campaign's by code ('(no code)' when none is
-    known): the old CLI's wording of no_campaign and unknown_codes."""
-    named = dict(result["unknown_codes"])
-    rest = result["no_campaign"] - sum(named.values())
-    return {**named, "(no code)": rest} if rest else named
+            "not_this_campaign": result["not_this_campaign"]}
 
 
 def import_redemptions(store: Store, source, campaign_slug: str | None = None,

@@ -13,7 +13,7 @@ SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
 
 # What the edit commands may change, and the tables whose rows hang on a campaign.
 EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
-                          "budget_minor"},
+                          "budget_minor", "attribution_days"},
             "creators": {"platform", "name"}}
 ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 

@@ -27,6 +27,7 @@ from tracker import access, campaigns, reports
 from tracker.orders import shops
 from tracker.store import open_store
 
+from .conftest import tracker
 from .webhook_signing import shopify_headers, stripe_headers, woocommerce_headers
 
 PAYLOADS = Path(__file__).resolve().parent / "data" / "webhooks"
@@ -113,7 +114,7 @@ def stripe_event(base: str, created: datetime, **session) -> bytes:
 
 # -- the shops, the campaign, the hand computation ------------------------------------------
 
-def set_up(store) -> dict:
+def set_up(store, db_url) -> dict:
     campaigns.create_campaign(store, "glow", "Spring glow", "https://glow-lab.example/serum",
                               datetime.now(NEW_YORK).date().isoformat(), "America/New_York",
                               "USD")
@@ -133,7 +134,9 @@ def set_up(store) -> dict:
     for name, platform, secret in (("glow-lab", "shopify", "shpss_old"),
                                    ("teahaus", "woocommerce", "wc-secret"),
                                    ("pay", "stripe", "whsec_pay")):
-        shops.connect(store, base, name, platform, secret)
+        out = tracker("--base-url", base, "shop", "connect", name, "--platform", platform,
+                      "--secret", secret, db=db_url).stdout
+        assert out == f"{base}/api/webhooks/{platform}/{name}\n"
     return {"token": access.create_token(store, "ops")["token"]}
 
 
@@ -198,7 +201,7 @@ def test_shop_deliveries_to_a_real_server_add_up_to_the_hand_computed_report(
         db_url, serve):
     store = open_store(db_url)
     store.migrate()
-    token = set_up(store)["token"]
+    token = set_up(store, db_url)["token"]
     server = serve(db_url)
     hook = "/api/webhooks"
 
@@ -261,14 +264,14 @@ def test_shop_deliveries_to_a_real_server_add_up_to_the_hand_computed_report(
     assert status == 200 and got["received"] == "ignored"
 
     # a rotated secret: the old one stays valid with --keep-old, until forgotten
-    shops.connect(store, "https://go.example", "glow-lab", "shopify", "shpss_new",
-                  keep_old=True)
+    tracker("shop", "connect", "glow-lab", "--platform", "shopify", "--secret", "shpss_new",
+            "--keep-old", db=db_url)
     s4 = shopify_order("orders_paid", 6012876000002, "#1045", at, "15.00", None)
     assert shopify(s4, "orders/paid", "w-p4", secret="shpss_old")[1]["result"] == "new"
     s6 = shopify_order("orders_paid", 6012876000004, "#1047", at, "30.00", "NoSuchClick00001",
                        ["GLOWUP15"])
     assert shopify(s6, "orders/paid", "w-p6", secret="shpss_new")[1]["result"] == "new"
-    shops.forget_old_secrets(store, "https://go.example", "glow-lab")
+    tracker("shop", "forget-old-secrets", "glow-lab", db=db_url)
     before = counts(store)
     assert shopify(s4, "orders/updated", "w-u4", secret="shpss_old")[0] == 401
     assert counts(store) == before
@@ -369,7 +372,7 @@ def test_a_burst_of_deliveries_lands_nothing_lost_or_doubled_while_clicks_get_30
         db_url, serve):
     store = open_store(db_url)
     store.migrate()
-    set_up(store)
+    set_up(store, db_url)
     server = serve(db_url, workers=3)
     rng = random.Random(1000)
     base = payload("shopify/orders_paid.json")

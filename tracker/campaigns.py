@@ -82,11 +82,8 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
 
 def set_target_countries(store: Store, slug: str, target_countries) -> dict:
     """Name the countries a campaign targets (replacing any named before);
-    nothing ('' or []) removes them."""
-    campaign = get_campaign(store, slug)
-    targets = validate.countries(target_countries)
-    store.set_target_countries(campaign["id"], ",".join(targets) or None)
-    return campaign_record(get_campaign(store, campaign["slug"]))
+    nothing (None, '' or []) removes them."""
+    return update_campaign(store, slug, target_countries=target_countries or "")
 
 
 def get_campaign(store: Store, slug: str) -> dict:
@@ -122,17 +119,18 @@ def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -
 def update_campaign(store: Store, slug: str, name: str | None = None,
                     destination: str | None = None, starts_on: str | None = None,
                     timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None) -> dict:
-    """Change the fields given (None leaves one as it is; budget "" removes
-    it). All or nothing. The destination is the default for new links;
+                    budget: str | None = None, target_countries=None) -> dict:
+    """Change the fields given (None leaves one as it is; budget "" and
+    target_countries "" remove them). All or nothing. The destination is the default for new links;
     existing links keep theirs. The time zone fixes the local day of every
     click, so it can change only before the first click; the currency only
     before the first order or metrics row (fees and budget keep their face
     value)."""
     campaign = get_campaign(store, slug)
-    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget)):
+    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
+                               target_countries)):
         raise BadInput("nothing to change: give --name, --destination, --starts-on, "
-                       "--timezone, --currency or --budget")
+                       "--timezone, --currency, --budget or --countries")
     before = campaign_record(campaign)
     fields = {}
     if name is not None:
@@ -141,6 +139,8 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
         fields["destination"] = validate.url(destination)
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
+    if target_countries is not None:
+        fields["target_countries"] = ",".join(validate.countries(target_countries)) or None
     if timezone_name is not None:
         fields["timezone"] = validate.timezone_name(timezone_name)
     old_cur = campaign["currency"]

@@ -19,6 +19,10 @@ COLUMNS = (
 )
 CREATOR_COLUMNS = (("handle", "handle"), ("platform", "platform"), ("name", "name"), ("fee", "fee"))
 SLUG_HELP = "the campaign's short name, e.g. spring-launch"
+COUNTRIES_HELP = (
+    "the countries the campaign is meant for (ISO codes, e.g. DE,AT,CH); the report "
+    "shows each creator's share of clicks from elsewhere"
+)
 
 
 @click.group(cls=Group)
@@ -39,12 +43,14 @@ def campaign():
 )
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 currency")
 @click.option("--budget", metavar="AMOUNT", help="total budget, e.g. 5000.00")
+@click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP)
 @json_option
 @pass_state
-def create(state, slug, name, destination, starts_on, timezone, currency, budget, as_json):
+def create(state, slug, name, destination, starts_on, timezone, currency, budget, countries,
+           as_json):
     """create a campaign"""
     made = campaigns.create_campaign(
-        state.store(), slug, name, destination, starts_on, timezone, currency, budget
+        state.store(), slug, name, destination, starts_on, timezone, currency, budget, countries
     )
     emit(made, as_json, COLUMNS)
 
@@ -137,12 +143,14 @@ def unenroll(state, slug, handle, as_json):
     "and budget keep their amounts)",
 )
 @click.option("--starts-on", metavar="YYYY-MM-DD", help="first day")
+@click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP + "; '' removes them")
 @json_option
 @pass_state
-def set_(state, slug, name, destination, budget, timezone, currency, starts_on, as_json):
+def set_(state, slug, name, destination, budget, timezone, currency, starts_on, countries,
+         as_json):
     """change a campaign (only the options given)"""
     done = campaigns.update_campaign(
-        state.store(), slug, name, destination, starts_on, timezone, currency, budget
+        state.store(), slug, name, destination, starts_on, timezone, currency, budget, countries
     )
     if as_json:
         print_json(done)

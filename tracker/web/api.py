@@ -109,19 +109,22 @@ def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
 
 
-UPDATABLE = ("target_countries",)
+UPDATABLE = ("name", "destination", "starts_on", "timezone", "currency", "budget",
+             "target_countries")
 
 
 @bp.patch("/campaigns/<slug>")
 def update_campaign(slug):
-    """Change what may change after creation: today the target countries."""
+    """Change the fields given, as `tracker campaign set` does."""
     slug = writable_campaign(slug)
     d = body()
     fixed = sorted(set(d) - set(UPDATABLE))
     if fixed or not d:
         raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
                        + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
-    return jsonify(campaigns.set_target_countries(store(), slug, d["target_countries"]))
+    return jsonify(campaigns.update_campaign(
+        store(), slug, d.get("name"), d.get("destination"), d.get("starts_on"),
+        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries")))
 
 
 @bp.get("/creators")

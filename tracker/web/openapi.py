@@ -135,8 +135,11 @@ def spec() -> dict:
             },
             "/api/campaigns/{slug}": {
                 "get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG]),
-                "patch": op("Change a campaign: its target countries", schema=CAMPAIGN,
-                            body=obj({"target_countries": COUNTRIES}, ["target_countries"]),
+                "patch": op("Change a campaign (the fields given)", schema=CAMPAIGN,
+                            body=obj({"name": TEXT, "destination": TEXT, "starts_on": TEXT,
+                                      "timezone": TEXT, "currency": TEXT,
+                                      "budget": {"type": "string", "maxLength": 40},
+                                      "target_countries": COUNTRIES}),
                             params=[SLUG], fail=(401, 403, 404, 429)),
             },
             "/api/creators": {

@@ -147,6 +147,7 @@ def start_server(procs: Procs, args, db: str, port: int, tmp: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     if args.server_path:
         env["PYTHONPATH"] = str(Path(args.server_path).resolve())
+    env.update(kv.split("=", 1) for kv in args.env)
     logfile = tmp / "server.log"
     if args.front == "deploy":
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -172,6 +173,8 @@ def main(argv=None) -> int:
                    help="tracker serve (make run), or gunicorn with deploy/gunicorn.conf.py")
     p.add_argument("--phases", default="idle,reports,slow")
     p.add_argument("--server-path", help="run the server from this checkout (PYTHONPATH)")
+    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                   help="a setting for the server, e.g. TRACKER_THREADS=8 (repeatable)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     phases = args.phases.split(",")
@@ -243,6 +246,7 @@ def main(argv=None) -> int:
         report = {"config": {"clicks": args.clicks, "duration": args.duration,
                              "connections": args.connections, "slow": args.slow,
                              "front": args.front, "server_path": args.server_path,
+                             "env": args.env,
                              "cpus": os.cpu_count()},
                   "phases": results}
         if args.json:
@@ -267,7 +271,8 @@ def print_table(report: dict) -> None:
     c = report["config"]
     print()
     print(f"isolation benchmark: {c['clicks']:,} clicks (SQLite), front {c['front']}"
-          f"{' from ' + c['server_path'] if c['server_path'] else ''}, wrk -t2 "
+          f"{' from ' + c['server_path'] if c['server_path'] else ''}"
+          f"{' ' + ' '.join(c['env']) if c['env'] else ''}, wrk -t2 "
           f"-c{c['connections']} -d{c['duration']}s per phase, {c['cpus']} CPUs")
     print()
     head = (f"{'phase':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/idle':>9} "

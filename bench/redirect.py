@@ -212,6 +212,22 @@ def server_cpu_seconds(pid: int) -> float:
     return sum(int(f[11]) + int(f[12]) for _, f in process_stats() if int(f[2]) == pid) / ticks
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL server process on this machine
+    (the database side of a run; other users of the same server count too)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid, f in process_stats():
+        try:
+            with open(f"/proc/{pid}/comm") as c:
+                if c.read().strip() != "postgres":
+                    continue
+        except OSError:
+            continue
+        total += int(f[11]) + int(f[12])
+    return total / ticks
+
+
 def wait_ready(proc, port: int, path: str, ok, workers: int, logfile: Path,
                timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -311,9 +327,11 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
                "--latency", "-s", str(BENCH / "mix.lua"), url, "--", *codes]
         log(f"[{name}] load: {' '.join(cmd[:7])} {url} -- <{len(codes)} codes>")
         cpu_before = server_cpu_seconds(server.pid)
+        pg_before = postgres_cpu_seconds()
         wrk_proc = procs.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = wrk_proc.communicate(timeout=args.duration + 60)
         cpu_used = server_cpu_seconds(server.pid) - cpu_before
+        pg_used = postgres_cpu_seconds() - pg_before
         procs.running.remove(wrk_proc)
         if wrk_proc.returncode != 0:
             raise RuntimeError(f"wrk exited with {wrk_proc.returncode}:\n{out}")
@@ -322,6 +340,8 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
         result["port"] = port
         result["server_cpu_us_per_request"] = (
             cpu_used / result["requests"] * 1e6 if result.get("requests") else None)
+        result["postgres_cpu_us_per_request"] = (
+            pg_used / result["requests"] * 1e6 if result.get("requests") else None)
         if server.poll() is not None:
             raise RuntimeError(f"[{name}] server died during the run:\n{tail(logfile)}")
     finally:
@@ -403,6 +423,12 @@ def print_table(report: dict) -> None:
               f"flight when wrk stopped or timed out; no click lost)")
     else:
         print("  no lost clicks")
+    for name, r in report["runs"].items():
+        print(f"{name}: server CPU {fmt(r['server_cpu_us_per_request'], 0)} us/request")
+    if c["database"] == "postgresql":
+        r = report["runs"]["tracker"]
+        print(f"tracker: PostgreSQL server CPU {fmt(r['postgres_cpu_us_per_request'], 0)} us/click "
+              f"(every postgres process on this machine during the run)")
     for name, r in report["runs"].items():
         if r["other_statuses"]:
             print(f"{name}: statuses other than 302: {r['other_statuses']}")

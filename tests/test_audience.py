@@ -773,13 +773,18 @@ def test_api_create_and_patch_target_countries(store, client):
     for bad in (
         {"target_countries": "DE,XX"},
         {"target_countries": 7},
-        {"name": "new"},
+        {"slug": "new"},
         {},
-        {"target_countries": "DE", "budget": "5"},
+        {"target_countries": "DE", "budget": "five"},
     ):
         resp = client.patch("/api/campaigns/spring", headers=h, json=bad)
         assert resp.status_code == 400, bad
         assert resp.get_json()["error"]["code"] == "invalid"
+    # all or nothing: the refused patches changed nothing
+    assert client.get("/api/campaigns/spring", headers=h).get_json()["target_countries"] == [
+        "DE", "AT", "CH"]
+    renamed = client.patch("/api/campaigns/spring", headers=h, json={"name": "Spring two"})
+    assert renamed.status_code == 200 and renamed.get_json()["name"] == "Spring two"
     bad_create = client.post(
         "/api/campaigns",
         headers=h,

@@ -91,11 +91,8 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
 
 def set_target_countries(store: Store, slug: str, target_countries) -> dict:
     """Name the countries a campaign targets (replacing any named before);
-    nothing ('' or []) removes them."""
-    campaign = get_campaign(store, slug)
-    targets = validate.countries(target_countries)
-    store.set_target_countries(campaign["id"], ",".join(targets) or None)
-    return campaign_record(get_campaign(store, campaign["slug"]))
+    nothing (None, '' or []) removes them."""
+    return update_campaign(store, slug, target_countries=target_countries or "")
 
 
 def get_campaign(store: Store, slug: str) -> dict:
@@ -112,9 +109,7 @@ def list_campaigns(store: Store) -> list[dict]:
 def set_attribution_days(store: Store, slug: str, days: int | str) -> dict:
     """Change how long the campaign's clicks credit orders. Reports decide
     attribution when they are made, so every figure follows at once."""
-    campaign = get_campaign(store, slug)
-    store.set_attribution_days(campaign["id"], validate.attribution_days(days, "--attribution-days"))
-    return campaign_record(store.campaign(campaign["slug"]))
+    return update_campaign(store, slug, attribution_days=days)
 
 
 def campaign_creators(store: Store, slug: str) -> list[dict]:
@@ -139,10 +134,10 @@ def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -
 def update_campaign(store: Store, slug: str, name: str | None = None,
                     destination: str | None = None, starts_on: str | None = None,
                     timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None,
+                    budget: str | None = None, target_countries=None,
                     attribution_days: int | str | None = None) -> dict:
-    """Change the fields given (None leaves one as it is; budget "" removes
-    it). All or nothing. The destination is the default for new links;
+    """Change the fields given (None leaves one as it is; budget "" and
+    target_countries "" remove them). All or nothing. The destination is the default for new links;
     existing links keep theirs. The time zone fixes the local day of every
     click, so it can change only before the first click; the currency only
     before the first order or metrics row (fees and budget keep their face
@@ -150,9 +145,9 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
     (see set_attribution_days)."""
     campaign = get_campaign(store, slug)
     if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
-                               attribution_days)):
+                               target_countries, attribution_days)):
         raise BadInput("nothing to change: give --name, --destination, --starts-on, "
-                       "--timezone, --currency, --budget or --attribution-days")
+                       "--timezone, --currency, --budget, --countries or --attribution-days")
     before = campaign_record(campaign)
     fields = {}
     if name is not None:
@@ -164,6 +159,8 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
                                                                "--attribution-days")
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
+    if target_countries is not None:
+        fields["target_countries"] = ",".join(validate.countries(target_countries)) or None
     if timezone_name is not None:
         fields["timezone"] = validate.timezone_name(timezone_name)
     old_cur = campaign["currency"]

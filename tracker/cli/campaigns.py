@@ -20,6 +20,10 @@ COLUMNS = (
 )
 CREATOR_COLUMNS = (("handle", "handle"), ("platform", "platform"), ("name", "name"), ("fee", "fee"))
 SLUG_HELP = "the campaign's short name, e.g. spring-launch"
+COUNTRIES_HELP = (
+    "the countries the campaign is meant for (ISO codes, e.g. DE,AT,CH); the report "
+    "shows each creator's share of clicks from elsewhere"
+)
 
 
 @click.group(cls=Group)
@@ -40,6 +44,7 @@ def campaign():
 )
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 currency")
 @click.option("--budget", metavar="AMOUNT", help="total budget, e.g. 5000.00")
+@click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP)
 @click.option(
     "--attribution-days",
     metavar="N",
@@ -66,6 +71,7 @@ def create(
     timezone,
     currency,
     budget,
+    countries,
     attribution_days,
     click_param,
     as_json,
@@ -80,6 +86,7 @@ def create(
         timezone,
         currency,
         budget,
+        countries,
         attribution_days=attribution_days,
         click_param=click_param,
     )
@@ -174,6 +181,7 @@ def unenroll(state, slug, handle, as_json):
     "and budget keep their amounts)",
 )
 @click.option("--starts-on", metavar="YYYY-MM-DD", help="first day")
+@click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP + "; '' removes them")
 @click.option(
     "--attribution-days",
     metavar="N",
@@ -182,7 +190,17 @@ def unenroll(state, slug, handle, as_json):
 @json_option
 @pass_state
 def set_(
-    state, slug, name, destination, budget, timezone, currency, starts_on, attribution_days, as_json
+    state,
+    slug,
+    name,
+    destination,
+    budget,
+    timezone,
+    currency,
+    starts_on,
+    countries,
+    attribution_days,
+    as_json,
 ):
     """change a campaign (only the options given)"""
     done = campaigns.update_campaign(
@@ -194,6 +212,7 @@ def set_(
         timezone,
         currency,
         budget,
+        countries,
         attribution_days=attribution_days,
     )
     if as_json:

@@ -13,7 +13,7 @@ SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
 
 # What the edit commands may change, and the tables whose rows hang on a campaign.
 EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
-                          "budget_minor", "attribution_days"},
+                          "budget_minor", "attribution_days", "target_countries"},
             "creators": {"platform", "name"}}
 ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 
@@ -30,19 +30,11 @@ class CampaignQueries:
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
 
-    def set_attribution_days(self, campaign_id: int, days: int) -> None:
-        self.execute("UPDATE campaigns SET attribution_days = ? WHERE id = ?", [days, campaign_id])
-
     def click_params(self) -> list[str]:
         """Every parameter name a link or campaign carries its click id in."""
         return [r["click_param"] for r in self.query(
             "SELECT click_param FROM links UNION SELECT click_param FROM campaigns "
             "ORDER BY 1")]
-
-    def set_target_countries(self, campaign_id: int, countries: str | None) -> None:
-        """'DE,AT,CH', or None for no target countries."""
-        self.execute("UPDATE campaigns SET target_countries = ? WHERE id = ?",
-                     [countries, campaign_id])
 
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])

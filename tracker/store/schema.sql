@@ -238,3 +238,11 @@ CREATE TABLE IF NOT EXISTS auth_failures (
     failures INTEGER NOT NULL,
     PRIMARY KEY (client, at)
 );
+
+-- Written by /healthz, at most once a second per process (since version 9): a
+-- full disk, a read-only database or a read-only role fail it as they fail a
+-- click.
+CREATE TABLE IF NOT EXISTS heartbeat (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
+);

@@ -111,15 +111,15 @@ def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
 
 
-UPDATABLE = ("target_countries", "attribution_days")
+UPDATABLE = ("name", "destination", "starts_on", "timezone", "currency", "budget",
+             "target_countries", "attribution_days")
 
 
 @bp.patch("/campaigns/<slug>")
 def update_campaign(slug):
-    """Change what may change after creation: the target countries and the
-    attribution window, all or nothing. The window moves credit between
-    campaigns (a click's campaign against a code's), so it takes an
-    unscoped token."""
+    """Change the fields given, as `tracker campaign set` does. The
+    attribution window moves credit between campaigns (a click's campaign
+    against a code's), so changing it takes an unscoped token."""
     slug = writable_campaign(slug)
     d = body()
     fixed = sorted(set(d) - set(UPDATABLE))
@@ -128,17 +128,10 @@ def update_campaign(slug):
                        + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
     if "attribution_days" in d:
         check_write(g.token, global_change=True)
-        validate.attribution_days(field(d, "attribution_days", True))
-    if "target_countries" in d:
-        validate.countries(d["target_countries"])
-    made = None
-    with store().transaction():
-        if "target_countries" in d:
-            made = campaigns.set_target_countries(store(), slug, d["target_countries"])
-        if "attribution_days" in d:
-            made = campaigns.set_attribution_days(store(), slug,
-                                                  field(d, "attribution_days", True))
-    return jsonify(made)
+    return jsonify(campaigns.update_campaign(
+        store(), slug, d.get("name"), d.get("destination"), d.get("starts_on"),
+        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries"),
+        attribution_days=d.get("attribution_days")))
 
 
 @bp.get("/creators")

@@ -165,9 +165,12 @@ def spec() -> dict:
             },
             "/api/campaigns/{slug}": {
                 "get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG]),
-                "patch": op("Change a campaign: its target countries, and its attribution "
-                            "window (unscoped tokens); all or nothing", schema=CAMPAIGN,
-                            body=obj({"target_countries": COUNTRIES, "attribution_days": DAYS}),
+                "patch": op("Change a campaign (the fields given; attribution_days with an "
+                            "unscoped token)", schema=CAMPAIGN,
+                            body=obj({"name": TEXT, "destination": TEXT, "starts_on": TEXT,
+                                      "timezone": TEXT, "currency": TEXT,
+                                      "budget": {"type": "string", "maxLength": 40},
+                                      "target_countries": COUNTRIES, "attribution_days": DAYS}),
                             params=[SLUG], fail=(401, 403, 404, 429)),
             },
             "/api/creators": {

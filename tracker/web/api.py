@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
 
-from .. import access, campaigns, imports, reports, validate
+from .. import access, campaigns, imports, reports
 from ..errors import BadInput, Forbidden, NotFound, TrackerError
 from ..orders import shops
 from .auth import authenticate, check_campaign, check_write, store

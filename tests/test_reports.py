@@ -135,6 +135,11 @@ def build(window, orders=ORDERS, metrics=METRICS, clicks=None, creators=CREATORS
                                 digits)
 
 
+# The added fields of an M without clicks, orders or cost: every ratio None.
+NOTHING_NEW = {"click_conversions": 0, "code_conversions": 0, "sponsored_revenue": "0.00",
+               "cpc": None, "cpa": None, "aov": None, "bot_share": None}
+
+
 def creator(report, handle) -> dict:
     (entry,) = [c for c in report["creators"] if c["handle"] == handle]
     return entry
@@ -158,13 +163,21 @@ def test_totals_for_the_first_7_days():
         "ctr": 0.009,                          # 45 / 5000
         # orders on Berlin days 11-01..11-07: A B C D E (F is 00:30 on 11-08 in Berlin)
         "conversions": 5,
-        "conversion_rate": 0.147059,           # 5 / 34 = 0.1470588…
+        "click_conversions": 3,                # A B D came by click token
+        "code_conversions": 2,                 # C E by promo code alone ("+ 2 by code")
+        # by click only: 3 / 34 = 0.0882352… (code orders have no visitors)
+        "conversion_rate": 0.088235,
         "revenue": "545.50",                   # 120 + 250 + 40 + 75.50 + 60
+        "sponsored_revenue": "180.00",         # A 120 (sponsored click) + E 60 (sponsored code)
         "fee": "400.50",                       # 300.00 + 100.50, both creators
         "ad_spend": "100.00",                  # mia sponsored 11-01 (11-09's 50.00 is out)
         "cost": "500.50",                      # 400.50 + 100.00
         "roi": 0.08991,                        # (545.50 - 500.50) / 500.50 = 0.0899101…
-        "roas": 5.455,                         # 545.50 / 100.00
+        "roas": 1.8,                           # sponsored revenue 180.00 / ad spend 100.00
+        "cpc": "11.12",                        # 500.50 / 45 clicks = 11.1222…
+        "cpa": "100.10",                       # 500.50 / 5 conversions
+        "aov": "109.10",                       # 545.50 / 5
+        "bot_share": 0.117647,                 # 6 / (45 + 6) = 0.1176470…
         "followers_gained": 12,                # mia organic 11-01 only reported it
     }
 
@@ -172,7 +185,8 @@ def test_totals_for_the_first_7_days():
 def test_totals_for_all_time():
     report = build(None)
     # all days: from the start (no data before it) to today, since today is later
-    assert report["window"] == {"days": None, "from": "2026-11-01", "to": TODAY}
+    assert report["window"] == {"days": None, "from": "2026-11-01", "to": TODAY,
+                                "name": "all", "includes_today": True}
     assert report["totals"] == {
         "clicks": 55,                          # 35 + 10 + 10
         "unique_visitors": 43,                 # 25 + 9 + 9
@@ -184,13 +198,20 @@ def test_totals_for_all_time():
         "engagement_rate": 0.038571,           # 270 / 7000 = 0.0385714…
         "ctr": 0.007857,                       # 55 / 7000 = 0.0078571…
         "conversions": 9,                      # A..I
-        "conversion_rate": 0.209302,           # 9 / 43 = 0.2093023…
+        "click_conversions": 5,                # A B D G I
+        "code_conversions": 4,                 # C E F H
+        "conversion_rate": 0.116279,           # 5 / 43 = 0.1162790…
         "revenue": "740.84",                   # 545.50 + 90 + 12.34 + 5 + 88
+        "sponsored_revenue": "192.34",         # A 120 + E 60 + G 12.34
         "fee": "400.50",                       # the fee does not depend on the window
         "ad_spend": "150.00",                  # 100 + 50
         "cost": "550.50",                      # 400.50 + 150
         "roi": 0.345758,                       # (740.84 - 550.50) / 550.50 = 0.3457584…
-        "roas": 4.938933,                      # 740.84 / 150 = 4.9389333…
+        "roas": 1.282267,                      # 192.34 / 150 = 1.2822666…
+        "cpc": "10.01",                        # 550.50 / 55 = 10.009…
+        "cpa": "61.17",                        # 550.50 / 9 = 61.1666…
+        "aov": "82.32",                        # 740.84 / 9 = 82.3155…
+        "bot_share": 0.098361,                 # 6 / 61 = 0.0983606…
         "followers_gained": 16,                # 12 + 4
     }
     assert report["attribution"] == {"by_click": 5,   # A B D G I
@@ -207,12 +228,18 @@ def test_sources_for_the_first_7_days():
         "engagement_rate": 0.114,              # 114 / 1000
         "ctr": 0.015,                          # 15 / 1000
         "conversions": 2,                      # B (by click), D (jade's click)
+        "click_conversions": 2, "code_conversions": 0,
         "conversion_rate": 0.166667,           # 2 / 12
         "revenue": "325.50",                   # 250 + 75.50
+        "sponsored_revenue": "0.00",
         "fee": "400.50",                       # every fee is organic cost
         "ad_spend": "0.00", "cost": "400.50",
         "roi": -0.187266,                      # (325.50 - 400.50) / 400.50 = -0.1872659…
         "roas": None,                          # no ad spend
+        "cpc": "26.70",                        # 400.50 / 15
+        "cpa": "200.25",                       # 400.50 / 2
+        "aov": "162.75",                       # 325.50 / 2
+        "bot_share": 0.166667,                 # 3 / (15 + 3)
         "followers_gained": 12,
     }
     assert sources["sponsored"] == {
@@ -222,11 +249,17 @@ def test_sources_for_the_first_7_days():
         "engagement_rate": 0.03,               # 120 / 4000
         "ctr": 0.0065,                         # 26 / 4000
         "conversions": 2,                      # A (click), E (code with source sponsored)
-        "conversion_rate": 0.095238,           # 2 / 21
+        "click_conversions": 1, "code_conversions": 1,
+        "conversion_rate": 0.047619,           # A only: 1 / 21 = 0.0476190…
         "revenue": "180.00",                   # 120 + 60
+        "sponsored_revenue": "180.00",
         "fee": "0.00", "ad_spend": "100.00", "cost": "100.00",
         "roi": 0.8,                            # (180 - 100) / 100
         "roas": 1.8,                           # 180 / 100
+        "cpc": "3.85",                         # 100 / 26 = 3.846…
+        "cpa": "50.00",                        # 100 / 2
+        "aov": "90.00",                        # 180 / 2
+        "bot_share": 0.0,                      # 0 / 26
         "followers_gained": None,              # not reported on sponsored rows
     }
     # unknown: its clicks, and the order whose code names no source (so that
@@ -236,10 +269,16 @@ def test_sources_for_the_first_7_days():
         "clicks": 4, "unique_visitors": 3, "bot_clicks": 3,
         "impressions": None, "views": None, "reach": None, "engagements": None,
         "engagement_rate": None, "ctr": None,  # no impressions
-        "conversions": 1, "conversion_rate": 0.333333,   # the sourceless code order, 1 / 3
-        "revenue": "40.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
+        "conversions": 1,                      # C, the sourceless code order
+        "click_conversions": 0, "code_conversions": 1,
+        "conversion_rate": 0.0,                # 0 by click / 3 visitors
+        "revenue": "40.00", "sponsored_revenue": "0.00",
+        "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
         "roi": None,                           # cost 0
         "roas": None,                          # ad spend 0
+        "cpc": "0.00", "cpa": "0.00",          # nothing spent: 0 / 4 clicks, 0 / 1 order
+        "aov": "40.00",                        # 40 / 1
+        "bot_share": 0.428571,                 # 3 / (4 + 3) = 0.4285714…
         "followers_gained": None,
     }
     totals = build(7)["totals"]
@@ -259,11 +298,17 @@ def test_creators_for_the_first_7_days():
         "engagement_rate": 0.038,              # 190 / 5000
         "ctr": 0.0072,                         # 36 / 5000
         "conversions": 3,                      # A, B, E (D went to jade's click)
-        "conversion_rate": 0.111111,           # 3 / 27
+        "click_conversions": 2, "code_conversions": 1,   # A B by click, E by code
+        "conversion_rate": 0.074074,           # 2 / 27 = 0.0740740…
         "revenue": "430.00",                   # 120 + 250 + 60
+        "sponsored_revenue": "180.00",         # A 120 + E 60
         "fee": "300.00", "ad_spend": "100.00", "cost": "400.00",
         "roi": 0.075,                          # (430 - 400) / 400
-        "roas": 4.3,                           # 430 / 100
+        "roas": 1.8,                           # 180 / 100 (B's 250 was organic)
+        "cpc": "11.11",                        # 400 / 36 = 11.111…
+        "cpa": "133.33",                       # 400 / 3 = 133.333…
+        "aov": "143.33",                       # 430 / 3 = 143.333…
+        "bot_share": 0.052632,                 # 2 / 38 = 0.0526315…
         "followers_gained": 12,
     }
     # (creator, part): (clicks, visitors, conversions, revenue, fee, cost, roi, conv rate)
@@ -273,10 +318,10 @@ def test_creators_for_the_first_7_days():
                              0.125),           # 1 / 8
         ("mia", "sponsored"): (26, 21, 2, "180.00", "0.00", "100.00",
                                0.8,            # (180 - 100) / 100
-                               0.095238),      # 2 / 21
+                               0.047619),      # A by click (E by code): 1 / 21
         ("jade", "total"): (9, 8, 2, "115.50", "100.50", "100.50",   # clicks 5 + 4 (unknown)
                             0.149254,          # (115.50 - 100.50) / 100.50 = 0.1492537…
-                            0.25),             # 2 / 8
+                            0.125),            # D by click (C by code): 1 / 8
         ("jade", "organic"): (5, 5, 1, "75.50", "100.50", "100.50",  # the unknown 4 are not here
                               -0.248756,       # (75.50 - 100.50) / 100.50 = -0.2487562…
                               0.2),            # 1 / 5
@@ -297,7 +342,7 @@ def test_creators_for_the_first_7_days():
         "impressions": None, "views": None, "reach": None, "engagements": None,
         "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
         "revenue": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
-        "roi": None, "roas": None, "followers_gained": None,
+        "roi": None, "roas": None, "followers_gained": None, **NOTHING_NEW,
     }
     assert jade["unattributed"] == {"conversions": 1, "revenue": "40.00"}   # C
     assert mia["unattributed"] == {"conversions": 0, "revenue": "0.00"}
@@ -314,7 +359,9 @@ def test_creators_for_the_first_7_days():
 ])
 def test_window_bounds_and_one_daily_row_per_day(window, start, end, days):
     report = build(window)
-    assert report["window"] == {"days": window, "from": start, "to": end}
+    assert report["window"] == {"days": window, "from": start, "to": end,
+                                "name": "all" if window is None else str(window),
+                                "includes_today": end == TODAY}
     dates = [d["date"] for d in report["daily"]]
     assert (dates[0], dates[-1], len(dates), len(set(dates))) == (start, end, days, days)
 
@@ -330,7 +377,8 @@ def test_all_time_starts_at_data_before_the_campaign_start():
     early = order("Z", 100, "2026-10-30T12:00:00.000000Z", code=(MIA, None))
     report = build(None, orders=ORDERS + [early], today="2026-11-15")
     # from: the early order's day; to: the last data day (12-05), later than today
-    assert report["window"] == {"days": None, "from": "2026-10-30", "to": "2026-12-05"}
+    assert report["window"] == {"days": None, "from": "2026-10-30", "to": "2026-12-05",
+                                "name": "all", "includes_today": True}
     assert report["totals"]["conversions"] == 10
     assert build(7, orders=ORDERS + [early])["totals"]["conversions"] == 5   # not in day 1-7
 
@@ -338,7 +386,7 @@ def test_all_time_starts_at_data_before_the_campaign_start():
 def test_daily_for_the_first_7_days_fills_days_without_data():
     def day(date, organic=0, sponsored=0, unknown=0, bots=0, conversions=0):
         return {"date": date, "organic": organic, "sponsored": sponsored, "unknown": unknown,
-                "bots": bots, "conversions": conversions}
+                "bots": bots, "conversions": conversions, "partial": False}
     assert build(7)["daily"] == [
         day("2026-11-01", organic=15, sponsored=20, bots=3, conversions=1),  # A
         day("2026-11-02", conversions=1),                                    # B, no clicks
@@ -357,7 +405,7 @@ def test_daily_for_all_time_runs_to_today_with_zeros():
     assert daily["2026-11-20"]["conversions"] == 1                   # H
     assert daily["2026-12-05"]["conversions"] == 1                   # I
     assert daily[TODAY] == {"date": TODAY, "organic": 0, "sponsored": 0, "unknown": 0,
-                            "bots": 0, "conversions": 0}
+                            "bots": 0, "conversions": 0, "partial": True}   # today is not over
     assert sum(d["conversions"] for d in daily.values()) == 9
 
 
@@ -388,7 +436,7 @@ def test_an_empty_campaign_has_zeros_and_no_ratios():
             "impressions": None, "views": None, "reach": None, "engagements": None,
             "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
             "revenue": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
-            "roi": None, "roas": None, "followers_gained": None,
+            "roi": None, "roas": None, "followers_gained": None, **NOTHING_NEW,
         }
     dates = [d["date"] for d in report["daily"]]
     assert (len(dates), dates[0], dates[-1]) == (7, "2026-11-01", "2026-11-07")
@@ -552,7 +600,8 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
                     "2026-11-08"]
 
     week = reports.campaign_report(store, "fall", 7)
-    assert week["window"] == {"days": 7, "from": "2026-11-01", "to": "2026-11-07"}
+    assert week["window"] == {"days": 7, "from": "2026-11-01", "to": "2026-11-07",
+                              "name": "7", "includes_today": False}
     t = week["totals"]
     # human clicks day1, day7, day7ad; the same person on 11-01 and 11-07 = 2 visitor-days
     assert (t["clicks"], t["bot_clicks"], t["unique_visitors"]) == (3, 1, 2)
@@ -561,13 +610,13 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
     assert list(daily) == [f"2026-11-0{n}" for n in range(1, 8)]
     assert (daily["2026-11-01"]["organic"], daily["2026-11-01"]["sponsored"]) == (1, 0)
     assert daily["2026-11-07"] == {"date": "2026-11-07", "organic": 1, "sponsored": 1,
-                                   "unknown": 0, "bots": 1, "conversions": 0}
+                                   "unknown": 0, "bots": 1, "conversions": 0, "partial": False}
     assert creator(week, "jade")["total"]["clicks"] == 0
     assert creator(week, "mia")["total"]["clicks"] == 3
 
     everything = reports.campaign_report(store, "fall", "all")
-    assert everything["window"] == {"days": None, "from": "2026-10-31",
-                                    "to": all_time_end("2026-11-08")}
+    assert {k: everything["window"][k] for k in ("days", "from", "to")} == {
+        "days": None, "from": "2026-10-31", "to": all_time_end("2026-11-08")}
     t = everything["totals"]
     # + the eve click and jade's day-8 click; one visitor on each of 4 days
     assert (t["clicks"], t["bot_clicks"], t["unique_visitors"]) == (5, 1, 4)

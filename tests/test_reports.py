@@ -735,3 +735,203 @@ def test_report_refuses_a_bad_window(store):
 def test_bot_share_is_bots_over_all_clicks():
     assert compute.bot_share({"clicks": 3, "bot_clicks": 1}) == 0.25
     assert compute.bot_share({"clicks": 0, "bot_clicks": 0}) is None
+
+
+# =============================================================================
+# 5. Issue 9: the figures a marketer acts on, each worked out by hand
+# =============================================================================
+
+def test_budget_is_fees_and_all_ad_spend_against_the_budget():
+    report = build(7, campaign=dict(CAMPAIGN, budget_minor=60000))          # 600.00
+    # spent = fees 300.00 + 100.50 + ALL ad spend 100.00 + 50.00 (not only the window's)
+    assert report["budget"] == {"budget": "600.00", "spent": "550.50",
+                                "remaining": "49.50",              # 600.00 - 550.50
+                                "share_spent": 0.9175,             # 550.50 / 600.00
+                                "over_budget": False, "through": TODAY}
+    over = build(7, campaign=dict(CAMPAIGN, budget_minor=50000))["budget"]
+    assert (over["remaining"], over["over_budget"]) == ("-50.50", True)   # 500.00 - 550.50
+    # no budget set: spent is known, the rest is not
+    assert build(7)["budget"] == {"budget": None, "spent": "550.50", "remaining": None,
+                                  "share_spent": None, "over_budget": None, "through": TODAY}
+    # a budget of 0: no share (zero denominator), over budget as soon as anything is spent
+    zero = build(7, campaign=dict(CAMPAIGN, budget_minor=0))["budget"]
+    assert (zero["share_spent"], zero["over_budget"]) == (None, True)
+
+
+def test_unit_costs_with_zero_denominators_are_none():
+    empty = {"day": [], "source": [], "creator": [], "creator_source": []}
+    totals = build(7, orders=[], clicks=empty)["totals"]
+    # cost 400.50 + 100.00, but no clicks and no conversions
+    assert (totals["cpc"], totals["cpa"], totals["aov"]) == (None, None, None)
+    assert totals["conversion_rate"] is None and totals["bot_share"] is None
+    # clicks but no orders: CPC = 500.50 / 45 = 11.1222… -> 11.12; CPA, AOV none
+    totals = build(7, orders=[])["totals"]
+    assert (totals["cpc"], totals["cpa"], totals["aov"]) == ("11.12", None, None)
+
+
+def test_conversion_rate_total_lies_between_its_sources():
+    report = build(7)
+    t, s = report["totals"], report["sources"]
+    # organic 2/12 = 0.166667, sponsored 1/21 = 0.047619, total 3/34 = 0.088235
+    assert s["sponsored"]["conversion_rate"] <= t["conversion_rate"] \
+        <= s["organic"]["conversion_rate"]
+    # "+ 2 by code" beside it: C and E
+    assert (t["click_conversions"], t["code_conversions"]) == (3, 2)
+
+
+def test_campaign_marks_cumulative_split_with_roi():
+    marks = build(None)["campaign_marks"]
+    assert [(m["mark"], m["to"], m["status"], m["days_left"]) for m in marks] == [
+        (7, "2026-11-07", "reached", 0), (14, "2026-11-14", "reached", 0),
+        (30, "2026-11-30", "reached", 0)]
+    day7 = marks[0]
+    # day 7: clicks 15 organic + 26 sponsored + 4 unknown = 45; orders A B C D E
+    assert day7["totals"] == {"clicks": 45, "conversions": 5, "revenue": "545.50",
+                              "cost": "500.50",     # fees 400.50 + ad spend through 11-07 100
+                              "roi": 0.08991}       # 45.00 / 500.50
+    assert day7["sources"]["organic"] == {"clicks": 15, "conversions": 2,   # B D
+                                          "revenue": "325.50", "cost": "400.50",
+                                          "roi": -0.187266}   # -75 / 400.50 = -0.1872659…
+    assert day7["sources"]["sponsored"] == {"clicks": 26, "conversions": 2,  # A E
+                                            "revenue": "180.00", "cost": "100.00",
+                                            "roi": 0.8}
+    assert day7["sources"]["unknown"]["roi"] is None          # no cost: no ROI
+    day14 = marks[1]
+    # + F (90, organic code) + G (12.34 sponsored click), + ad spend of 11-09 (50)
+    assert day14["totals"] == {"clicks": 55, "conversions": 7, "revenue": "647.84",
+                               "cost": "550.50",
+                               "roi": 0.176821}     # 97.34 / 550.50 = 0.1768210…
+    # H (5.00, jade code without source) is day 20: unknown at day 30
+    assert marks[2]["sources"]["unknown"]["revenue"] == "45.00"   # C 40 + H 5
+
+
+def test_marks_in_progress_say_days_left():
+    # today 11-10: 9 full days elapsed (11-01..11-09); 11-10 is running
+    marks = build(None, today="2026-11-10")["campaign_marks"]
+    assert [(m["status"], m["days_elapsed"], m["days_left"]) for m in marks] == [
+        ("reached", 7, 0), ("in_progress", 9, 5), ("in_progress", 9, 21)]
+
+
+def test_creator_marks_detail_per_creator():
+    jade = creator(build(None), "jade")["marks_detail"][0]          # day 7
+    # jade: clicks 5 organic + 4 unknown; D (organic click) + C (code, no source)
+    assert jade["totals"] == {"clicks": 9, "conversions": 2, "revenue": "115.50",
+                              "cost": "100.50", "roi": 0.149254}   # 15 / 100.50 = 0.1492537…
+    assert jade["sources"]["unknown"]["conversions"] == 1            # C
+
+
+def test_momentum_and_late_surge_per_creator():
+    # today 11-15: last 7 full days 11-08..11-14, the 7 before 11-01..11-07
+    report = build(None, today="2026-11-15")
+    mia = creator(report, "mia")
+    assert mia["momentum"] == {"through": "2026-11-14",
+                               "clicks_last7": 7,            # 11-10
+                               "clicks_prev7": 36,           # 30 + 6
+                               "clicks_change": -0.805556,   # (7 - 36) / 36 = -0.8055…
+                               "conversions_last7": 1,       # G
+                               "conversions_prev7": 3,       # A B E
+                               "conversions_change": -0.666667,
+                               "trend": "falling"}
+    # first week days 30, 0, 6, 0, 0, 0, 0: median 0, floored at 1 click;
+    # 11-10 has 7 > 3 x 1: a late surge
+    assert mia["late_surge"] == {"surge": True, "first_day": "2026-11-10", "peak_ratio": 7.0,
+                                 "baseline": 1.0, "first_week_median": 0.0}
+    jade = creator(report, "jade")
+    # jade: 11-10 has 3 clicks, not more than 3 x 1
+    assert jade["late_surge"]["surge"] is False and jade["late_surge"]["peak_ratio"] == 3.0
+    assert report["growth"]["surging"] == ["mia"] and report["growth"]["rising"] == []
+    # the campaign: last 7 = 10 clicks (11-10), before = 45: (10 - 45) / 45 = -0.777…
+    assert report["growth"]["momentum"]["clicks_change"] == -0.777778
+    # before day 7 has ended there is no surge flag
+    assert creator(build(None, today="2026-11-05"), "mia")["late_surge"]["surge"] is False
+
+
+def test_confidence_against_the_campaign_rate():
+    report = build(None)
+    # campaign rate by click: 5 / 43 = 0.116279
+    mia = creator(report, "mia")["confidence"]
+    # mia: 4 by click (A B G I) / 34 visitors = 0.1176470…; Wilson 95%:
+    #   centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
+    #   z² = 3.841459, n = 34: centre = (0.117647 + 0.056492) / 1.112984 = 0.156461
+    #   half = 1.959964 · sqrt(0.003053 + 0.000831) / 1.112984 = 0.109747
+    assert mia == {"rate": 0.117647, "low": 0.046714, "high": 0.266208, "verdict": "level"}
+    # jade: 10 visitors < 30: too early to tell, the interval still shown
+    jade = creator(report, "jade")["confidence"]
+    assert jade["verdict"] == "too_early" and jade["rate"] == 0.1     # D / 10 visitors
+
+
+def test_confidence_better_and_worse_and_no_visitors():
+    from tracker.reports import insights
+    # 30 of 100 against a campaign at 10%: the interval (0.219, 0.396) lies above
+    assert insights.confidence_rank(30, 100, 0.10, 30)["verdict"] == "better"
+    # 1 of 100 against 10%: (0.0018, 0.0545) lies below
+    assert insights.confidence_rank(1, 100, 0.10, 30)["verdict"] == "worse"
+    assert insights.confidence_rank(0, 0, 0.10, 30) == {
+        "rate": None, "low": None, "high": None, "verdict": "too_early"}
+
+
+def test_last7_window_is_the_last_7_full_days():
+    # today 11-15: yesterday 11-14 and the 6 before it, 11-08..11-14
+    report = build(compute.window_spec("last7"), today="2026-11-15")
+    assert report["window"] == {"days": None, "from": "2026-11-08", "to": "2026-11-14",
+                                "name": "last7", "includes_today": False}
+    t = report["totals"]
+    # clicks of 11-10 (10); orders F (Berlin 11-08, 90) and G (11-12, 12.34)
+    assert (t["clicks"], t["conversions"], t["revenue"], t["ad_spend"]) == (
+        10, 2, "102.34", "50.00")                      # ad spend of 11-09
+    assert len(report["daily"]) == 7
+    # the same span as momentum's "last 7"
+    assert creator(report, "mia")["momentum"]["clicks_last7"] == \
+        creator(report, "mia")["total"]["clicks"] == 7
+
+
+def test_custom_window_from_to():
+    report = build(compute.window_spec(None, "2026-11-03", "2026-11-05"))
+    assert report["window"] == {"days": None, "from": "2026-11-03", "to": "2026-11-05",
+                                "name": "custom", "includes_today": False}
+    t = report["totals"]
+    # clicks of 11-03 (10); orders C (40) D (75.50) E (60)
+    assert (t["clicks"], t["conversions"], t["revenue"]) == (10, 3, "175.50")
+    assert [d["date"] for d in report["daily"]] == ["2026-11-03", "2026-11-04", "2026-11-05"]
+
+
+@pytest.mark.parametrize("window, first, last, message", [
+    (None, "2026-11-05", "2026-11-03", "from 2026-11-05 is after to 2026-11-03"),
+    (None, "2026-11-05", None, "needs both from and to"),
+    (None, None, "2026-11-05", "needs both from and to"),
+    (None, "5 Nov", "2026-11-06", "must be dates as YYYY-MM-DD"),
+    (None, "2026-02-30", "2026-03-01", "must be dates as YYYY-MM-DD"),
+    ("7", "2026-11-01", "2026-11-02", "either window=7 or a from/to range"),
+    ("custom", None, None, "needs from and to"),
+    (None, "2020-01-01", "2026-01-01", "at most 731 days"),
+    ("last8", None, None, "window must be"),
+])
+def test_bad_windows_are_refused_with_a_clear_message(window, first, last, message):
+    with pytest.raises(ValueError, match=message):
+        compute.window_spec(window, first, last)
+
+
+def test_store_report_refuses_bad_range_as_bad_input(store):
+    campaigns.create_campaign(store, "fall", "Fall", "https://shop.example/", "2026-11-01")
+    with pytest.raises(BadInput, match="after"):
+        reports.campaign_report(store, "fall", None, date_from="2026-11-09",
+                                date_to="2026-11-01")
+    week = reports.campaign_report(store, "fall", None, date_from="2026-11-01",
+                                   date_to="2026-11-07")
+    assert (week["window"]["name"], week["window"]["to"]) == ("custom", "2026-11-07")
+
+
+def test_creator_csv_rows_are_the_page_rows_best_roi_first():
+    from tracker.reports import table
+    report = build(None)
+    rows = table.creator_csv_rows(report)
+    assert rows[0][:4] == ["Creator", "Platform", "Conv. rate vs campaign", "Clicks"]
+    # jade ROI (210.50 - 100.50) / 100.50 = 1.094527 before mia's 0.178533
+    assert [r[0] for r in rows[1:]] == ["jade", "mia"]
+    page = table.creator_rows(report)
+    assert [[table.csv_cell(c["value"]) for c in row["cells"]] for row in page] == rows[1:]
+    mia = dict(zip(rows[0], rows[2]))
+    assert (mia["Conv."], mia["of which by code"], mia["Conv. rate"], mia["ROAS"],
+            mia["CPC"], mia["Late surge"]) == ("5", "1", "0.117647", "1.282267", "10.47",
+                                               "since 2026-11-10")
+    assert mia["ROI"] == "0.178533"           # (530.34 - 450.00) / 450.00 = 0.1785333…

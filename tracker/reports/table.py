@@ -133,3 +133,23 @@ def creator_csv_rows(report: dict) -> list[list[str]]:
     """The creator table as CSV rows, header first: the page's rows, raw values."""
     return [[heading for _, heading, _, _ in COLUMNS]] + [
         [csv_cell(cell["value"]) for cell in row["cells"]] for row in creator_rows(report)]
+
+
+def glance(report: dict) -> dict:
+    """The page's first answers, from the report alone: whom to pay again
+    (positive ROI, best first, with the conversion verdict), organic against
+    sponsored, the marks, whether it still grows, and the share of bots."""
+    ranked = compute.sort_creators(report["creators"], "roi")
+    paid_back = [c for c in ranked if (c["total"]["roi"] or 0) > 0]
+    t, s, g = report["totals"], report["sources"], report["growth"]
+    return {
+        "pay_again": [{"handle": c["handle"], "roi": c["total"]["roi"],
+                       "verdict": VERDICTS[c["confidence"]["verdict"]],
+                       "trend": c["momentum"]["trend"], "surge": c["late_surge"]["surge"]}
+                      for c in paid_back],
+        "not_paid_back": [c["handle"] for c in ranked if c not in paid_back],
+        "organic": s["organic"], "sponsored": s["sponsored"],
+        "trend": trend_text(g["momentum"]), "momentum": g["momentum"],
+        "rising": g["rising"], "surging": g["surging"],
+        "bot_share": t["bot_share"], "bot_clicks": t["bot_clicks"],
+    }

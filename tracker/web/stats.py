@@ -10,7 +10,7 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, \
 
 from .. import access, reports
 from ..reports import compute, export, formatting, table
-from ..reports.chart import daily_chart
+from ..reports.chart import daily_charts
 from ..errors import TrackerError
 from ..vocabulary import MARKS, WINDOW_ALL, WINDOW_CUSTOM, WINDOW_LABELS
 from .auth import authenticate, check_campaign, store
@@ -109,11 +109,12 @@ def stats_page(slug: str):
     # The click CSV follows the window: its local days are the report's.
     clicks_window = {} if w["name"] == WINDOW_ALL else {"since": w["from"], "until": w["to"]}
     return render_template(
-        "stats.html", report=report, chart=daily_chart(report["daily"]),
+        "stats.html", report=report, charts=daily_charts(report["daily"]),
+        glance=table.glance(report),
         creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
         rows=table.creator_rows(report), columns=table.COLUMNS, key_columns=table.KEY_COLUMNS,
-        trend_text=table.trend_text, window=w["name"], window_query=window_query(report),
-        clicks_window=clicks_window, windows=WINDOW_CHOICES, marks=MARKS,
+        window=w["name"], window_query={**window_query(report), **g.keep},
+        clicks_window={**clicks_window, **g.keep}, windows=WINDOW_CHOICES, marks=MARKS,
         currency=report["campaign"]["currency"])
 
 

@@ -1038,3 +1038,26 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
                     redemptions=1, metrics=1)
     assert counts(seeded) == expected
     assert client.get("/api/campaigns/spring", headers=h).status_code == 200
+
+
+def test_report_windows_last7_and_custom_through_the_api_and_the_stats_json(seeded, tokens,
+                                                                             client):
+    h = bearer(tokens.admin)
+    last7 = client.get("/api/campaigns/spring/report?window=last7", headers=h).get_json()
+    assert last7["window"]["name"] == "last7" and last7["window"]["includes_today"] is False
+    custom = client.get("/api/campaigns/spring/report?from=2026-11-03&to=2026-11-09",
+                        headers=h).get_json()
+    assert {k: custom["window"][k] for k in ("name", "from", "to")} == {
+        "name": "custom", "from": "2026-11-03", "to": "2026-11-09"}
+    assert client.get("/stats/spring.json?from=2026-11-03&to=2026-11-09",
+                      headers=h).get_json() == custom
+    for query, words in (("from=2026-11-09&to=2026-11-03", "after"),
+                         ("from=2026-11-09", "both from and to"),
+                         ("window=7&from=2026-11-01&to=2026-11-02", "not both")):
+        body = assert_error(client.get(f"/api/campaigns/spring/report?{query}", headers=h),
+                            400, "invalid")
+        assert words in body["message"], query
+    # The page's creator CSV: the creator table, header first.
+    resp = client.get("/stats/spring/creators.csv?window=last7", headers=h)
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.get_data(as_text=True).splitlines()[0].startswith("Creator,Platform,")

@@ -25,12 +25,12 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from tracker import access, campaigns
-from tracker.web.app import create_app
 from tracker.settings import Config
-from tracker.web.openapi import spec
 from tracker.store import open_store
 from tracker.store.base import read_sql
 from tracker.vocabulary import HANDLE_RE
+from tracker.web.app import create_app
+from tracker.web.openapi import spec
 
 from .conftest import tracker
 from .helpers import BASE, campaign_with_links

@@ -10,15 +10,15 @@
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tracker import campaigns, imports, reports
-from tracker.reports import compute
 from tracker.errors import BadInput
+from tracker.reports import compute
 
 from .helpers import campaign_with_links
 
@@ -565,7 +565,7 @@ def click(app, code, utc, user_agent=CHROME) -> str:
 
 
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def all_time_end(*data_days) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import compute
 from .export import safe_cell
-from .formatting import DASH, money, number, percent, multiple
+from .formatting import DASH, money, multiple, number, percent
 
 #: key, heading, kind, the explanation a tap on the heading opens.
 COLUMNS = (

@@ -11,6 +11,9 @@ from . import compute
 from .formatting import DASH, money, multiple, number, percent
 from .table import VERDICTS, interval_text, trend_text
 
+PASSED_OVER_TEXT = {"unknown_id": "unknown", "bot_click": "bot clicks",
+                    "click_after_order": "clicked after the order",
+                    "outside_window": "outside the attribution window"}
 COLUMNS = ("clicks", "visitors", "bots", "conv", "by code", "conv rate", "revenue", "cost",
            "ROI", "ROAS", "CPC", "CPA", "AOV", "CTR")
 
@@ -108,7 +111,16 @@ def render(report: dict) -> str:
                   f"{g['momentum']['through']}); rising: "
                   f"{', '.join('@' + h for h in g['rising']) or DASH}; late surge: "
                   f"{', '.join('@' + h for h in g['surging']) or DASH}"]
-    a = report["attribution"]
-    lines += ["", f"orders by click token: {a['by_click']}, by promo code: {a['by_code']}, "
-                  f"click/code conflicts: {a['conflicts']}"]
+    a, t = report["attribution"], report["totals"]
+    lines += ["", f"revenue {money(t['revenue'], currency)} net = "
+                  f"{money(t['gross_revenue'], currency)} gross - "
+                  f"{money(t['refunds'], currency)} refunds",
+              f"orders by click token: {a['by_click']}, by promo code: {a['by_code']}, "
+              f"click/code conflicts: {a['conflicts']}"]
+    passed = ", ".join(f"{n} {PASSED_OVER_TEXT[k]}" for k, n in a["passed_over"].items() if n)
+    if passed:
+        lines.append(f"click ids passed over: {passed}")
+    waiting = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in a["not_converted"].items() if n)
+    if waiting:
+        lines.append(f"credited but not conversions: {waiting}")
     return "\n".join(lines)

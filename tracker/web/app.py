@@ -32,10 +32,11 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         store, heavy, config.trusted_proxies)
     redirector.forget_old_salts()
 
-    from . import api, stats
+    from . import api, stats, webhooks
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):

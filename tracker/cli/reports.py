@@ -9,7 +9,7 @@ import click
 from .. import reports
 from ..reports import export, table
 from ..reports import text as report_text
-from ..vocabulary import WINDOW_NAMES
+from ..vocabulary import WINDOW_ALL, WINDOW_NAMES
 from .base import Command, Group, among, argument, json_option, pass_state
 from .output import emit, note
 

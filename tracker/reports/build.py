@@ -20,14 +20,19 @@ GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
              "creator_source": ("creator_id", "source")}
 
 
-def campaign_report(store: Store, slug: str, window=None, creator: str | None = None) -> dict:
+def campaign_report(store: Store, slug: str, window=None, creator: str | None = None,
+                    date_from: str | None = None, date_to: str | None = None) -> dict:
     """The report document for a campaign; `creator` narrows it to one
-    creator's own numbers (what a creator-scoped share link shows)."""
+    creator's own numbers (what a creator-scoped share link shows). The
+    window is 7, 14, 30, "last7" or "all", or a custom date_from..date_to."""
     try:
-        days = compute.parse_window(window)
+        days = compute.window_spec(window, date_from, date_to)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     campaign = get_campaign(store, slug)
+    if creator is not None:
+        # A creator's share link shows that creator's numbers, not the campaign's budget.
+        campaign = dict(campaign, budget_minor=None)
     creators = store.campaign_creators(campaign["id"])
     orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])

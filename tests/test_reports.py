@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 

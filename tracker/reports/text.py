@@ -123,4 +123,17 @@ def render(report: dict) -> str:
     waiting = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in a["not_converted"].items() if n)
     if waiting:
         lines.append(f"credited but not conversions: {waiting}")
-    return "\n".join(lines)
+    return "\n".join(lines + _baseline_lines(report.get("shop_baseline"), currency))
+
+
+def _baseline_lines(sb: dict | None, currency: str) -> list[str]:
+    """The whole shop before and since the start, when the report has it."""
+    if not sb:
+        return []
+    before, since = sb["before"], sb["since_start"]
+    return ["", f"the whole shop ({', '.join(sb['shops'])}; {sb['label']}): "
+                f"{number(before['orders_per_day'])} orders and "
+                f"{money(before['net_per_day'], currency)} a day in the {before['days']} days "
+                f"before, {number(since['orders_per_day'])} and "
+                f"{money(since['net_per_day'], currency)} a day since; the campaign's share "
+                f"of its net revenue since: {percent(sb['attributed_share'])}"]

@@ -10,6 +10,7 @@ transactions and the few statements that truly differ.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from datetime import datetime, timezone
 from importlib import resources
@@ -40,6 +41,24 @@ class Conflict(StoreError):
 
 def read_sql(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text("utf-8")
+
+
+DIALECT_BLOCK = re.compile(r"^--\s*\[(sqlite|postgresql|both)\]\s*$")
+
+
+def for_dialect(script: str, dialect: str) -> str:
+    """The schema text without the blocks written for the other database:
+    a line `-- [sqlite]` or `-- [postgresql]` starts a block for that one,
+    `-- [both]` ends it."""
+    out, keep = [], True
+    for line in script.splitlines(keepends=True):
+        marker = DIALECT_BLOCK.match(line.strip())
+        if marker:
+            keep = marker.group(1) in ("both", dialect)
+            continue
+        if keep:
+            out.append(line)
+    return "".join(out)
 
 
 def split_statements(script: str) -> list[str]:
@@ -86,7 +105,7 @@ class Database:
 
     def _ddl(self, script: str) -> str:
         """The schema text in this dialect."""
-        return script
+        return for_dialect(script, self.dialect)
 
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
         raise NotImplementedError
@@ -151,13 +170,19 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once.
-                for v in range(1, version + 1) if not done else [version]:
+                # A new database got schema.sql: it is at every version at once
+                # (every version this code knows: other branches number theirs).
+                for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
                         "ON CONFLICT (version) DO NOTHING",
                         [v, datetime.now(timezone.utc).isoformat()])
         return SCHEMA_VERSION
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence]) -> None:
+        if rows:
+            with self._connection() as conn:
+                conn.cursor().executemany(self._sql(sql), rows)
 
     def ping(self) -> bool:
         try:

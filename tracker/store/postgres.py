@@ -123,7 +123,7 @@ class PostgresStore(Store):
         self.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
 
     def _ddl(self, script: str) -> str:
-        return identity_columns(script)
+        return identity_columns(super()._ddl(script))
 
     def reset_identities(self) -> None:
         for table in IDENTITY_TABLES:

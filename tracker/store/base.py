@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql"}
+                   3: "migrations/0003_report_index.sql", 6: "migrations/0006_rollups.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 
@@ -86,6 +86,8 @@ class Database:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        # "Now", for deciding which days have ended (rollups.py); tests set it.
+        self.clock = lambda: datetime.now(timezone.utc)
 
     def _acquire(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
@@ -197,8 +199,9 @@ from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402
 from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
+from .rollups import RollupQueries  # noqa: E402
 
 
-class Store(CampaignQueries, ClickQueries, OrderQueries, MetricQueries, AccessQueries,
-            CopyQueries, Database):
+class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, MetricQueries,
+            AccessQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

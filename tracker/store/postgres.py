@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import psycopg
 from psycopg.rows import dict_row
@@ -117,6 +118,29 @@ class PostgresStore(Store):
         return [r["tablename"] for r in self.query(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
         )]
+
+    def _settle_writers(self, timeout: float = 2.0) -> bool:
+        """Wait until every transaction that was writing when this is called
+        has ended (rollups.py, step 2). A click's trigger looks for the day's
+        mark in its own statement; a click that looked just before the claim
+        committed, and commits after the day is counted, would be missed.
+        Such a transaction already has an id (it inserted before its trigger
+        ran), so it is in the snapshot's in-progress list. Redirects commit
+        in milliseconds; after `timeout` (a long import, say) give up: the
+        day stays live and is rolled up by a later report."""
+        snapshot = self.one("SELECT CAST(pg_current_snapshot() AS TEXT) AS s")["s"]
+        if snapshot.endswith(":"):
+            return True                 # nobody was writing
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = self.one(
+                "SELECT COUNT(*) AS n FROM pg_snapshot_xip(CAST(? AS pg_snapshot)) AS x "
+                "WHERE pg_xact_status(x) = 'in progress'", [snapshot])["n"]
+            if not busy:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.005)
 
     def _lock_migrations(self) -> None:
         """App servers starting together wait here: one applies each version."""

@@ -56,29 +56,42 @@ class SQLiteStore(Store):
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def start_checkpointer(self, interval: float = 0.5) -> None:
-        """Move WAL checkpoints (and their fsync) off the request path.
+    def start_checkpointer(self, interval: float = 0.5, rollup_every: float = 60.0) -> None:
+        """Move WAL checkpoints (and their fsync) off the request path, and
+        keep the rollups of ended days current (housekeeping).
 
         By default the connection whose commit crosses 1000 WAL pages copies
         them back into the database, a stall of milliseconds for one unlucky
         click. A server turns that off and checkpoints from a thread instead;
-        PASSIVE never blocks readers or writers.
+        PASSIVE never blocks readers or writers. The same thread rolls up
+        the days that ended (rollups.py) every `rollup_every` seconds, so
+        that reports rarely have to; the workers of one server all try, and
+        the claim on each day lets one of them do it.
         """
         if self.path == ":memory:" or self._checkpointing:
             return
         self._checkpointing = True
+        self._stop_checkpointer = stop = threading.Event()
         self.close()      # reopen without autocheckpoint
 
         def run():
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
-            while True:
-                time.sleep(interval)
+            next_rollup = time.monotonic() + min(rollup_every, 5.0)
+            while not stop.wait(interval):
                 try:
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 except sqlite3.Error:
                     pass    # busy or gone: the next round tries again
+                if time.monotonic() >= next_rollup:
+                    self.catch_up_rollups()
+                    next_rollup = time.monotonic() + rollup_every
 
         threading.Thread(target=run, name="tracker-wal-checkpoint", daemon=True).start()
+
+    def stop_checkpointer(self) -> None:
+        stop = getattr(self, "_stop_checkpointer", None)
+        if stop is not None:
+            stop.set()
 
     def _open(self) -> sqlite3.Connection:
         new_file = self.path != ":memory:" and not os.path.exists(self.path)

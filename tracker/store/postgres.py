@@ -10,7 +10,7 @@ import re
 import time
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from . import redact
@@ -113,6 +113,17 @@ class PostgresStore(Store):
                 cur.itersize = 1000
                 cur.execute(self._sql(sql), params)
                 yield from cur
+
+    def iter_batches(self, sql, params=(), size=5000):
+        """Rows as plain tuples, `size` at a time, from a server-side cursor."""
+        with self.pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="tracker_batches", row_factory=tuple_row) as cur:
+                cur.execute(self._sql(sql), params)
+                while True:
+                    rows = cur.fetchmany(size)
+                    if not rows:
+                        return
+                    yield rows
 
     def table_names(self) -> list[str]:
         return [r["tablename"] for r in self.query(

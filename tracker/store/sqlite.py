@@ -144,6 +144,18 @@ class SQLiteStore(Store):
                 for row in rows:
                     yield dict(row)
 
+    def iter_batches(self, sql, params=(), size=5000):
+        """Rows as plain tuples, `size` at a time (no dict per row)."""
+        with self._connection() as conn:
+            cur = conn.cursor()
+            cur.row_factory = None
+            cur.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
+
     def table_names(self) -> list[str]:
         with self._acquire() as conn:
             return sqlite_utils.Database(conn).table_names()

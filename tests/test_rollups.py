@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker import campaigns, demo, imports, reports
-from tracker.reports.build import ALL_DAYS, GROUPINGS
+from tracker.reports.build import GROUPINGS
+from tracker.vocabulary import ALL_DAYS
 from tracker.store import open_store
 from tracker.store.copying import COPY_ORDER
 from tracker.store.rollups import MARGIN, STALE_CLAIM

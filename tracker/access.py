@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -25,8 +26,9 @@ TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
 CLIENT_KEY = "client_hash_key"
 MAX_FAILURES_PER_MINUTE = 10
+FAILURE_WINDOW = 60             # seconds, sliding
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
-DURATION_RE = re.compile(r"^(\d+)\s*([mhdw])$")
+DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")     # ASCII digits only, not \d
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_SHARE_SECONDS = 5 * 366 * 86400
 
@@ -76,6 +78,10 @@ def token_for(store: Store, bearer: str | None) -> dict | None:
 
 
 # -- failed attempts ----------------------------------------------------------------
+# A client may get MAX_FAILURES_PER_MINUTE wrong tokens in any FAILURE_WINDOW
+# seconds (a sliding window, not calendar minutes); beyond that a wrong token
+# is a 429 that says when to retry. Only failures count and only failures are
+# refused: see web/auth.py, which checks the token first.
 
 def client_key(store: Store, address: str) -> str:
     """A keyed hash of the client address: rate limits without storing IPs."""
@@ -83,19 +89,34 @@ def client_key(store: Store, address: str) -> str:
     return hmac.new(key.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
+def _at(moment: float) -> str:
+    return validate.iso_utc(datetime.fromtimestamp(moment, timezone.utc))
 
 
-def too_many_failures(store: Store, client: str) -> bool:
-    since = _minute(datetime.now(timezone.utc) - timedelta(minutes=1))
-    return store.auth_failures_since(client, since) >= MAX_FAILURES_PER_MINUTE
+def _seconds(at: str) -> float:
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def record_failure(store: Store, client: str) -> None:
-    now = datetime.now(timezone.utc)
-    store.add_auth_failure(client, _minute(now))
-    store.forget_auth_failures_before(_minute(now - timedelta(minutes=10)))
+def retry_after(store: Store, client: str, now: float | None = None) -> int | None:
+    """None while the client is under the limit; else the whole seconds until
+    enough of its failures have left the window for one more attempt."""
+    now = time.time() if now is None else now
+    rows = store.auth_failures_after(client, _at(now - FAILURE_WINDOW))
+    excess = sum(r["failures"] for r in rows) - MAX_FAILURES_PER_MINUTE
+    if excess < 0:
+        return None
+    for row in rows:                                  # oldest first
+        excess -= row["failures"]
+        if excess < 0:
+            break
+    return max(1, math.ceil(_seconds(row["at"]) + FAILURE_WINDOW - now))
+
+
+def record_failure(store: Store, client: str, now: float | None = None) -> None:
+    """Count one failure, and forget every client's that left the window."""
+    now = time.time() if now is None else now
+    store.add_auth_failure(client, _at(now))
+    store.forget_auth_failures_before(_at(now - FAILURE_WINDOW))
 
 
 # -- share links ---------------------------------------------------------------------
@@ -175,13 +196,20 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
 
 def check_webhook(store: Store, timestamp: str | None, signature: str | None, body: bytes,
                   now: float | None = None) -> None:
+    """A signed, recent delivery, or Unauthorized.
+
+    The header carries whole seconds, so the clock is compared in whole
+    seconds too: a timestamp exactly 300 s old is inside the window whatever
+    the fraction of the current second (a float comparison refused it in the
+    second half of every second)."""
     if not timestamp or not signature:
         raise Unauthorized("X-Tracker-Timestamp and X-Tracker-Signature are required")
     try:
         sent = int(timestamp)
     except ValueError:
         raise Unauthorized("X-Tracker-Timestamp must be unix seconds") from None
-    if abs((now or time.time()) - sent) > WEBHOOK_TOLERANCE:
+    current = int(time.time() if now is None else now)
+    if abs(current - sent) > WEBHOOK_TOLERANCE:
         raise Unauthorized("X-Tracker-Timestamp is more than 5 minutes off")
     expected = sign_webhook(webhook_secret(store), timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):

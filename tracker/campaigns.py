@@ -13,13 +13,15 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, ur
 from zoneinfo import ZoneInfo
 
 from . import validate
-from .classify import CHANNELS, SOURCES
-from .errors import BadInput, Duplicate, NotFound
+from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
+from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt"})
+# Paths of the app itself that a short code must never shadow (only names
+# the code pattern can match; "favicon.ico" cannot).
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout"})
 
 
 def now_utc() -> str:
@@ -80,7 +82,7 @@ def creator_record(row: dict) -> dict:
 
 def add_creator(store: Store, handle: str, platform: str, name: str | None = None) -> dict:
     handle = validate.handle(handle)
-    platform = validate.choice("platform", platform, validate.PLATFORMS)
+    platform = validate.choice("platform", platform, PLATFORMS)
     name = validate.text("name", name, required=False)
     try:
         store.insert("creators", {"handle": handle, "platform": platform,
@@ -91,7 +93,7 @@ def add_creator(store: Store, handle: str, platform: str, name: str | None = Non
 
 
 def get_creator(store: Store, handle: str) -> dict:
-    key = (handle or "").strip().lstrip("@").lower()
+    key = normalize_handle(handle)
     row = store.creator(key)
     if row is None:
         raise NotFound(f"creator {handle!r} does not exist (add it with `tracker creator add`)")
@@ -102,11 +104,30 @@ def list_creators(store: Store) -> list[dict]:
     return [creator_record(r) for r in store.creators()]
 
 
-def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
+def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
+    """Whoever is `scoped` to one campaign (a campaign-scoped API token) may
+    put on it a creator who is already on it or on no campaign yet, never
+    one of another campaign's creators: that would reach into a campaign the
+    token must not touch (its creator, fee and numbers). The message names
+    no other campaign."""
+    on = store.creator_campaign_ids(creator["id"])
+    if scoped and on and campaign["id"] not in on:
+        raise Forbidden(
+            f"creator {creator['handle']!r} is on another campaign; a token scoped to "
+            f"campaign {campaign['slug']!r} can only enrol creators who are on no campaign "
+            "yet or already on this one (use an unscoped token)")
+
+
+def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
+           scoped: bool = False) -> dict:
+    """Put a creator on a campaign with their fee (see check_enrolment for
+    `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
-    store.enroll(campaign["id"], creator["id"], fee_minor)
+    with store.transaction():
+        check_enrolment(store, campaign, creator, scoped)
+        store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
             "fee": validate.money_text(fee_minor, campaign["currency"])}
 
@@ -181,7 +202,7 @@ def link_record(row: dict, base_url: str) -> dict:
 
 def check_code(code: str) -> str:
     code = (code or "").strip()
-    if not validate.CODE_RE.match(code):
+    if not CODE_RE.match(code):
         raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")
@@ -189,7 +210,10 @@ def check_code(code: str) -> str:
 
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
-                destination: str | None = None, code: str | None = None) -> dict:
+                destination: str | None = None, code: str | None = None,
+                scoped: bool = False) -> dict:
+    """A short link; it puts its creator on the campaign (see check_enrolment
+    for `scoped`)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
@@ -204,6 +228,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                "created_at": now_utc()}
         try:
             with store.transaction():
+                check_enrolment(store, campaign, creator, scoped)
                 store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
@@ -229,14 +254,17 @@ def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = T
 # -- promo codes ---------------------------------------------------------------
 
 def add_promo(store: Store, slug: str, handle: str, code: str,
-              source: str | None = None) -> dict:
+              source: str | None = None, scoped: bool = False) -> dict:
+    """A creator's discount code; it puts the creator on the campaign (see
+    check_enrolment for `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     code = validate.text("promo code", code, 64).lower()
     if source:
-        source = validate.choice("source", source, SOURCES[:2])
+        source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
+            check_enrolment(store, campaign, creator, scoped)
             store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],

@@ -9,20 +9,25 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import idna
 from babel.numbers import get_currency_precision, is_currency
-from dateutil import parser as dateparser
 
 from .errors import BadInput
+from .vocabulary import SLUG_RE, normalize_handle
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
-DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
-PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
+# ASCII digits only: \d would also take ١٢٣ or １２３ (Decimal reads them as 123),
+# which no shop export means; metric counts refuse them too.
+DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 MAX_URL = 2048
+# Characters a URI keeps as they are (RFC 3986 reserved ones, and '%' of the
+# escapes already there); everything else in path, query and fragment is
+# percent-encoded as UTF-8.
+URI_KEEP = "!#$%&'()*+,/:;=?@[]~"
+STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def choice(field: str, value: str, allowed) -> str:
@@ -55,17 +60,28 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
 
 def handle(value: str) -> str:
     """Creator handles are case-insensitive on every platform; '@' optional."""
-    return text("creator handle", (value or "").strip().lstrip("@"), 100).lower()
+    return text("creator handle", normalize_handle(value), 100)
 
 
 def url(value: str, field: str = "destination") -> str:
     """An absolute http(s) URL with a plain host: nothing that a browser could
-    read as another host (userinfo, backslashes, protocol-relative, spaces)."""
+    read as another host (userinfo, backslashes, protocol-relative, spaces).
+
+    Returned as an ASCII URI, the only form a Location header can carry: an
+    international host becomes its IDNA (xn--) name as browsers compute it
+    (UTS #46), other characters are percent-encoded. Invisible formatting
+    characters (zero-width space, bidi overrides, BOM) are refused rather
+    than encoded: nobody means them, and they make look-alike links.
+    ASCII URLs come back exactly as typed."""
     value = (value or "").strip()
     if not value:
         raise BadInput(f"{field} must not be empty")
     if len(value) > MAX_URL:
         raise BadInput(f"{field} is longer than {MAX_URL} characters")
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cf"})
+    if invisible:
+        raise BadInput(f"{field} {value!r} contains invisible formatting characters "
+                       f"({', '.join(invisible)}); type the URL again without them")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value) or "\\" in value:
         raise BadInput(f"{field} {value!r} contains spaces, control characters or backslashes")
     try:
@@ -80,11 +96,36 @@ def url(value: str, field: str = "destination") -> str:
     if "@" in parts.netloc:
         raise BadInput(f"{field} {value!r} must not contain a user name or password")
     host = (parts.hostname or "").rstrip(".")
+    netloc = parts.netloc
+    if not host.isascii():
+        host = _idna_host(host, field, value)
+        netloc = host if port is None else f"{host}:{port}"
     if not host or not (HOST_RE.match(host) or _is_ip(host)):
         raise BadInput(f"{field} {value!r} has no valid host name")
     if port == 0:
         raise BadInput(f"{field} {value!r} has an invalid port")
-    return value
+    head = len(parts.scheme) + len("://")
+    return _ascii_uri(value[:head] + netloc, value[head + len(parts.netloc):], field)
+
+
+def _idna_host(host: str, field: str, value: str) -> str:
+    """bücher.example -> xn--bcher-kva.example, mapped as browsers do."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        raise BadInput(f"{field} {value!r} has no valid host name") from None
+
+
+def _ascii_uri(origin: str, rest: str, field: str) -> str:
+    """scheme://host[:port] plus path, query and fragment percent-encoded:
+    existing %XX escapes and reserved characters are kept, a stray '%'
+    becomes %25."""
+    encoded = origin + STRAY_PERCENT.sub("%25", quote(rest, safe=URI_KEEP))
+    if not encoded.isascii():      # e.g. a port in non-ASCII digits
+        raise BadInput(f"{field} {origin!r} is not a valid URL")
+    if len(encoded) > MAX_URL:
+        raise BadInput(f"{field} is longer than {MAX_URL} characters once encoded")
+    return encoded
 
 
 def _is_ip(host: str) -> bool:
@@ -155,8 +196,8 @@ def timestamp(value: str, field: str = "time") -> datetime:
     if not raw:
         raise BadInput(f"{field} must not be empty")
     try:
-        parsed = dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
+        parsed = datetime.fromisoformat(raw)     # Python 3.11 reads all of ISO 8601 we see
+    except ValueError:
         try:
             parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:

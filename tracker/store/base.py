@@ -20,7 +20,8 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql", 6: "migrations/0006_rollups.sql"}
+                   3: "migrations/0003_report_index.sql",
+                   5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 
@@ -175,8 +176,7 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once
-                # (every version this code knows: other branches number theirs).
+                # A new database got schema.sql: it is at every version at once.
                 for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "

@@ -13,6 +13,7 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
+from .. import settings
 from . import redact
 from .base import Store, StoreError
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
@@ -49,7 +50,7 @@ class PostgresStore(Store):
             self._pool = ConnectionPool(
                 self.url,
                 min_size=1,
-                max_size=int(os.environ.get("TRACKER_PG_POOL", "8")),
+                max_size=settings.read("TRACKER_PG_POOL"),
                 kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
                 timeout=5,        # a request (and /healthz) fails in seconds when PG is gone
                 open=True,
@@ -60,7 +61,14 @@ class PostgresStore(Store):
     def _hot(self) -> psycopg.Connection:
         local = self._local
         conn = getattr(local, "hot", None)
-        if conn is None or local.hot_pid != os.getpid() or conn.closed:
+        if conn is not None and local.hot_pid != os.getpid():
+            # Inherited over a fork: the socket is the parent's, so it is
+            # forgotten, never closed (that would end the parent's session).
+            conn = local.hot = None
+        if conn is not None and conn.closed:
+            self._drop_hot()
+            conn = None
+        if conn is None:
             self._check_reachable()
             conn = local.hot = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
                                                connect_timeout=5)
@@ -71,8 +79,25 @@ class PostgresStore(Store):
         try:
             return self._hot().execute(self._sql(sql), params, prepare=True)
         except psycopg.OperationalError:
-            self._local.hot = None      # reconnect on the next click
+            self._drop_hot()            # reconnect on the next click
             raise
+
+    def _drop_hot(self) -> None:
+        """Close this worker's hot connection and forget it.
+
+        Closed, not just dropped: after an error that leaves it open (a lock
+        timeout, a cancelled statement) its server process would otherwise
+        live on until the garbage collector. psycopg's close() does nothing
+        on a connection the server already ended, so the libpq handle is
+        finished as well. Errors on the way out are of no interest."""
+        conn, self._local.hot = getattr(self._local, "hot", None), None
+        if conn is None:
+            return
+        try:
+            conn.close()
+            conn.pgconn.finish()
+        except Exception:
+            pass
 
     def link_for_redirect(self, code):
         return self._hot_execute(LINK_FOR_REDIRECT, (code,)).fetchone()

@@ -43,6 +43,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from ..vocabulary import FIRST_DAY
+
 log = logging.getLogger("tracker.rollups")
 
 # A day is rolled up once it ended this long ago (see above).
@@ -139,7 +141,7 @@ class RollupQueries:
         """Days up to last_day that have clicks and are not rolled up."""
         rows = self.query(
             CLICK_DAYS + f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP} ORDER BY day",
-            click_days_params(campaign_id, "0000-01-01", last_day) + [campaign_id])
+            click_days_params(campaign_id, FIRST_DAY, last_day) + [campaign_id])
         return [r["day"] for r in rows]
 
     def roll_up_ended_days(self, campaign_id: int | None = None,

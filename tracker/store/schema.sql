@@ -141,8 +141,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash  TEXT NOT NULL UNIQUE,
     campaign_id BIGINT REFERENCES campaigns (id),
     read_only   INTEGER NOT NULL DEFAULT 0,
-    created_at  TEXT NOT NULL,
-    last_used   TEXT
+    created_at  TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS share_secrets (
@@ -151,11 +150,13 @@ CREATE TABLE IF NOT EXISTS share_secrets (
     rotated_at  TEXT NOT NULL
 );
 
+-- Failed token attempts per client (a keyed hash, never the address) and
+-- time (UTC ISO 8601 with microseconds); kept for the 60-second window only.
 CREATE TABLE IF NOT EXISTS auth_failures (
     client   TEXT NOT NULL,
-    minute   TEXT NOT NULL,
+    at       TEXT NOT NULL,
     failures INTEGER NOT NULL,
-    PRIMARY KEY (client, minute)
+    PRIMARY KEY (client, at)
 );
 
 -- Per-day rollups of the click log (since version 6). A click's `day` is

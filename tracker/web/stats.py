@@ -12,10 +12,11 @@ from .. import access, reports
 from ..reports import compute, export, formatting
 from ..reports.chart import daily_chart
 from ..errors import TrackerError
+from ..vocabulary import MARKS, WINDOW_LABELS
 from .auth import authenticate, check_campaign, store
 
 bp = Blueprint("stats", __name__)
-WINDOW_CHOICES = (("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("all", "All time"))
+WINDOW_CHOICES = tuple(WINDOW_LABELS.items())
 
 
 @bp.app_template_filter("money")
@@ -61,8 +62,8 @@ def guard():
 @bp.errorhandler(TrackerError)
 def stats_error(exc: TrackerError):
     if request.endpoint == "stats.stats_page":
-        return render_template("error.html", error=exc), exc.status
-    return jsonify(exc.as_json()), exc.status
+        return render_template("error.html", error=exc), exc.status, exc.headers
+    return jsonify(exc.as_json()), exc.status, exc.headers
 
 
 def window_arg() -> str:
@@ -80,7 +81,7 @@ def stats_page(slug: str):
     return render_template(
         "stats.html", report=report, chart=daily_chart(report["daily"]),
         creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
-        window=window_arg(), windows=WINDOW_CHOICES, currency=report["campaign"]["currency"])
+        window=window_arg(), windows=WINDOW_CHOICES, marks=MARKS, currency=report["campaign"]["currency"])
 
 
 @bp.get("/stats/<slug>/clicks.csv")

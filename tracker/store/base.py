@@ -102,6 +102,11 @@ class Database:
     def _is_conflict(self, exc: Exception) -> bool:
         raise NotImplementedError
 
+    def _day_in(self, subquery: str) -> str:
+        """`day` is one of the subquery's days, as a condition that seeks the
+        clicks index once per day (SQLite does that for IN (subquery))."""
+        return f"day IN ({subquery})"
+
     def _lock_migrations(self) -> None:
         """Keep other processes out while migrating (SQLite: the transaction
         is BEGIN IMMEDIATE, which already holds the write lock)."""

@@ -167,7 +167,7 @@ class ClickQueries:
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
   FROM (SELECT {cols}, {MEASURES} FROM clicks
-         WHERE campaign_id = ? AND day IN (SELECT day FROM click_days WHERE {NOT_ROLLED_UP})
+         WHERE campaign_id = ? AND {self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")}
          GROUP BY {cols}
         UNION ALL
         SELECT {cols}, clicks, bot_clicks, 0 FROM click_rollups

@@ -102,6 +102,10 @@ class Database:
     def _is_conflict(self, exc: Exception) -> bool:
         raise NotImplementedError
 
+    def _starts_with_any(self, expr: str, chars: Sequence[str]) -> tuple[str, list]:
+        """A condition (and its parameters): the text starts with one of chars."""
+        return f"substr({expr}, 1, 1) IN ({', '.join('?' * len(chars))})", list(chars)
+
     def _day_in(self, subquery: str) -> str:
         """`day` is one of the subquery's days, as a condition that seeks the
         clicks index once per day (SQLite does that for IN (subquery))."""

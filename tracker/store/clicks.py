@@ -85,15 +85,17 @@ class ClickQueries:
         """The export's rows (EXPORT_FIELDS) as finished text cells, a batch
         of tuples at a time: NULL is '', is_bot is 'true' / 'false', and a
         cell that starts with one of `quote_if_starts_with` gets a leading
-        quote (the caller's rule). Done in the query, it leaves nothing for
-        Python to do per cell: the CSV writer takes the tuples as they come."""
-        risky = list(quote_if_starts_with)
-        marks = ", ".join("?" * len(risky))
+        quote (the caller's rule). Done in the query, it leaves Python
+        nothing to do per cell."""
+        risky = tuple(quote_if_starts_with)
+        params: list = []
 
         def cell(expr):
             if not risky:
                 return f"COALESCE({expr}, '')"
-            return (f"CASE WHEN substr({expr}, 1, 1) IN ({marks}) THEN '''' || {expr} "
+            test, test_params = self._starts_with_any(expr, risky)
+            params.extend(test_params)
+            return (f"CASE WHEN {test} THEN '''' || {expr} "
                     f"ELSE COALESCE({expr}, '') END")
 
         cells = ", ".join(
@@ -105,7 +107,7 @@ class ClickQueries:
                + ("" if include_bots else " AND k.is_bot = 0")
                + ("" if creator_id is None else " AND k.creator_id = ?")
                + " ORDER BY k.day, k.at, k.id")
-        params = risky * (len(EXPORT_FIELDS) - 1) + [campaign_id, day_from, day_to]
+        params += [campaign_id, day_from, day_to]
         if creator_id is not None:
             params.append(creator_id)
         return self.iter_batches(sql, params, batch)

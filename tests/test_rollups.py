@@ -155,7 +155,8 @@ def test_the_report_fixtures_are_exact(store, app):
     for now, rolled in [
         (local("America/New_York", "2026-11-01", 0, 4), []),            # 10-31 ended 4 min ago
         (local("America/New_York", "2026-11-01", 0, 5), ["2026-10-31"]),
-        (local("America/New_York", "2026-11-08", 0, 30), ["2026-10-31", "2026-11-01", "2026-11-07"]),
+        (local("America/New_York", "2026-11-08", 0, 30),
+         ["2026-10-31", "2026-11-01", "2026-11-07"]),
         (local("America/New_York", "2026-11-20"), ["2026-10-31", "2026-11-01", "2026-11-07",
                                                    "2026-11-08"]),
     ]:
@@ -179,7 +180,8 @@ def test_a_day_rolls_up_after_it_ends_in_each_campaigns_time_zone(store, app):
     """Kiritimati (UTC+14), Los Angeles (UTC-8, DST ends on 2026-11-01: a
     25-hour day) and UTC: the same instant has ended different days."""
     for slug, tz in ZONES.items():
-        campaigns.create_campaign(store, slug, slug, "https://shop.example/", "2026-11-01", tz, "USD")
+        campaigns.create_campaign(store, slug, slug, "https://shop.example/", "2026-11-01", tz,
+                                  "USD")
         if store.creator("mia") is None:
             campaigns.add_creator(store, "mia", "tiktok")
         campaigns.create_link(store, BASE, slug, "mia", "bio", code=f"{slug}-bio")

@@ -122,7 +122,8 @@ class Database:
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
         raise NotImplementedError
 
-    def iter_batches(self, sql: str, params: Sequence = (), size: int = 5000) -> Iterator[list[tuple]]:
+    def iter_batches(self, sql: str, params: Sequence = (),
+                     size: int = 5000) -> Iterator[list[tuple]]:
         raise NotImplementedError
 
     def close(self) -> None:

@@ -161,6 +161,7 @@ class ClickQueries:
                 f"GROUP BY {cols} ORDER BY {cols}",
                 [campaign_id, day_from, day_to],
             )
+        live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
         grouping = " AND ".join([
             "creator_id <> 0" if "creator_id" in keys else "creator_id = 0",
             "source <> '*'" if "source" in keys else "source = '*'"])
@@ -169,7 +170,7 @@ class ClickQueries:
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
   FROM (SELECT {cols}, {MEASURES} FROM clicks
-         WHERE campaign_id = ? AND {self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")}
+         WHERE campaign_id = ? AND {live_days}
          GROUP BY {cols}
         UNION ALL
         SELECT {cols}, clicks, bot_clicks, 0 FROM click_rollups

@@ -155,7 +155,8 @@ class RollupQueries:
             campaigns = self.query("SELECT id, timezone FROM campaigns WHERE id = ?", [campaign_id])
         done = []
         for campaign in campaigns:
-            for day in self.days_to_roll_up(campaign["id"], last_ended_day(now, campaign["timezone"])):
+            last_day = last_ended_day(now, campaign["timezone"])
+            for day in self.days_to_roll_up(campaign["id"], last_day):
                 if self.roll_up_day(campaign["id"], day, now):
                     done.append((campaign["id"], day))
         return done

@@ -331,13 +331,24 @@ def test_postgresql_waits_for_clicks_that_were_being_written(db_url, store, app)
         assert store.roll_up_day(cid, "2026-11-04") is True
         assert walltime.monotonic() - started >= 0.4                # it waited for the commit
         timer.join()
+
+        # A long transaction that writes something else is no reason to wait.
+        other = psycopg.connect(db_url)
+        opened.append(other)
+        other.execute("INSERT INTO settings (key, value) VALUES ('long', 'writer')")
+        hit(app, "mia-bio", local("UTC", "2026-11-05", 8))
+        store._settle_writers = lambda: original(timeout=0.3)
+        try:
+            assert store.roll_up_day(cid, "2026-11-05") is True
+        finally:
+            store._settle_writers = original
     finally:
         for conn in opened:                 # a failure must not leave a transaction open
             conn.close()
     rolled = store.one("SELECT SUM(clicks) AS n FROM click_rollups WHERE day = '2026-11-04'")
     assert rolled["n"] == 1
     assert_exact(store, "spring")
-    assert store.rolled_up_days(cid) == ["2026-11-03", "2026-11-04"]
+    assert store.rolled_up_days(cid) == ["2026-11-03", "2026-11-04", "2026-11-05"]
 
 
 # -- crashes and idempotence -----------------------------------------------------------

@@ -20,6 +20,16 @@ from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 from .copying import IDENTITY_TABLES
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
+# Other sessions whose transaction began before ? and writes this clicks
+# table (an unknown start, another role's, counts as before).
+WRITING_CLICKS_SINCE = """
+SELECT COUNT(*) AS n
+  FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+ WHERE l.locktype = 'relation' AND l.relation = CAST('clicks' AS regclass)
+   AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+   AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
+   AND (a.xact_start IS NULL OR a.xact_start < CAST(? AS timestamptz))
+"""
 
 
 def to_postgres(sql: str) -> str:
@@ -162,22 +172,18 @@ class PostgresStore(Store):
         )]
 
     def _settle_writers(self, timeout: float = 2.0) -> bool:
-        """Wait until every transaction that was writing when this is called
-        has ended (rollups.py, step 2). A click's trigger looks for the day's
-        mark in its own statement; a click that looked just before the claim
-        committed, and commits after the day is counted, would be missed.
-        Such a transaction already has an id (it inserted before its trigger
-        ran), so it is in the snapshot's in-progress list. Redirects commit
-        in milliseconds; after `timeout` (a long import, say) give up: the
-        day stays live and is rolled up by a later report."""
-        snapshot = self.one("SELECT CAST(pg_current_snapshot() AS TEXT) AS s")["s"]
-        if snapshot.endswith(":"):
-            return True                 # nobody was writing
+        """Wait until the transactions that were writing clicks when the claim
+        committed have ended (rollups.py, step 2). A click's trigger looks for
+        the day's mark in its own transaction: one that looked just before the
+        claim committed, and commits after the day is counted, would be
+        missed. Such a transaction began before now and holds the row-write
+        lock on `clicks` until it ends; one that began later sees the claim.
+        Redirects commit in milliseconds; after `timeout` (a long bulk load,
+        say) give up: the day stays live and a later report rolls it up."""
+        since = self.one("SELECT CAST(clock_timestamp() AS TEXT) AS t")["t"]
         deadline = time.monotonic() + timeout
         while True:
-            busy = self.one(
-                "SELECT COUNT(*) AS n FROM pg_snapshot_xip(CAST(? AS pg_snapshot)) AS x "
-                "WHERE pg_xact_status(x) = 'in progress'", [snapshot])["n"]
+            busy = self.one(WRITING_CLICKS_SINCE, [since])["n"]
             if not busy:
                 return True
             if time.monotonic() > deadline:

@@ -24,13 +24,14 @@ day is counted:
    From its commit on, a click written into the day deletes the mark.
 2. count: the day's aggregates are read with plain SELECTs, no lock held.
    (PostgreSQL first waits for the transactions that were already writing
-   when the claim committed: they may have checked for a mark before it
-   existed and commit after this snapshot; see PostgresStore._settle_writers.)
+   clicks when the claim committed: they may have looked for a mark before
+   it existed and commit after this snapshot; PostgresStore._settle_writers.)
 3. publish: ONE transaction inserts the aggregates and turns our 'rolling'
    mark into 'done'. If a late click deleted the mark meanwhile, the update
    finds nothing and the whole transaction is rolled back: the day stays
-   live and a later report tries again. A crash anywhere leaves at most a
-   'rolling' mark, which readers ignore and the next roller takes over.
+   live and a later report tries again. A failure anywhere leaves at most a
+   'rolling' mark, which readers ignore; the roller drops it on its way out,
+   and if the process died, the next roller takes it over after STALE_CLAIM.
 
 So a day's rollup rows exist exactly when its mark is 'done', and a report
 (clicks.py) reads 'done' days from the rollup tables and all other days from

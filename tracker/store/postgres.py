@@ -138,6 +138,13 @@ class PostgresStore(Store):
     def _begin(self, conn):
         return conn.transaction()
 
+    def _starts_with_any(self, expr, chars):
+        """ascii() of the first character against code points: substr()
+        builds a new text per cell, 3.5 µs a row for the export's 14 cells."""
+        if any(len(c) != 1 for c in chars):
+            return super()._starts_with_any(expr, chars)
+        return f"ascii({expr}) IN ({', '.join(str(ord(c)) for c in chars)})", []
+
     def _day_in(self, subquery: str) -> str:
         """An array computed once is an index condition: one seek per day.
         (As IN (subquery) the planner guesses most days match and scans

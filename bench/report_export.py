@@ -110,12 +110,19 @@ CHANNEL_MIX = (("bio", 0.55), ("ad", 0.40), ("other", 0.05))
 # Clicks by local hour: quiet at night, busy in the evening.
 HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5,
                 5, 5, 4.5, 4.5, 5, 6, 7, 8, 8.5, 8, 6, 3]
+# Where clicks come from (None: a private or unlisted address) and in which language.
+COUNTRY_MIX = (("DE", 50), ("AT", 10), ("CH", 8), ("US", 8), ("GB", 4), ("NL", 3), ("FR", 3),
+               ("PL", 2), ("BR", 2), ("IN", 2), ("TR", 1), (None, 7))
+LANGUAGE_MIX = (("de", 60), ("en", 25), ("fr", 4), ("nl", 3), ("pl", 2), ("tr", 1), (None, 5))
 # A click row is (id, link_id, campaign_id, creator_id, at, day) + the
-# classification fields + (ad_click_id, is_bot, visitor), in this order.
+# classification fields + (ad_click_id, is_bot, visitor) + the audience
+# fields, in this order.
 STATIC_COLUMNS = ("referrer", "referrer_host", "user_agent", "device", "os", "browser",
                   "in_app", "source", "platform", "reason")
+AUDIENCE_FIELDS = ("country", "language", "qr")
 assert CLICK_COLUMNS == ("id", "link_id", "campaign_id", "creator_id", "at", "day",
-                         *STATIC_COLUMNS, "ad_click_id", "is_bot", "visitor"), CLICK_COLUMNS
+                         *STATIC_COLUMNS, "ad_click_id", "is_bot", "visitor",
+                         *AUDIENCE_FIELDS), CLICK_COLUMNS
 INSERT_CLICKS = "INSERT INTO clicks ({}) VALUES ({})".format(
     ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS)))
 
@@ -185,10 +192,12 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
                   "user_agent": agent, "device": a.device, "os": a.os, "browser": a.browser,
                   "in_app": a.in_app, "source": found.source, "platform": found.platform,
                   "reason": found.reason}
-        return tuple(fields[c] for c in STATIC_COLUMNS), found.ad_click_id is not None, found.source
+        audience = (rng.choices(*zip(*COUNTRY_MIX))[0], rng.choices(*zip(*LANGUAGE_MIX))[0], 0)
+        return (tuple(fields[c] for c in STATIC_COLUMNS), found.ad_click_id is not None,
+                found.source, audience)
 
     human = []
-    for _ in range(40):
+    for n in range(40):
         query, referrer = [], None
         if rng.random() < 0.7:
             agent = rng.choice(HUMAN_AGENTS[platform_])
@@ -204,6 +213,8 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
         elif channel == "bio" and platform_ == "instagram" and rng.random() < 0.3:
             query = [("igshid", f"{rng.getrandbits(40):x}")]
         human.append(one(agent, query, referrer))
+        if channel == "bio" and n % 10 == 0:      # a tenth of bio clicks scan a QR code
+            human[-1].update(qr=1, reason=human[-1]["reason"] + "; QR scan")
     bots = [one(agent, [], None) for agent in BOT_AGENTS]
     return {"human": human, "bot": bots}
 
@@ -294,7 +305,7 @@ def generate_clicks(fx: dict, n: int, rng: random.Random, sink) -> None:
                 hour = bisect.bisect(cumulative, rand() * total)
                 bot = rand() < BOT_SHARE
                 pool = templates[channel][bot]
-                static, has_ad, source = pool[int(rand() * len(pool))]
+                static, has_ad, source, audience = pool[int(rand() * len(pool))]
                 bits = getrandbits(46)
                 at = (f"{prefixes[hour]}{bits % 60:02d}:{bits // 60 % 60:02d}."
                       f"{bits // 3600 % 1_000_000:06d}Z")
@@ -316,7 +327,7 @@ def generate_clicks(fx: dict, n: int, rng: random.Random, sink) -> None:
                         fx["orders"].append((click_id, at, creator, source))
                 ad = f"E.C.P.{getrandbits(48):x}" if has_ad else None
                 rows.append((click_id,) + heads[channel] + (at, day) + static
-                            + (ad, int(bot), visitor))
+                            + (ad, int(bot), visitor) + audience)
             for source, count in humans.items():
                 fx["human_counts"][(creator["handle"], source, day)] += count
         rows.sort(key=lambda row: row[4])
@@ -510,7 +521,7 @@ def bench_database(kind: str, url: str, n: int, args, seed: int) -> dict:
         if kind == "postgresql":
             # What autovacuum does to a table this size shortly after a load;
             # done now so that it does not run in the middle of a measurement.
-            for table in ("clicks", "redemptions", "metrics"):
+            for table in ("clicks", "orders", "metrics"):
                 store.execute(f"VACUUM ANALYZE {table}")
         stored = store.click_count(campaign_id)
         bots = store.one("SELECT SUM(is_bot) AS n FROM clicks WHERE campaign_id = ?",

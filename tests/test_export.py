@@ -26,6 +26,7 @@ def reference_csv(store, campaign_id, day_from, day_to, include_bots, creator_id
     writer.writerow(export.COLUMNS)
     for row in store.export_clicks(campaign_id, day_from, day_to, include_bots, creator_id):
         row["is_bot"] = bool(row["is_bot"])
+        row["qr_scan"] = bool(row["qr_scan"])
         writer.writerow([export.safe_cell(row[c]) for c in export.COLUMNS])
     return buffer.getvalue()
 
@@ -51,6 +52,8 @@ def nasty_clicks(store):
             "reason": NASTY[(i + 1) % len(NASTY)] or "r",
             "ad_click_id": NASTY[(i + 2) % len(NASTY)], "is_bot": int(i % 5 == 0),
             "visitor": NASTY[(i + 4) % len(NASTY)] or "v",
+            "country": NASTY[(i + 6) % len(NASTY)], "language": NASTY[(i + 7) % len(NASTY)],
+            "qr": int(i % 3 == 0),
         })
     with store.transaction():
         store.copy_rows("clicks", [{c: r[c] for c in CLICK_COLUMNS} for r in rows])
@@ -84,7 +87,7 @@ def test_risky_cells_are_quoted_in_the_query(store, nasty_clicks):
         export.click_rows(store, "spring", include_bots=True))))))
     header, body = rows[0], rows[1:]
     cells = [dict(zip(header, r)) for r in body]
-    assert {c["is_bot"] for c in cells} == {"true", "false"}
+    assert {c["is_bot"] for c in cells} == {c["qr_scan"] for c in cells} == {"true", "false"}
     assert {c["referrer_host"] for c in cells} >= {"'=cmd|'/c calc'!A1", "'+1", "'-2", "'@SUM(A1)",
                                                    "'\tTab", "'\rReturn", "", " =space first"}
     assert "'-00000" in {c["click_id"] for c in cells}

@@ -134,11 +134,16 @@ def test_rollups_equal_the_full_scan_on_random_clicks(store, app):
         ("2026-11-08", "2026-11-08"), ("2026-11-07", "2026-11-08"), ("2026-12-01", "2026-12-31")],
         handles=("mia", "jade"))
     # The rolled-up days really are read from the rollups: with their clicks
-    # gone from the log (never done in production), the report is unchanged.
+    # gone from the log (never done in production), the click sections of
+    # the report are unchanged. (The audience section still reads the click
+    # log over the window: it is not rolled up.)
+    clicks_part = ("window", "totals", "sources", "creators", "marks", "daily")
     before = reports.campaign_report(store, "spring", "all")
     store.execute("DELETE FROM clicks WHERE day <= '2026-11-07'")
-    assert reports.campaign_report(store, "spring", "all") == before
-    assert reports.campaign_report(store, "spring", "all", rollups=False) != before
+    after = reports.campaign_report(store, "spring", "all")
+    assert {k: after[k] for k in clicks_part} == {k: before[k] for k in clicks_part}
+    full = reports.campaign_report(store, "spring", "all", rollups=False)
+    assert {k: full[k] for k in clicks_part} != {k: before[k] for k in clicks_part}
 
 
 def test_the_report_fixtures_are_exact(store, app):

@@ -11,16 +11,17 @@ import re
 import secrets
 import sys
 import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from .classify import classify
+from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
+from .classify import MAX_ACCEPT_LANGUAGE, classify, country, primary_language, take_qr
 from .logs import scrub
-from .campaigns import RESERVED_CODES, redirect_location
-from .vocabulary import CODE_PATTERN
 from .store import Store
 from .validate import iso_utc
+from .vocabulary import CODE_PATTERN
 
 CODE_PATH = re.compile("^/(" + CODE_PATTERN.strip("^$") + ")$")
 # What a Location may hold: a URI is printable ASCII without spaces, and
@@ -68,7 +69,8 @@ def client_ip(environ, trusted_proxies: int) -> str:
 
 def checked_location(link: dict, incoming, click_id: str | None) -> str:
     """The link's Location, or ValueError if it is not a sendable URI."""
-    location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+    location = redirect_location(link["destination"], link["target_url"], incoming, click_id,
+                                 link["click_param"])
     if not LOCATION.fullmatch(location):
         raise ValueError(f"the link's target is not an ASCII URI: {location[:200]!r}")
     return location
@@ -87,20 +89,24 @@ class Redirector:
         self._salt_date: date | None = None
         self._salts_swept_on: date | None = None
         self.housekeeping: threading.Event | None = None
-        # code -> link facts. Safe to keep: a link's destination, channel,
-        # campaign and creator never change; whether it is disabled is
+        # code -> (link facts, read at). A link's channel, campaign and
+        # creator never change, its target rarely (`tracker link set`): a
+        # copy is kept for LINK_CACHE_SECONDS. Whether it is disabled is
         # checked by the click insert itself (and looked up for HEAD).
-        self._links: dict[str, dict] = {}
+        self._links: dict[str, tuple[dict, float]] = {}
+        self.monotonic = time.monotonic
 
     def link(self, code: str, fresh: bool = False) -> dict | None:
-        link = None if fresh else self._links.get(code)
-        if link is None:
-            link = self.store.link_for_redirect(code)
-            if link is None or link["disabled"]:
-                return None
-            if len(self._links) > 50_000:
-                self._links.clear()
-            self._links[code] = link
+        now = self.monotonic()
+        cached = None if fresh else self._links.get(code)
+        if cached is not None and now - cached[1] < LINK_CACHE_SECONDS:
+            return cached[0]
+        link = self.store.link_for_redirect(code)
+        if link is None or link["disabled"]:
+            return None
+        if len(self._links) > 50_000:
+            self._links.clear()
+        self._links[code] = (link, now)
         return link
 
     def __call__(self, environ, start_response):
@@ -124,10 +130,13 @@ class Redirector:
         if link is None:
             return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
+        qr = False
+        if incoming:
+            incoming, qr = take_qr(incoming)     # ours: recorded, never forwarded
         click_id = new_click_id() if counted else None
         try:
             location = checked_location(link, incoming, click_id)
-            if counted and not self.record(click_id, link, incoming, environ):
+            if counted and not self.record(click_id, link, incoming, qr, environ):
                 self._links.pop(code, None)      # disabled since we cached it
                 return self.not_found(method, start_response)
         except Exception as exc:
@@ -151,7 +160,7 @@ class Redirector:
                        + SECURITY_HEADERS)
         return [] if method == "HEAD" else [NOT_FOUND_PAGE]
 
-    def record(self, click_id, link, incoming, environ) -> bool:
+    def record(self, click_id, link, incoming, qr, environ) -> bool:
         """Write the click; False if the link was disabled meanwhile."""
         referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER].replace("\x00", "") or None
         user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER].replace("\x00", "")
@@ -159,18 +168,25 @@ class Redirector:
         agent = found.agent
         now = self.clock()
         local_day = now.astimezone(ZoneInfo(link["timezone"])).date().isoformat()
+        # The address gives the country and (hashed) the visitor; it is not kept.
+        ip = client_ip(environ, self.trusted_proxies)
+        languages = environ.get("HTTP_ACCEPT_LANGUAGE")
         return self.store.insert_click({
             "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
             "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
             "referrer": referrer, "referrer_host": found.referrer_host,
             "user_agent": user_agent, "device": agent.device, "os": agent.os,
             "browser": agent.browser, "in_app": agent.in_app, "source": found.source,
-            "platform": found.platform, "reason": found.reason,
+            "platform": found.platform,
+            "reason": found.reason + "; QR scan" if qr else found.reason,
             "ad_click_id": found.ad_click_id, "is_bot": int(found.is_bot),
-            "visitor": self.visitor(now, link["timezone"], local_day, environ, user_agent),
+            "visitor": self.visitor(now, link["timezone"], local_day, ip, user_agent),
+            "country": country(ip),
+            "language": primary_language(languages[:MAX_ACCEPT_LANGUAGE]) if languages else None,
+            "qr": int(qr),
         })
 
-    def visitor(self, now, tz, local_day, environ, user_agent) -> str:
+    def visitor(self, now, tz, local_day, ip, user_agent) -> str:
         """A daily-salted hash of address and UA; the address is not kept.
 
         The salt belongs to the campaign's local day, so "unique visitors
@@ -185,7 +201,6 @@ class Redirector:
                 self._salt_date = today
                 self.forget_old_salts()
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
-        ip = client_ip(environ, self.trusted_proxies)
         digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
                                  digest_size=10)
         return digest.hexdigest()

@@ -13,14 +13,15 @@ from itertools import islice
 from typing import Iterable, Iterator
 
 from .. import validate
-from ..errors import BadInput
 from ..campaigns import get_campaign, get_creator
+from ..errors import BadInput
 from ..store import Store
 from ..vocabulary import FIRST_DAY, LAST_DAY
 
+# New columns go at the end: spreadsheets and scripts read the old ones by position.
 COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
            "source", "reason", "is_bot", "device", "os", "browser", "referrer_host",
-           "ad_click_id", "visitor")
+           "ad_click_id", "visitor", "country", "language", "qr_scan")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FETCH_ROWS = 1000          # rows per database fetch

@@ -3,7 +3,7 @@ and the small interface each dialect fills in.
 
 Queries are written once, with `?` placeholders, in the subset of SQL that
 SQLite and PostgreSQL read alike (`ON CONFLICT`, `RETURNING`, text dates),
-in one module per area (campaigns, clicks, orders, metrics, access,
+in one module per area (campaigns, clicks, orders, shops, metrics, access,
 copying); `Store` puts them together. A dialect supplies connections,
 transactions and the few statements that truly differ.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any, Iterator, Sequence
@@ -20,9 +21,12 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql",
-                   5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql"}
+                   3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
+                   5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql",
+                   8: "migrations/0008_audience.sql", 9: "migrations/0009_heartbeat.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
+HEARTBEAT = ("INSERT INTO heartbeat (id, at) VALUES (1, ?) "
+             "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
 
 
 def pending_migrations(done: set[int]) -> list[tuple[int, str]]:
@@ -87,6 +91,8 @@ class Database:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._health_lock = threading.Lock()
+        self._health: tuple[float | None, tuple[bool, str | None]] = (None, (False, None))
         # "Now", for deciding which days have ended (rollups.py); tests set it.
         self.clock = lambda: datetime.now(timezone.utc)
 
@@ -126,6 +132,14 @@ class Database:
                      size: int = 5000) -> Iterator[list[tuple]]:
         raise NotImplementedError
 
+    # The hot path: each dialect writes it its own fastest way (clicks.py has the SQL).
+    def link_for_redirect(self, code: str) -> dict | None:
+        raise NotImplementedError
+
+    def insert_click(self, click: dict) -> bool:
+        """One committed row, or False when the link is disabled."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -160,6 +174,18 @@ class Database:
                     raise Conflict(str(exc)) from exc
                 raise
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence]) -> None:
+        """One statement for many parameter rows (pipelined on PostgreSQL)."""
+        if not rows:
+            return
+        with self._connection() as conn:
+            try:
+                conn.cursor().executemany(self._sql(sql), rows)
+            except Exception as exc:
+                if self._is_conflict(exc):
+                    raise Conflict(str(exc)) from exc
+                raise
+
     def query(self, sql: str, params: Sequence = ()) -> list[dict]:
         with self._connection() as conn:
             cur = conn.execute(self._sql(sql), params)
@@ -168,6 +194,14 @@ class Database:
     def one(self, sql: str, params: Sequence = ()) -> dict | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
+
+    def value(self, sql: str, params: Sequence = ()) -> Any:
+        """The first column of the row a query always returns (a COUNT, a
+        value just written); a query that returns no row is a bug here."""
+        row = self.one(sql, params)
+        if row is None:
+            raise StoreError(f"no row from: {sql.split()[0]} …")
+        return next(iter(row.values()))
 
     def insert(self, table: str, row: dict) -> None:
         cols = ", ".join(row)
@@ -186,7 +220,9 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once.
+                # A new database got schema.sql: it is at every version at once,
+                # and only at those that exist (numbers may have gaps while
+                # changes that took them are merged one by one).
                 for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
@@ -201,20 +237,48 @@ class Database:
 
     def ping(self) -> bool:
         try:
-            return self.one("SELECT 1 AS ok")["ok"] == 1
+            return self.value("SELECT 1 AS ok") == 1
         except Exception:
             return False
 
+    def write_heartbeat(self) -> None:
+        """One committed write, the way a click is written: raises when
+        clicks cannot be written (disk full, read-only file or role, the
+        database gone). A rolled-back write would not notice a full disk."""
+        self.execute(HEARTBEAT, [datetime.now(timezone.utc).isoformat()])
 
-from .access import AccessQueries  # noqa: E402  (the mixins need nothing above)
+    def writable(self, max_age: float = 1.0) -> tuple[bool, str | None]:
+        """(True, None) if a heartbeat write succeeded, or (False, why).
+
+        At most one write per `max_age` seconds per process: /healthz may be
+        asked often (load balancers, containers) and is answered from the
+        last result meanwhile; a click never waits for it."""
+        lock = self._health_lock
+        with lock:
+            checked, result = self._health
+            now = time.monotonic()
+            if checked is not None and now - checked < max_age:
+                return result
+            try:
+                self.write_heartbeat()
+                result = (True, None)
+            except Exception as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                result = (False, f"{type(exc).__name__}: {reason}"[:200])
+            self._health = (time.monotonic(), result)
+            return result
+
+
+from .access import AccessQueries  # noqa: E402  (each mixin subclasses Database, above)
 from .campaigns import CampaignQueries  # noqa: E402
 from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402
 from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
 from .rollups import RollupQueries  # noqa: E402
+from .shops import ShopQueries  # noqa: E402
 
 
-class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, MetricQueries,
-            AccessQueries, CopyQueries, Database):
+class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, ShopQueries,
+            MetricQueries, AccessQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

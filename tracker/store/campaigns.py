@@ -1,18 +1,25 @@
 """Campaigns, creators, enrolments, links and promo codes."""
 from __future__ import annotations
 
+from .base import Database  # defined before base.py imports this module
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
-       l.created_at, c.slug AS campaign, cr.handle AS creator,
+       l.created_at, l.click_param, c.slug AS campaign, cr.handle AS creator,
        cr.platform AS creator_platform
   FROM links l
   JOIN campaigns c ON c.id = l.campaign_id
   JOIN creators cr ON cr.id = l.creator_id
 """
 
+# What the edit commands may change, and the tables whose rows hang on a campaign.
+EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
+                          "budget_minor", "attribution_days", "target_countries"},
+            "creators": {"platform", "name"}}
+ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 
-class CampaignQueries:
+
+class CampaignQueries(Database):
     """Campaigns, creators, enrolments, links and promo codes."""
 
     def campaign(self, slug: str) -> dict | None:
@@ -23,6 +30,12 @@ class CampaignQueries:
 
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
+
+    def click_params(self) -> list[str]:
+        """Every parameter name a link or campaign carries its click id in."""
+        return [r["click_param"] for r in self.query(
+            "SELECT click_param FROM links UNION SELECT click_param FROM campaigns "
+            "ORDER BY 1")]
 
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])
@@ -38,12 +51,41 @@ class CampaignQueries:
             [campaign_id, creator_id, fee_minor],
         )
 
-    def ensure_enrolled(self, campaign_id: int, creator_id: int) -> None:
+    def ensure_enrolled(self, campaign_id: int, creator_id: int) -> bool:
         """Enrol with no fee unless enrolled already (a link or promo code
-        puts its creator on the campaign)."""
-        self.execute(
+        puts its creator on the campaign). True if this enrolled them."""
+        cur = self.execute(
             "INSERT INTO campaign_creators (campaign_id, creator_id, fee_minor) VALUES (?, ?, 0) "
             "ON CONFLICT (campaign_id, creator_id) DO NOTHING", [campaign_id, creator_id])
+        return cur.rowcount == 1
+
+    def unenroll(self, campaign_id: int, creator_id: int) -> bool:
+        return self.execute(
+            "DELETE FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",
+            [campaign_id, creator_id]).rowcount > 0
+
+    def _update(self, table: str, row_id: int, fields: dict) -> None:
+        """UPDATE table SET fields WHERE id = row_id (column names are ours)."""
+        assert table in EDITABLE and set(fields) <= EDITABLE[table], (table, fields)
+        if fields:
+            self.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in fields)} "
+                         "WHERE id = ?", [*fields.values(), row_id])
+
+    def update_campaign(self, campaign_id: int, fields: dict) -> None:
+        self._update("campaigns", campaign_id, fields)
+
+    def update_creator(self, creator_id: int, fields: dict) -> None:
+        self._update("creators", creator_id, fields)
+
+    def rows_on_campaign(self, table: str, campaign_id: int, creator_id: int | None = None) -> int:
+        """How many rows of `table` belong to a campaign (or to one creator on it)."""
+        assert table in ON_CAMPAIGN and (creator_id is None or table != "orders"), table
+        sql = f"SELECT COUNT(*) AS n FROM {table} WHERE campaign_id = ?"
+        params = [campaign_id]
+        if creator_id is not None:
+            sql += " AND creator_id = ?"
+            params.append(creator_id)
+        return int(self.value(sql, params))
 
     def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
         return self.one(
@@ -73,6 +115,14 @@ class CampaignQueries:
             [campaign_id],
         )
 
+    def creator_links(self, creator_id: int) -> list[dict]:
+        return self.query(LINK_SELECT + " WHERE l.creator_id = ? ORDER BY l.created_at, l.id",
+                          [creator_id])
+
+    def set_link_target(self, link_id: int, destination: str, target_url: str) -> None:
+        self.execute("UPDATE links SET destination = ?, target_url = ? WHERE id = ?",
+                     [destination, target_url, link_id])
+
     def set_link_disabled(self, code: str, disabled: bool) -> bool:
         cur = self.execute(
             "UPDATE links SET disabled = ? WHERE code = ?", [int(disabled), code]
@@ -82,6 +132,16 @@ class CampaignQueries:
 
     def promo_code(self, code: str) -> dict | None:
         return self.one("SELECT * FROM promo_codes WHERE code = ?", [code.lower()])
+
+    def promo_code_owner(self, code: str) -> dict | None:
+        """A promo code with its campaign's slug and its creator's handle."""
+        return self.one(
+            "SELECT p.code, p.source, c.slug AS campaign, cr.handle AS creator "
+            "FROM promo_codes p JOIN campaigns c ON c.id = p.campaign_id "
+            "JOIN creators cr ON cr.id = p.creator_id WHERE p.code = ?", [code.lower()])
+
+    def delete_promo_code(self, code: str) -> bool:
+        return self.execute("DELETE FROM promo_codes WHERE code = ?", [code.lower()]).rowcount > 0
 
     def promo_codes(self, campaign_id: int) -> list[dict]:
         return self.query(

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .base import Database  # defined before base.py imports this module
+
 # Every table worth copying to another database, parents before children,
 # with the columns that order its rows. auth_failures is transient. The
 # rollups come after the clicks: a click copied into a day already marked
@@ -13,14 +15,16 @@ COPY_ORDER = (
     ("rollup_days", "campaign_id, day"),
     ("click_rollups", "campaign_id, day, creator_id, link_id, source"),
     ("visitor_rollups", "campaign_id, day, creator_id, source"),
-    ("visitor_salts", "day"), ("promo_codes", "code"), ("redemptions", "order_id"),
+    ("visitor_salts", "day"), ("promo_codes", "code"), ("shops", "id"),
+    ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
+    ("webhook_deliveries", "shop_id, delivery_id"),
     ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
     ("share_secrets", "campaign_id"),
 )
-IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens")
+IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops")
 
 
-class CopyQueries:
+class CopyQueries(Database):
     """Whole tables, for copying an install."""
 
     def clear_settings(self) -> None:
@@ -28,7 +32,7 @@ class CopyQueries:
 
     def count(self, table: str) -> int:
         assert table in dict(COPY_ORDER), table
-        return int(self.one(f"SELECT COUNT(*) AS n FROM {table}")["n"])
+        return int(self.value(f"SELECT COUNT(*) AS n FROM {table}"))
 
     def table_rows(self, table: str) -> Iterator[dict]:
         return self.iter_query(f"SELECT * FROM {table} ORDER BY {dict(COPY_ORDER)[table]}")

@@ -45,6 +45,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from ..vocabulary import FIRST_DAY
+from .base import Database  # defined before base.py imports this module
 
 log = logging.getLogger("tracker.rollups")
 
@@ -129,7 +130,7 @@ def last_ended_day(now: datetime, tz: str) -> str:
     return ((now - MARGIN).astimezone(ZoneInfo(tz)).date() - timedelta(days=1)).isoformat()
 
 
-class RollupQueries:
+class RollupQueries(Database):
     """Rolling up ended days (the reads are in clicks.py)."""
 
     def _settle_writers(self) -> bool:

@@ -7,11 +7,11 @@ from flask.logging import default_handler
 from werkzeug.exceptions import HTTPException
 
 from .. import access
-
-from ..settings import Config
 from ..errors import TrackerError
-from ..logs import scrub_handler
+from ..heavy import HeavyRoutes
+from ..logs import scrub, scrub_handler
 from ..redirect import Redirector
+from ..settings import Config
 from ..store import open_store
 
 
@@ -26,14 +26,16 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
+    heavy = app.extensions["tracker.heavy"] = HeavyRoutes(app.wsgi_app, config.heavy_requests)
     redirector = app.extensions["tracker.redirector"] = Redirector(
-        store, app.wsgi_app, config.trusted_proxies)
+        store, heavy, config.trusted_proxies)
     redirector.forget_old_salts()
 
-    from . import api, stats
+    from . import api, stats, webhooks
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):
@@ -45,17 +47,23 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         if not request.path.startswith("/api/"):
             return exc
         code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.code, "http_error")
+            exc.code or 500, "http_error")
         return jsonify({"error": {"code": code, "message": exc.description,
                                   "details": None}}), exc.code
 
     @app.get("/healthz")
     def healthz():
-        ok = store.ping()
+        """200 while clicks can be written; 503 when they cannot (the
+        database is gone, the disk is full, the file or the role is read
+        only), with the reason. The write is done at most once a second per
+        process (Store.writable)."""
+        ok, reason = store.writable()
         if ok:
             redirector.forget_old_salts()      # once a day; see its docstring
-        return jsonify({"status": "ok" if ok else "unavailable",
-                        "database": store.dialect}), (200 if ok else 503)
+        body = {"status": "ok" if ok else "unavailable", "database": store.dialect}
+        if reason:
+            body["reason"] = scrub(reason)
+        return jsonify(body), (200 if ok else 503)
 
     @app.after_request
     def security_headers(response):
@@ -67,5 +75,5 @@ def create_app(config: Config | None = None, store=None) -> Flask:
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         return response
 
-    app.wsgi_app = redirector
+    app.wsgi_app = redirector  # type: ignore[method-assign]  # Flask's documented way
     return app

@@ -5,13 +5,12 @@ one place (see `guard`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, \
-    stream_with_context
+from flask import Blueprint, Response, g, jsonify, render_template, request, stream_with_context
 
 from .. import access, reports
+from ..errors import TrackerError
 from ..reports import compute, export, formatting
 from ..reports.chart import daily_chart
-from ..errors import TrackerError
 from ..vocabulary import MARKS, WINDOW_LABELS
 from .auth import authenticate, check_campaign, store
 
@@ -37,6 +36,16 @@ def percent_filter(value, digits=1):
 @bp.app_template_filter("times")
 def multiple_filter(value):
     return formatting.multiple(value)
+
+
+@bp.app_template_filter("country_name")
+def country_name_filter(code):
+    return formatting.country_name(code)
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(code):
+    return formatting.language_name(code)
 
 
 @bp.app_template_filter("bot_share")

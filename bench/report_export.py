@@ -184,15 +184,16 @@ def link_id(store, code: str) -> int:
 
 def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
     """{'human': [...], 'bot': [...]}: (classification fields as the redirect
-    would store them, has an ad click id, source)."""
-    def one(agent: str, query: list, referrer: str | None) -> tuple:
+    would store them, has an ad click id, source, (country, language, qr))."""
+    def one(agent: str, query: list, referrer: str | None, qr: bool = False) -> tuple:
         found = classify(channel, query, referrer, agent, platform_)
         a = found.agent
         fields = {"referrer": referrer, "referrer_host": referrer_host(referrer),
                   "user_agent": agent, "device": a.device, "os": a.os, "browser": a.browser,
                   "in_app": a.in_app, "source": found.source, "platform": found.platform,
-                  "reason": found.reason}
-        audience = (rng.choices(*zip(*COUNTRY_MIX))[0], rng.choices(*zip(*LANGUAGE_MIX))[0], 0)
+                  "reason": found.reason + ("; QR scan" if qr else "")}
+        audience = (rng.choices(*zip(*COUNTRY_MIX))[0], rng.choices(*zip(*LANGUAGE_MIX))[0],
+                    int(qr))
         return (tuple(fields[c] for c in STATIC_COLUMNS), found.ad_click_id is not None,
                 found.source, audience)
 
@@ -212,9 +213,8 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
                      else [("utm_source", "instagram"), ("utm_medium", "paid_social")])
         elif channel == "bio" and platform_ == "instagram" and rng.random() < 0.3:
             query = [("igshid", f"{rng.getrandbits(40):x}")]
-        human.append(one(agent, query, referrer))
-        if channel == "bio" and n % 10 == 0:      # a tenth of bio clicks scan a QR code
-            human[-1].update(qr=1, reason=human[-1]["reason"] + "; QR scan")
+        # a tenth of bio clicks scan a QR code
+        human.append(one(agent, query, referrer, qr=channel == "bio" and n % 10 == 0))
     bots = [one(agent, [], None) for agent in BOT_AGENTS]
     return {"human": human, "bot": bots}
 

@@ -1,40 +1,60 @@
 """Report and export benchmark: the real report and CSV export against plain queries.
 
-    .venv/bin/python bench/report_export.py [--clicks 200000]
+    .venv/bin/python bench/report_export.py [--clicks 200000[,10000000,...]]
+                                            [--days 60]
                                             [--database sqlite|postgresql|both]
                                             [--runs 5] [--json]
 
 For each database (a temp SQLite file; a fresh schema in the PostgreSQL at
 TRACKER_TEST_POSTGRES, default postgresql://postgres@127.0.0.1:5432/test,
-dropped at the end) this builds one campaign: 10 creators (tiktok and
-instagram), a bio, an ad and an "other" link each (the last gives the
-"unknown" source), promo codes. It then loads N clicks over the last 30 days
-(8% bots, visitor hashes that repeat within a day, `day` = the campaign's
-local day) in batches with store.copy_rows() inside store.transaction(); a
-bench fixture, not the click path. About 2% of the human clicks become orders
-(imports.save_redemptions, with click_id) and there are daily platform
-metrics (imports.save_metrics).
+dropped at the end) and each click count N this builds one campaign: 10
+creators (tiktok and instagram), a bio, an ad and an "other" link each (the
+last gives the "unknown" source), promo codes. It then bulk-loads N clicks
+over the last --days days up to now (8% bots, visitor hashes that repeat
+within a day, `day` = the campaign's local day; today only until the current
+hour), with executemany in transactions of 50,000 rows on SQLite and one COPY
+on PostgreSQL: a bench fixture, not the click path (the trigger on clicks
+runs as it would). About 2% of the human clicks become orders
+(imports.save_redemptions, with click_id), up to ~3,700 (2% of 200k clicks:
+the order half of the report is O(orders) and not what rollups change), and
+there are daily platform metrics (imports.save_metrics).
 
 Measured, after one warm-up run, over --runs runs (median and min):
 
   count        SELECT COUNT(*) over the campaign's clicks       (baseline)
-  report 7     reports.campaign_report(store, slug, 7)
-  report all   reports.campaign_report(store, slug, None)
+  report 7/14/30/all
+               reports.campaign_report(store, slug, window), ended days rolled up
+  full scan    the same report with rollups=False: every click counted (baseline)
   raw scan     a plain cursor over SELECT * FROM clicks WHERE campaign_id = ?,
                streamed like the export (SQLite fetchmany, PostgreSQL a
                server-side cursor, 1000 rows a fetch)             (baseline)
   export       export.csv_chunks(export.click_rows(..., include_bots=True)):
                every row through to CSV text, encoded to UTF-8 bytes
 
+Above 1M clicks, raw scan and export cover the last 7 days (the same rows
+for both), not every click. Also measured once each:
+
+  catch-up     rolling up every ended day at once (what the first report
+               after an upgrade or a bulk load does), with "now" just before
+               yesterday ended
+  yesterday live   the report while yesterday is not rolled up yet
+  first report after a day ends   the report that rolls yesterday up
+               (lazily), --runs times (yesterday's rollup is deleted in between)
+  exact        the report and the four click groupings with rollups equal
+               the full scan
+
 and the peak of Python memory allocated during an export (tracemalloc, in
 separate runs, since tracing slows Python down) for the last 3 days and for
-all 30: the same peak for ~10x the rows means memory does not grow with the
-export. The numbers are informative; nothing here fails a build.
+all of the exported range: the same peak for ~10x the rows means memory does
+not grow with the export. With several click counts, the report latencies of
+the largest over the smallest are printed at the end. The numbers are
+informative; nothing here fails a build.
 """
 from __future__ import annotations
 
 import argparse
 import base64
+import bisect
 import hashlib
 import json
 import math
@@ -49,7 +69,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -65,6 +85,8 @@ try:
 
     from tracker import campaigns, imports, reports
     from tracker.reports import export
+    from tracker.reports.build import GROUPINGS
+    from tracker.vocabulary import ALL_DAYS
     from tracker.classify import classify, referrer_host
     from tracker.demo import BOT_AGENTS, HUMAN_AGENTS, metrics_record
     from tracker.store import open_store
@@ -75,10 +97,14 @@ except ImportError:  # not the project's venv: re-run under it
 
 SLUG = "bench-report"
 TIMEZONE = "Europe/Berlin"
-DAYS = 30
-BATCH = 5000
+DEFAULT_DAYS = 60
+SQLITE_BATCH = 50_000
 BOT_SHARE = 0.08
 ORDER_SHARE = 0.02
+ORDER_CLICKS = 200_000       # orders follow clicks up to here, then stay constant
+FULL_RANGE_MAX = 1_000_000   # above this, raw scan and export cover the last 7 days
+LARGE_EXPORT_DAYS = 7
+WINDOWS = (7, 14, 30, None)
 # Where a creator's clicks go: the bio link, the ad link, the "other" link.
 CHANNEL_MIX = (("bio", 0.55), ("ad", 0.40), ("other", 0.05))
 # Clicks by local hour: quiet at night, busy in the evening.
@@ -88,6 +114,17 @@ HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5,
 COUNTRY_MIX = (("DE", 50), ("AT", 10), ("CH", 8), ("US", 8), ("GB", 4), ("NL", 3), ("FR", 3),
                ("PL", 2), ("BR", 2), ("IN", 2), ("TR", 1), (None, 7))
 LANGUAGE_MIX = (("de", 60), ("en", 25), ("fr", 4), ("nl", 3), ("pl", 2), ("tr", 1), (None, 5))
+# A click row is (id, link_id, campaign_id, creator_id, at, day) + the
+# classification fields + (ad_click_id, is_bot, visitor) + the audience
+# fields, in this order.
+STATIC_COLUMNS = ("referrer", "referrer_host", "user_agent", "device", "os", "browser",
+                  "in_app", "source", "platform", "reason")
+AUDIENCE_FIELDS = ("country", "language", "qr")
+assert CLICK_COLUMNS == ("id", "link_id", "campaign_id", "creator_id", "at", "day",
+                         *STATIC_COLUMNS, "ad_click_id", "is_bot", "visitor",
+                         *AUDIENCE_FIELDS), CLICK_COLUMNS
+INSERT_CLICKS = "INSERT INTO clicks ({}) VALUES ({})".format(
+    ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS)))
 
 
 def redact(url: str) -> str:
@@ -100,12 +137,12 @@ def redact(url: str) -> str:
 
 # -- the campaign ------------------------------------------------------------------
 
-def build_campaign(store, rng: random.Random) -> dict:
+def build_campaign(store, rng: random.Random, days: int) -> dict:
     """Campaign, 10 creators, 3 links and 2 promo codes each; per link the
     click templates (real classification of real user agents)."""
     tz = ZoneInfo(TIMEZONE)
     today = datetime.now(tz).date()
-    start = today - timedelta(days=DAYS - 1)
+    start = today - timedelta(days=days - 1)
     campaigns.create_campaign(store, SLUG, "Report benchmark", "https://shop.example.com/launch",
                           start.isoformat(), TIMEZONE, "USD", "25000")
     creators = []
@@ -125,7 +162,7 @@ def build_campaign(store, rng: random.Random) -> dict:
             "handle": handle, "platform": platform_, "promo": promo,
             # Long-tailed traffic: a few creators bring most clicks.
             "share": 1.0 / (i + 1) ** 0.8,
-            "peak": rng.randrange(DAYS - 5),
+            "peak": rng.randrange(max(days - 5, 1)),
             "links": made,
         })
     campaign = store.campaign(SLUG)
@@ -138,7 +175,7 @@ def build_campaign(store, rng: random.Random) -> dict:
         c["templates"] = {channel: click_templates(rng, c["platform"], channel)
                           for channel, _ in CHANNEL_MIX}
     return {"campaign": campaign, "creators": creators, "link_ids": link_ids,
-            "start": start, "today": today, "tz": tz}
+            "start": start, "today": today, "tz": tz, "days": days}
 
 
 def link_id(store, code: str) -> int:
@@ -146,17 +183,19 @@ def link_id(store, code: str) -> int:
 
 
 def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
-    """{'human': [...], 'bot': [...]}: click fields as the redirect would store them."""
-    def one(agent: str, query: list, referrer: str | None) -> dict:
+    """{'human': [...], 'bot': [...]}: (classification fields as the redirect
+    would store them, has an ad click id, source, (country, language, qr))."""
+    def one(agent: str, query: list, referrer: str | None, qr: bool = False) -> tuple:
         found = classify(channel, query, referrer, agent, platform_)
         a = found.agent
-        return {"referrer": referrer, "referrer_host": referrer_host(referrer),
-                "user_agent": agent, "device": a.device, "os": a.os, "browser": a.browser,
-                "in_app": a.in_app, "source": found.source, "platform": found.platform,
-                "reason": found.reason, "ad_click_id": found.ad_click_id,
-                "is_bot": int(found.is_bot), "qr": 0,
-                "country": rng.choices(*zip(*COUNTRY_MIX))[0],
-                "language": rng.choices(*zip(*LANGUAGE_MIX))[0]}
+        fields = {"referrer": referrer, "referrer_host": referrer_host(referrer),
+                  "user_agent": agent, "device": a.device, "os": a.os, "browser": a.browser,
+                  "in_app": a.in_app, "source": found.source, "platform": found.platform,
+                  "reason": found.reason + ("; QR scan" if qr else "")}
+        audience = (rng.choices(*zip(*COUNTRY_MIX))[0], rng.choices(*zip(*LANGUAGE_MIX))[0],
+                    int(qr))
+        return (tuple(fields[c] for c in STATIC_COLUMNS), found.ad_click_id is not None,
+                found.source, audience)
 
     human = []
     for n in range(40):
@@ -174,9 +213,8 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
                      else [("utm_source", "instagram"), ("utm_medium", "paid_social")])
         elif channel == "bio" and platform_ == "instagram" and rng.random() < 0.3:
             query = [("igshid", f"{rng.getrandbits(40):x}")]
-        human.append(one(agent, query, referrer))
-        if channel == "bio" and n % 10 == 0:      # a tenth of bio clicks scan a QR code
-            human[-1].update(qr=1, reason=human[-1]["reason"] + "; QR scan")
+        # a tenth of bio clicks scan a QR code
+        human.append(one(agent, query, referrer, qr=channel == "bio" and n % 10 == 0))
     bots = [one(agent, [], None) for agent in BOT_AGENTS]
     return {"human": human, "bot": bots}
 
@@ -190,96 +228,162 @@ def curve(day: int, peak: int) -> float:
     return 0.15 + math.exp(-(day - peak) / 5.0)
 
 
-def new_id(rng: random.Random) -> str:
-    """Like redirect.new_click_id (96 bits, URL-safe, alphanumeric first), seeded."""
-    while True:
-        token = base64.urlsafe_b64encode(rng.getrandbits(96).to_bytes(12, "big")).decode()
-        if token[0].isalnum():
-            return token
-
-
 def visitor_hash(day: str, who: str) -> str:
     return hashlib.blake2b(f"{day}\n{who}".encode(), digest_size=10).hexdigest()
 
 
-def generate_clicks(fx: dict, n: int, rng: random.Random, sink) -> None:
-    """n click rows, day by day in time order, handed to sink(row).
+def split_counts(n: int, weights: list[float], rng: random.Random) -> list[int]:
+    """n spread over cells in proportion to weights: the whole parts, and
+    the remainder drawn by the fractions."""
+    total = sum(weights)
+    exact = [n * w / total for w in weights]
+    counts = [int(x) for x in exact]
+    rest = n - sum(counts)
+    if rest:
+        for i in rng.choices(range(len(weights)), weights=[x - int(x) for x in exact], k=rest):
+            counts[i] += 1
+    return counts
 
-    Each click also goes to fx['orders'] (about 2% of humans) and to the
-    per-day human counts that the metrics rows follow.
+
+def hour_prefixes(local_date, tz) -> list[str]:
+    """'YYYY-MM-DDTHH:' in UTC of each local hour (the zone's offsets are
+    whole hours, so minutes and seconds are the same in UTC)."""
+    return [datetime(local_date.year, local_date.month, local_date.day, h, tzinfo=tz)
+            .astimezone(timezone.utc).strftime("%Y-%m-%dT%H:") for h in range(24)]
+
+
+def generate_clicks(fx: dict, n: int, rng: random.Random, sink) -> None:
+    """n click rows (tuples in CLICK_COLUMNS order), a day at a time in time
+    order, handed to sink(rows). Today gets clicks only until now.
+
+    About 2% of humans (fewer above ORDER_CLICKS) also go to fx['orders'],
+    and every human to the per-day counts that the metrics rows follow.
     """
-    creators, tz, start = fx["creators"], fx["tz"], fx["start"]
+    creators, tz, start, days = fx["creators"], fx["tz"], fx["start"], fx["days"]
     now = datetime.now(timezone.utc)
-    cells = [(d, ci) for d in range(DAYS) for ci in range(len(creators))]
-    weights = [creators[ci]["share"] * curve(d, creators[ci]["peak"]) for d, ci in cells]
-    counts = Counter(rng.choices(range(len(cells)), weights=weights, k=n))
+    now_local, now_text = now.astimezone(tz), iso_utc(now)
+    elapsed = ((sum(HOUR_WEIGHTS[:now_local.hour])
+                + HOUR_WEIGHTS[now_local.hour] * (now_local.minute + 1) / 60) / sum(HOUR_WEIGHTS))
+    cells = [(d, ci) for d in range(days) for ci in range(len(creators))]
+    weights = [creators[ci]["share"] * curve(d, creators[ci]["peak"])
+               * (elapsed if d == days - 1 else 1.0) for d, ci in cells]
+    counts = split_counts(n, weights, rng)
+    order_share = ORDER_SHARE * min(1.0, ORDER_CLICKS / n)
     channels = [c for c, _ in CHANNEL_MIX]
-    channel_weights = [w for _, w in CHANNEL_MIX]
-    hours = list(range(24))
+    campaign_id = fx["campaign"]["id"]
+    rand, getrandbits = rng.random, rng.getrandbits
     fx["orders"], fx["human_counts"] = [], Counter()
-    for d in range(DAYS):
+    for d in range(days):
         local_date = start + timedelta(days=d)
         day = local_date.isoformat()
-        day_total = sum(counts.get(d * len(creators) + ci, 0) for ci in range(len(creators)))
+        prefixes = hour_prefixes(local_date, tz)
+        last_hour = now_local.hour if d == days - 1 else 23
+        cumulative, total = [], 0.0
+        for w in HOUR_WEIGHTS[:last_hour + 1]:
+            total += w
+            cumulative.append(total)
+        per_creator = counts[d * len(creators):(d + 1) * len(creators)]
+        day_total = sum(per_creator)
         people = max(day_total * 6 // 10, 5)      # ~1.7 clicks per human visitor a day
+        hashes: dict[int, str] = {}
+        bots = [visitor_hash(day, f"bot{i}") for i in range(40)]
+        ids = base64.urlsafe_b64encode(rng.randbytes(12 * day_total)).decode()
+        next_id = 0
         rows = []
         for ci, creator in enumerate(creators):
-            k = counts.get(d * len(creators) + ci, 0)
+            k = per_creator[ci]
             if not k:
                 continue
-            picked_channels = rng.choices(channels, channel_weights, k=k)
-            picked_hours = rng.choices(hours, HOUR_WEIGHTS, k=k)
-            for channel, hour in zip(picked_channels, picked_hours):
-                bot = rng.random() < BOT_SHARE
-                t = rng.choice(creator["templates"][channel]["bot" if bot else "human"])
-                local = datetime(local_date.year, local_date.month, local_date.day, hour,
-                                 rng.randrange(60), rng.randrange(60), rng.randrange(1_000_000),
-                                 tzinfo=tz)
-                moment = min(local.astimezone(timezone.utc), now)
-                who = f"bot{rng.randrange(40)}" if bot else f"person{rng.randrange(people)}"
-                row = dict(t)
-                row.update({
-                    "id": new_id(rng), "link_id": fx["link_ids"][(creator["handle"], channel)],
-                    "campaign_id": fx["campaign"]["id"], "creator_id": creator["id"],
-                    "at": iso_utc(moment), "day": day, "visitor": visitor_hash(day, who),
-                })
-                if t["ad_click_id"] is not None:
-                    row["ad_click_id"] = f"E.C.P.{rng.getrandbits(48):x}"
-                if not bot:
-                    fx["human_counts"][(creator["handle"], row["source"], day)] += 1
-                    if rng.random() < ORDER_SHARE:
-                        fx["orders"].append((row["id"], moment, creator, row["source"]))
-                rows.append(row)
-        rows.sort(key=lambda r: r["at"])
-        for row in rows:
-            sink({c: row[c] for c in CLICK_COLUMNS})
+            heads = [(fx["link_ids"][(creator["handle"], ch)], campaign_id, creator["id"])
+                     for ch in channels]
+            templates = [(creator["templates"][ch]["human"], creator["templates"][ch]["bot"])
+                         for ch in channels]
+            humans = Counter()
+            for _ in range(k):
+                r = rand()
+                channel = 0 if r < 0.55 else (1 if r < 0.95 else 2)
+                hour = bisect.bisect(cumulative, rand() * total)
+                bot = rand() < BOT_SHARE
+                pool = templates[channel][bot]
+                static, has_ad, source, audience = pool[int(rand() * len(pool))]
+                bits = getrandbits(46)
+                at = (f"{prefixes[hour]}{bits % 60:02d}:{bits // 60 % 60:02d}."
+                      f"{bits // 3600 % 1_000_000:06d}Z")
+                if at > now_text:
+                    at = now_text
+                click_id = ids[16 * next_id:16 * next_id + 16]
+                next_id += 1
+                if click_id[0] in "-_":
+                    click_id = "x" + click_id[1:]
+                if bot:
+                    visitor = bots[int(rand() * 40)]
+                else:
+                    who = int(rand() * people)
+                    visitor = hashes.get(who)
+                    if visitor is None:
+                        visitor = hashes[who] = visitor_hash(day, f"person{who}")
+                    humans[source] += 1
+                    if rand() < order_share:
+                        fx["orders"].append((click_id, at, creator, source))
+                ad = f"E.C.P.{getrandbits(48):x}" if has_ad else None
+                rows.append((click_id,) + heads[channel] + (at, day) + static
+                            + (ad, int(bot), visitor) + audience)
+            for source, count in humans.items():
+                fx["human_counts"][(creator["handle"], source, day)] += count
+        rows.sort(key=lambda row: row[4])
+        sink(rows)
 
 
-def load_clicks(store, fx: dict, n: int, rng: random.Random) -> dict:
-    batch: list[dict] = []
+def load_clicks(store, kind: str, url: str, fx: dict, n: int, rng: random.Random) -> dict:
+    """Bulk load: SQLite executemany in transactions of SQLITE_BATCH rows,
+    PostgreSQL one COPY; `db_seconds` is the time spent in the database calls."""
     db_seconds = 0.0
-
-    def flush():
-        nonlocal db_seconds
-        t0 = time.perf_counter()
-        with store.transaction():
-            store.copy_rows("clicks", batch)
-        db_seconds += time.perf_counter() - t0
-        batch.clear()
-
-    def sink(row):
-        batch.append(row)
-        if len(batch) >= BATCH:
-            flush()
-
     t0 = time.perf_counter()
-    generate_clicks(fx, n, rng, sink)
-    if batch:
-        flush()
+    if kind == "sqlite":
+        # The click ids are random: their unique index takes inserts all
+        # over the file, and with SQLite's default 2 MB page cache the load
+        # runs at half speed. A loading knob only; reset before measuring.
+        store.execute("PRAGMA cache_size = -1000000")
+        pending: list[tuple] = []
+
+        def flush():
+            nonlocal db_seconds
+            t = time.perf_counter()
+            with store.transaction():
+                store.execute_many(INSERT_CLICKS, pending)
+            db_seconds += time.perf_counter() - t
+            pending.clear()
+
+        def sink(rows):
+            pending.extend(rows)
+            if len(pending) >= SQLITE_BATCH:
+                flush()
+
+        generate_clicks(fx, n, rng, sink)
+        if pending:
+            flush()
+        store.execute("PRAGMA cache_size = -2000")
+        batch = f"executemany, {SQLITE_BATCH:,} rows a transaction"
+    else:
+        with psycopg.connect(url) as conn:
+            cur = conn.cursor()
+            with cur.copy(f"COPY clicks ({', '.join(CLICK_COLUMNS)}) FROM STDIN") as copy:
+                def sink(rows):
+                    nonlocal db_seconds
+                    t = time.perf_counter()
+                    for row in rows:
+                        copy.write_row(row)
+                    db_seconds += time.perf_counter() - t
+
+                generate_clicks(fx, n, rng, sink)
+                t = time.perf_counter()
+            conn.commit()
+            db_seconds += time.perf_counter() - t
+        batch = "one COPY"
     total = time.perf_counter() - t0
     return {"rows": n, "seconds": total, "db_seconds": db_seconds,
             "rows_per_s": n / total, "db_rows_per_s": n / db_seconds if db_seconds else None,
-            "batch": BATCH}
+            "batch": batch}
 
 
 def load_orders(store, fx: dict, rng: random.Random) -> dict:
@@ -287,7 +391,8 @@ def load_orders(store, fx: dict, rng: random.Random) -> dict:
     carry the creator's promo code (the ad code for sponsored clicks)."""
     tz, now = fx["tz"], datetime.now(timezone.utc)
     records = []
-    for line, (click_id, moment, creator, source) in enumerate(fx["orders"], 2):
+    for line, (click_id, at, creator, source) in enumerate(fx["orders"], 2):
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
         bought = min(moment + timedelta(minutes=rng.randrange(2, 90)), now)
         code = ""
         if rng.random() < 0.6:
@@ -326,20 +431,25 @@ def timed(fn, runs: int) -> dict:
             "result": result}
 
 
+def once_each(fn, runs: int, before=None) -> dict:
+    """`runs` timed calls, `before()` untimed ahead of each; no warm-up
+    (each call is a first one)."""
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs_s": times}
+
+
 def run_export(store, since: str | None = None) -> dict:
-    rows = 0
+    rows = export.click_rows(store, SLUG, since=since, include_bots=True)
     size = 0
-
-    def counted(it):
-        nonlocal rows
-        for row in it:
-            rows += 1
-            yield row
-
-    for chunk in export.csv_chunks(counted(export.click_rows(store, SLUG, since=since,
-                                                              include_bots=True))):
+    for chunk in export.csv_chunks(rows):
         size += len(chunk.encode("utf-8"))
-    return {"rows": rows - 1, "bytes": size}   # without the header
+    return {"rows": rows.count, "bytes": size}
 
 
 def export_peak(store, since: str | None) -> dict:
@@ -355,11 +465,14 @@ def export_peak(store, since: str | None) -> dict:
             "retained_bytes": after - before}
 
 
-def raw_scan_sqlite(path: str, campaign_id: int):
+RAW_SCAN = "SELECT * FROM clicks WHERE campaign_id = ? AND day >= ?"
+
+
+def raw_scan_sqlite(path: str, campaign_id: int, since: str):
     def scan() -> int:
         conn = sqlite3.connect(path)
         try:
-            cur = conn.execute("SELECT * FROM clicks WHERE campaign_id = ?", (campaign_id,))
+            cur = conn.execute(RAW_SCAN, (campaign_id, since))
             n = 0
             while True:
                 rows = cur.fetchmany(1000)
@@ -371,12 +484,12 @@ def raw_scan_sqlite(path: str, campaign_id: int):
     return scan
 
 
-def raw_scan_postgres(url: str, campaign_id: int):
+def raw_scan_postgres(url: str, campaign_id: int, since: str):
     def scan() -> int:
         with psycopg.connect(url) as conn, conn.transaction():
             with conn.cursor(name="bench_raw") as cur:
                 cur.itersize = 1000
-                cur.execute("SELECT * FROM clicks WHERE campaign_id = %s", (campaign_id,))
+                cur.execute(RAW_SCAN.replace("?", "%s"), (campaign_id, since))
                 n = 0
                 for _row in cur:
                     n += 1
@@ -384,21 +497,26 @@ def raw_scan_postgres(url: str, campaign_id: int):
     return scan
 
 
-def bench_database(kind: str, url: str, args, seed: int) -> dict:
+def real_clock():
+    return datetime.now(timezone.utc)
+
+
+def bench_database(kind: str, url: str, n: int, args, seed: int) -> dict:
     rng = random.Random(seed)
     store = open_store(url)
     try:
         store.migrate()
-        log(f"[{kind}] building the campaign")
-        fx = build_campaign(store, rng)
+        log(f"[{kind} {n:,}] building the campaign")
+        fx = build_campaign(store, rng, args.days)
         campaign_id = fx["campaign"]["id"]
-        log(f"[{kind}] loading {args.clicks} clicks in batches of {BATCH}")
-        load = load_clicks(store, fx, args.clicks, rng)
-        log(f"[{kind}] loaded {load['rows']} clicks in {load['seconds']:.1f} s "
-            f"({load['rows_per_s']:,.0f} rows/s; in copy_rows {load['db_rows_per_s']:,.0f} rows/s)")
+        log(f"[{kind} {n:,}] loading {n:,} clicks over {args.days} days")
+        load = load_clicks(store, kind, url, fx, n, rng)
+        log(f"[{kind} {n:,}] loaded {load['rows']:,} clicks in {load['seconds']:.1f} s "
+            f"({load['rows_per_s']:,.0f} rows/s; "
+            f"in the database {load['db_rows_per_s']:,.0f} rows/s)")
         orders = load_orders(store, fx, rng)
         metrics = load_metrics(store, fx, rng)
-        log(f"[{kind}] {orders['orders']} orders ({orders['seconds']:.1f} s), "
+        log(f"[{kind} {n:,}] {orders['orders']} orders ({orders['seconds']:.1f} s), "
             f"{metrics['rows']} metrics rows ({metrics['seconds']:.1f} s)")
         if kind == "postgresql":
             # What autovacuum does to a table this size shortly after a load;
@@ -411,42 +529,96 @@ def bench_database(kind: str, url: str, args, seed: int) -> dict:
         sources = {r["source"]: r["n"] for r in store.query(
             "SELECT source, COUNT(*) AS n FROM clicks WHERE campaign_id = ? "
             "GROUP BY source ORDER BY source", [campaign_id])}
-
         runs = args.runs
-        log(f"[{kind}] measuring, {runs} runs each after a warm-up")
-        m = {}
+        heavy_runs = runs if n <= FULL_RANGE_MAX else 1
+        today, tz = fx["today"], fx["tz"]
+        yesterday = (today - timedelta(days=1)).isoformat()
+
+        def clicks_from(day: str) -> int:
+            return store.one("SELECT COUNT(*) AS n FROM clicks WHERE campaign_id = ? AND day >= ?",
+                             [campaign_id, day])["n"]
+
+        m, facts = {}, {"today_clicks": clicks_from(today.isoformat()),
+                        "yesterday_clicks": clicks_from(yesterday) - clicks_from(today.isoformat()),
+                        "local_time": datetime.now(tz).strftime("%Y-%m-%d %H:%M %Z")}
+
+        # Every day up to the day before yesterday, at once: a minute before
+        # yesterday ended, as after an upgrade or a bulk load.
+        log(f"[{kind} {n:,}] rolling up the ended days")
+        before_midnight = datetime.combine(today, datetime.min.time(), tz) - timedelta(minutes=1)
+        store.clock = lambda: before_midnight.astimezone(timezone.utc)
+        t0 = time.perf_counter()
+        rolled = store.roll_up_ended_days(campaign_id)
+        facts["catch_up"] = {"days": len(rolled), "seconds": time.perf_counter() - t0}
+        log(f"[{kind} {n:,}] rolled up {len(rolled)} days in {facts['catch_up']['seconds']:.1f} s; "
+            "measuring")
+        m["report_yesterday_live"] = timed(lambda: reports.campaign_report(store, SLUG, None), runs)
+
+        # Yesterday ends: the first report after it rolls it up.
+        store.clock = real_clock
+
+        def reopen_yesterday():
+            for table in ("rollup_days", "click_rollups", "visitor_rollups"):
+                store.execute(f"DELETE FROM {table} WHERE campaign_id = ? AND day = ?",
+                              [campaign_id, yesterday])
+
+        m["first_report_after_day_end"] = once_each(
+            lambda: reports.campaign_report(store, SLUG, None), runs, reopen_yesterday)
+        m["roll_up_one_day"] = once_each(
+            lambda: store.roll_up_day(campaign_id, yesterday), runs, reopen_yesterday)
+        assert yesterday in store.rolled_up_days(campaign_id)
+
         m["count"] = timed(lambda: store.click_count(campaign_id), runs)
-        m["report_7"] = timed(lambda: reports.campaign_report(store, SLUG, 7), runs)
-        m["report_all"] = timed(lambda: reports.campaign_report(store, SLUG, None), runs)
-        scan = (raw_scan_sqlite(url, campaign_id) if kind == "sqlite"
-                else raw_scan_postgres(url, campaign_id))
-        m["raw_scan"] = timed(scan, runs)
-        m["export"] = timed(lambda: run_export(store), runs)
-        for key in ("count", "report_7", "report_all"):
-            m[key]["result"] = None       # the report document is not part of the output
+        for window in WINDOWS:
+            m[f"report_{window or 'all'}"] = timed(
+                lambda w=window: reports.campaign_report(store, SLUG, w), runs)
+        m["report_full_scan"] = timed(
+            lambda: reports.campaign_report(store, SLUG, None, rollups=False), heavy_runs)
+        full_summaries = store.click_summaries(campaign_id, GROUPINGS, *ALL_DAYS, rollups=False)
+        exact = {
+            "report_all": m["report_full_scan"]["result"] == m["report_all"]["result"],
+            "groupings": full_summaries == store.click_summaries(campaign_id, GROUPINGS, *ALL_DAYS),
+        }
+        for key in m:
+            m[key].pop("result", None)    # the report document is not part of the output
+
+        since = ("0000-01-01" if n <= FULL_RANGE_MAX
+                 else (today - timedelta(days=LARGE_EXPORT_DAYS - 1)).isoformat())
+        scan = (raw_scan_sqlite(url, campaign_id, since) if kind == "sqlite"
+                else raw_scan_postgres(url, campaign_id, since))
+        m["raw_scan"] = timed(scan, heavy_runs)
+        m["export"] = timed(lambda: run_export(store, None if n <= FULL_RANGE_MAX else since),
+                            heavy_runs)
         rows = m["export"]["result"]["rows"]
         for key in ("raw_scan", "export"):
-            n = rows if key == "export" else m[key]["result"]
-            m[key]["rows"] = n
-            m[key]["rows_per_s_median"] = n / m[key]["median_s"]
-            m[key]["rows_per_s_best"] = n / m[key]["min_s"]
+            count = rows if key == "export" else m[key]["result"]
+            m[key]["rows"] = count
+            m[key]["rows_per_s_median"] = count / m[key]["median_s"]
+            m[key]["rows_per_s_best"] = count / m[key]["min_s"]
         m["export"]["bytes"] = m["export"]["result"]["bytes"]
         m["export"]["mb_per_s_median"] = m["export"]["bytes"] / m["export"]["median_s"] / 1e6
+        m["raw_scan"].pop("result")
+        m["export"].pop("result")
 
-        recent = (fx["today"] - timedelta(days=2)).isoformat()
-        memory = {"last_3_days": export_peak(store, recent), "all_days": export_peak(store, None)}
-        log(f"[{kind}] done")
+        recent = (today - timedelta(days=2)).isoformat()
+        memory = {"last_3_days": export_peak(store, recent),
+                  "all_days": export_peak(store, None if n <= FULL_RANGE_MAX else since)}
+        log(f"[{kind} {n:,}] done")
 
         count_s = m["count"]["median_s"]
         ratios = {
             "report_7_over_count": m["report_7"]["median_s"] / count_s,
             "report_all_over_count": m["report_all"]["median_s"] / count_s,
+            "report_all_over_full_scan": (m["report_all"]["median_s"]
+                                          / m["report_full_scan"]["median_s"]),
             "export_over_raw_rows_per_s": (m["export"]["rows_per_s_median"]
                                            / m["raw_scan"]["rows_per_s_median"]),
         }
         return {"database": kind, "url": redact(url), "clicks": stored, "bot_clicks": bots,
                 "sources": sources, "load": load, "orders": orders, "metrics": metrics,
-                "measurements": m, "ratios": ratios, "export_memory": memory}
+                "measurements": m, "ratios": ratios, "export_memory": memory, "facts": facts,
+                "exact": exact, "export_range": "all days" if n <= FULL_RANGE_MAX
+                else f"the last {LARGE_EXPORT_DAYS} days"}
     finally:
         store.close()
 
@@ -464,45 +636,13 @@ def mib(n: int) -> str:
 def print_table(report: dict) -> None:
     c = report["config"]
     print()
-    print(f"report/export benchmark: {c['clicks']:,} clicks over {DAYS} days, 10 creators, "
-          f"{c['runs']} runs each after a warm-up (median / min); Python {c['python']}, "
-          f"{c['cpus']} CPUs")
-    for r in report["databases"].values():
-        m, q = r["measurements"], r["ratios"]
-        print()
-        print(f"== {r['database']}  ({r['url']})")
-        load = r["load"]
-        print(f"load     {load['rows']:,} clicks in {load['seconds']:.1f} s = "
-              f"{load['rows_per_s']:,.0f} rows/s with generation, "
-              f"{load['db_rows_per_s']:,.0f} rows/s in copy_rows (batches of {load['batch']:,})")
-        sources = ", ".join(f"{k} {v:,}" for k, v in r["sources"].items())
-        print(f"data     {r['clicks']:,} clicks ({r['bot_clicks'] / r['clicks']:.1%} bots; {sources}), "
-              f"{r['orders']['orders']:,} orders, {r['metrics']['rows']:,} metrics rows")
-        print()
-        head = f"{'measure':<34} {'median':>11} {'min':>11} {'rows/s (median)':>16} {'ratio':>22}"
-        print(head)
-        print("-" * len(head))
-
-        def line(label, key, rate=None, ratio="", m=m):
-            x = m[key]
-            print(f"{label:<34} {ms(x['median_s']):>11} {ms(x['min_s']):>11} "
-                  f"{'' if rate is None else f'{rate:,.0f}':>16} {ratio:>22}")
-
-        line("COUNT(*) campaign clicks (base)", "count")
-        line("report window 7", "report_7", ratio=f"{q['report_7_over_count']:.1f}x count")
-        line("report window all", "report_all", ratio=f"{q['report_all_over_count']:.1f}x count")
-        line("raw cursor SELECT * (base)", "raw_scan", m["raw_scan"]["rows_per_s_median"])
-        line("CSV export, bots included", "export", m["export"]["rows_per_s_median"],
-             f"{q['export_over_raw_rows_per_s']:.2f}x raw rows/s")
-        e = m["export"]
-        print()
-        print(f"export   {e['rows']:,} rows, {e['bytes'] / 1e6:.1f} MB of CSV, "
-              f"{e['mb_per_s_median']:.1f} MB/s (median); best {e['rows_per_s_best']:,.0f} rows/s")
-        mem = r["export_memory"]
-        print(f"memory   tracemalloc peak growth during export: "
-              f"{mib(mem['last_3_days']['peak_growth_bytes'])} for {mem['last_3_days']['rows']:,} rows "
-              f"(last 3 days), {mib(mem['all_days']['peak_growth_bytes'])} for "
-              f"{mem['all_days']['rows']:,} rows (all)")
+    print(f"report/export benchmark: {', '.join(f'{n:,}' for n in c['clicks'])} clicks over "
+          f"{c['days']} days, 10 creators, {c['runs']} runs each after a warm-up "
+          f"(median / min); Python {c['python']}, SQLite {c['sqlite']}, {c['cpus']} CPUs")
+    for by_size in report["databases"].values():
+        for r in by_size.values():
+            print_one(r)
+        print_scaling(by_size)
     if report.get("note"):
         print()
         print("!" * 72)
@@ -510,20 +650,105 @@ def print_table(report: dict) -> None:
         print("!" * 72)
 
 
+def print_one(r: dict) -> None:
+    m, q, f = r["measurements"], r["ratios"], r["facts"]
+    print()
+    print(f"== {r['database']}  {r['clicks']:,} clicks  ({r['url']})")
+    load = r["load"]
+    print(f"load     {load['rows']:,} clicks in {load['seconds']:.1f} s = "
+          f"{load['rows_per_s']:,.0f} rows/s with generation, "
+          f"{load['db_rows_per_s']:,.0f} rows/s in the database ({load['batch']})")
+    sources = ", ".join(f"{k} {v:,}" for k, v in r["sources"].items())
+    print(f"data     {r['clicks']:,} clicks ({r['bot_clicks'] / r['clicks']:.1%} bots; {sources}), "
+          f"{r['orders']['orders']:,} orders, {r['metrics']['rows']:,} metrics rows")
+    print(f"live     {f['local_time']}: today {f['today_clicks']:,} clicks (read from the log), "
+          f"yesterday {f['yesterday_clicks']:,}")
+    print(f"catch-up {f['catch_up']['days']} ended days rolled up at once in "
+          f"{ms(f['catch_up']['seconds'])}")
+    print()
+    head = f"{'measure':<40} {'median':>11} {'min':>11} {'rows/s (median)':>16} {'ratio':>24}"
+    print(head)
+    print("-" * len(head))
+
+    def line(label, key, rate=None, ratio=""):
+        x = m[key]
+        print(f"{label:<40} {ms(x['median_s']):>11} {ms(x['min_s']):>11} "
+              f"{'' if rate is None else f'{rate:,.0f}':>16} {ratio:>24}")
+
+    count_s, full_s = m["count"]["median_s"], m["report_full_scan"]["median_s"]
+    line("COUNT(*) campaign clicks (base)", "count")
+    line("report, full scan (base)", "report_full_scan", ratio=f"{full_s / count_s:.1f}x count")
+    for window in WINDOWS:
+        key = f"report_{window or 'all'}"
+        line(f"report window {window or 'all'}", key,
+             ratio=f"{m[key]['median_s'] / count_s:.1f}x count, "
+                   f"{m[key]['median_s'] / full_s:.3f}x full")
+    warm_s = m["report_all"]["median_s"]
+    line("report all, yesterday not rolled up", "report_yesterday_live",
+         ratio=f"{m['report_yesterday_live']['median_s'] / warm_s:.1f}x warm")
+    line("first report after a day ends", "first_report_after_day_end",
+         ratio=f"{m['first_report_after_day_end']['median_s'] / warm_s:.1f}x warm")
+    line("  of which: rolling up that one day", "roll_up_one_day")
+    line(f"raw cursor SELECT *, {r['export_range']} (base)", "raw_scan",
+         m["raw_scan"]["rows_per_s_median"])
+    line("CSV export, bots included", "export", m["export"]["rows_per_s_median"],
+         f"{q['export_over_raw_rows_per_s']:.2f}x raw rows/s")
+    e = m["export"]
+    print()
+    exact = r["exact"]
+    print(f"exact    report(all) with rollups == full scan: {exact['report_all']}; "
+          f"the four click groupings row for row: {exact['groupings']}")
+    print(f"export   {e['rows']:,} rows ({r['export_range']}), {e['bytes'] / 1e6:.1f} MB of CSV, "
+          f"{e['mb_per_s_median']:.1f} MB/s (median); best {e['rows_per_s_best']:,.0f} rows/s")
+    mem = r["export_memory"]
+    print(f"memory   tracemalloc peak growth during export: "
+          f"{mib(mem['last_3_days']['peak_growth_bytes'])} for {mem['last_3_days']['rows']:,} rows "
+          f"(last 3 days), {mib(mem['all_days']['peak_growth_bytes'])} for "
+          f"{mem['all_days']['rows']:,} rows ({r['export_range']})")
+
+
+def print_scaling(by_size: dict) -> None:
+    if len(by_size) < 2:
+        return
+    sizes = sorted(by_size)
+    small, large = by_size[sizes[0]], by_size[sizes[-1]]
+    print()
+    print(f"== {large['database']}: report at {large['clicks']:,} over {small['clicks']:,} clicks "
+          "(medians, same run)")
+    keys = [(f"report window {w or 'all'}", f"report_{w or 'all'}") for w in WINDOWS] + [
+        ("report, full scan", "report_full_scan"),
+        ("first report after a day ends", "first_report_after_day_end")]
+    for label, key in keys:
+        a, b = small["measurements"][key]["median_s"], large["measurements"][key]["median_s"]
+        print(f"{label:<40} {ms(a):>11} -> {ms(b):>11}   {b / a:6.2f}x")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--clicks", type=int, default=200_000, help="clicks to load (default %(default)s)")
+    p.add_argument("--clicks", default="200000",
+                   help="clicks to load; several (100000,10000000) run one after the other "
+                        "and compare (default %(default)s)")
+    p.add_argument("--days", type=int, default=DEFAULT_DAYS,
+                   help="days the clicks spread over, up to today (default %(default)s)")
     p.add_argument("--database", choices=("sqlite", "postgresql", "both"),
                    help="default: both when PostgreSQL answers at TRACKER_TEST_POSTGRES "
                         f"({redact(PG_URL)}), else sqlite")
-    p.add_argument("--runs", type=int, default=5, help="timed runs per measure (default %(default)s)")
-    p.add_argument("--seed", type=int, default=1, help="random seed of the data (default %(default)s)")
+    p.add_argument("--runs", type=int, default=5,
+                   help="timed runs per measure (default %(default)s)")
+    p.add_argument("--seed", type=int, default=1,
+                   help="random seed of the data (default %(default)s)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     args = p.parse_args(argv)
-    if args.clicks < 1000:
+    try:
+        sizes = sorted({int(x.replace("_", "")) for x in args.clicks.split(",") if x.strip()})
+    except ValueError:
+        p.error("--clicks takes numbers separated by commas")
+    if not sizes or sizes[0] < 1000:
         p.error("--clicks must be at least 1000")
     if args.runs < 1:
         p.error("--runs must be at least 1")
+    if args.days < 3:
+        p.error("--days must be at least 3")
 
     note = None
     problem = postgres_problem() if args.database != "sqlite" else None
@@ -546,23 +771,26 @@ def main(argv=None) -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
     schema = None
-    results = {}
+    results: dict[str, dict[int, dict]] = defaultdict(dict)
     try:
         for kind in kinds:
-            if kind == "sqlite":
-                url = str(tmp / "bench.db")
-            else:
-                schema, url = new_pg_schema()
-                log(f"[postgresql] schema {schema}")
-            try:
-                results[kind] = bench_database(kind, url, args, args.seed)
-            finally:
-                if schema:
-                    drop_pg_schema(schema)
-                    log(f"[postgresql] dropped schema {schema}")
-                    schema = None
-        report = {"config": {"clicks": args.clicks, "runs": args.runs, "seed": args.seed,
-                             "days": DAYS, "batch": BATCH, "cpus": os.cpu_count(),
+            for n in sizes:
+                if kind == "sqlite":
+                    url = str(tmp / f"bench-{n}.db")
+                else:
+                    schema, url = new_pg_schema()
+                    log(f"[postgresql] schema {schema}")
+                try:
+                    results[kind][n] = bench_database(kind, url, n, args, args.seed)
+                finally:
+                    if schema:
+                        drop_pg_schema(schema)
+                        log(f"[postgresql] dropped schema {schema}")
+                        schema = None
+                    for leftover in tmp.glob(f"bench-{n}.db*"):
+                        leftover.unlink()
+        report = {"config": {"clicks": sizes, "runs": args.runs, "seed": args.seed,
+                             "days": args.days, "cpus": os.cpu_count(),
                              "python": platform.python_version(),
                              "sqlite": sqlite3.sqlite_version},
                   "databases": results, "note": note}

@@ -23,10 +23,13 @@ GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
 
 
 def campaign_report(store: Store, slug: str, window=None, creator: str | None = None,
-                    date_from: str | None = None, date_to: str | None = None) -> dict:
+                    date_from: str | None = None, date_to: str | None = None,
+                    rollups: bool = True) -> dict:
     """The report document for a campaign; `creator` narrows it to one
     creator's own numbers (what a creator-scoped share link shows). The
-    window is 7, 14, 30, "last7" or "all", or a custom date_from..date_to."""
+    window is 7, 14, 30, "last7" or "all", or a custom date_from..date_to.
+    rollups=False counts every click from the click log (the full scan the
+    rollups must equal; for tests and benchmarks)."""
     try:
         days = compute.window_spec(window, date_from, date_to)
     except ValueError as exc:
@@ -39,14 +42,15 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
     orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])
     if creator is None:
-        clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS)
+        clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS, rollups=rollups)
     else:
         creators = [c for c in creators if c["handle"] == creator]
         ids = {c["id"] for c in creators}
         # One creator's totals are its creator rows: the campaign-wide
         # groupings are neither needed nor queried.
         mine = store.click_summaries(campaign["id"], {k: GROUPINGS[k] for k in
-                                                      ("creator", "creator_source")}, *ALL_DAYS)
+                                                      ("creator", "creator_source")}, *ALL_DAYS,
+                                     rollups=rollups)
         mine = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in mine.items()}
         clicks = {"day": mine["creator"], "source": mine["creator_source"], **mine}
         orders = [o for o in orders if _creators_order(o, campaign["id"], ids)]

@@ -10,6 +10,7 @@ transactions and the few statements that truly differ.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import time
 from datetime import datetime, timezone
@@ -21,8 +22,8 @@ from typing import Any, Iterator, Sequence
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
                    3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
-                   5: "migrations/0005_house_in_order.sql", 8: "migrations/0008_audience.sql",
-                   9: "migrations/0009_heartbeat.sql"}
+                   5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql",
+                   8: "migrations/0008_audience.sql", 9: "migrations/0009_heartbeat.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = ("INSERT INTO heartbeat (id, at) VALUES (1, ?) "
              "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
@@ -45,6 +46,24 @@ class Conflict(StoreError):
 
 def read_sql(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text("utf-8")
+
+
+DIALECT_BLOCK = re.compile(r"^--\s*\[(sqlite|postgresql|both)\]\s*$")
+
+
+def for_dialect(script: str, dialect: str) -> str:
+    """The schema text without the blocks written for the other database:
+    a line `-- [sqlite]` or `-- [postgresql]` starts a block for that one,
+    `-- [both]` ends it."""
+    out, keep = [], True
+    for line in script.splitlines(keepends=True):
+        marker = DIALECT_BLOCK.match(line.strip())
+        if marker:
+            keep = marker.group(1) in ("both", dialect)
+            continue
+        if keep:
+            out.append(line)
+    return "".join(out)
 
 
 def split_statements(script: str) -> list[str]:
@@ -74,6 +93,8 @@ class Database:
         self._local = threading.local()
         self._health_lock = threading.Lock()
         self._health: tuple[float | None, tuple[bool, str | None]] = (None, (False, None))
+        # "Now", for deciding which days have ended (rollups.py); tests set it.
+        self.clock = lambda: datetime.now(timezone.utc)
 
     def _acquire(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
@@ -87,15 +108,28 @@ class Database:
     def _is_conflict(self, exc: Exception) -> bool:
         raise NotImplementedError
 
+    def _starts_with_any(self, expr: str, chars: Sequence[str]) -> tuple[str, list]:
+        """A condition (and its parameters): the text starts with one of chars."""
+        return f"substr({expr}, 1, 1) IN ({', '.join('?' * len(chars))})", list(chars)
+
+    def _day_in(self, subquery: str) -> str:
+        """`day` is one of the subquery's days, as a condition that seeks the
+        clicks index once per day (SQLite does that for IN (subquery))."""
+        return f"day IN ({subquery})"
+
     def _lock_migrations(self) -> None:
         """Keep other processes out while migrating (SQLite: the transaction
         is BEGIN IMMEDIATE, which already holds the write lock)."""
 
     def _ddl(self, script: str) -> str:
         """The schema text in this dialect."""
-        return script
+        return for_dialect(script, self.dialect)
 
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
+        raise NotImplementedError
+
+    def iter_batches(self, sql: str, params: Sequence = (),
+                     size: int = 5000) -> Iterator[list[tuple]]:
         raise NotImplementedError
 
     # The hot path: each dialect writes it its own fastest way (clicks.py has the SQL).
@@ -236,9 +270,10 @@ from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402
 from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
+from .rollups import RollupQueries  # noqa: E402
 from .shops import ShopQueries  # noqa: E402
 
 
-class Store(CampaignQueries, ClickQueries, OrderQueries, ShopQueries, MetricQueries,
-            AccessQueries, CopyQueries, Database):
+class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, ShopQueries,
+            MetricQueries, AccessQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

@@ -6,10 +6,15 @@ from typing import Iterator
 from .base import Database  # defined before base.py imports this module
 
 # Every table worth copying to another database, parents before children,
-# with the columns that order its rows. auth_failures is transient.
+# with the columns that order its rows. auth_failures is transient. The
+# rollups come after the clicks: a click copied into a day already marked
+# rolled up would reopen that day (the trigger on clicks).
 COPY_ORDER = (
     ("settings", "key"), ("campaigns", "id"), ("creators", "id"),
     ("campaign_creators", "campaign_id, creator_id"), ("links", "id"), ("clicks", "id"),
+    ("rollup_days", "campaign_id, day"),
+    ("click_rollups", "campaign_id, day, creator_id, link_id, source"),
+    ("visitor_rollups", "campaign_id, day, creator_id, source"),
     ("visitor_salts", "day"), ("promo_codes", "code"), ("shops", "id"),
     ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
     ("webhook_deliveries", "shop_id, delivery_id"),

@@ -2,11 +2,14 @@
 -- It always holds every table; migrations/ holds the steps that take an
 -- older database to the same place (tests/test_store.py checks they agree).
 --
--- Written in the subset both databases read the same way. The one place they
--- differ, identity columns, is spelled the SQLite way (`INTEGER PRIMARY KEY`)
--- and rewritten by the PostgreSQL store. Times are ISO 8601 UTC text
--- ('2026-11-25T12:00:00.000000Z'), dates are 'YYYY-MM-DD' text: both sort
--- correctly as text and read the same everywhere. Money is integer minor units.
+-- Written in the subset both databases read the same way. Where they
+-- differ: identity columns are spelled the SQLite way (`INTEGER PRIMARY KEY`)
+-- and rewritten by the PostgreSQL store; a trigger is written once per
+-- database, in blocks headed `-- [sqlite]` / `-- [postgresql]` (until
+-- `-- [both]`) that the store keeps or drops (base.for_dialect). Times are
+-- ISO 8601 UTC text ('2026-11-25T12:00:00.000000Z'), dates are 'YYYY-MM-DD'
+-- text: both sort correctly as text and read the same everywhere. Money is
+-- integer minor units.
 
 CREATE TABLE IF NOT EXISTS settings (
     key   TEXT PRIMARY KEY,
@@ -238,6 +241,90 @@ CREATE TABLE IF NOT EXISTS auth_failures (
     failures INTEGER NOT NULL,
     PRIMARY KEY (client, at)
 );
+
+-- Per-day rollups of the click log (since version 6). A click's `day` is
+-- fixed when it is written and clicks are only appended, so a day that has
+-- ended never changes: its numbers are computed once and a report reads
+-- days x creators rows for it instead of its clicks. Days not rolled up
+-- (today; a day that ended under 5 minutes ago; a day a late click just
+-- reopened) are read from `clicks`, so a report always equals the full scan
+-- of the click log. tracker/store/rollups.py says when and how a day is rolled up.
+--
+-- rollup_days says which (campaign, day) are rolled up: only 'done' days are
+-- read from the rollup tables, and their rows exist exactly when the day is
+-- 'done' (they are written together with the 'done' mark, in one transaction,
+-- and deleted together with it). 'rolling' is a claim taken before the day's
+-- clicks are counted: a click written into the day after the claim deletes
+-- it (see the trigger below), so the count can never be published incomplete.
+CREATE TABLE IF NOT EXISTS rollup_days (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    state       TEXT NOT NULL,      -- 'rolling' (claimed, rows not written yet) | 'done'
+    token       TEXT NOT NULL,      -- who claimed it: only that roller may mark it done
+    rolled_at   TEXT NOT NULL,      -- when it was claimed, then when it was done
+    PRIMARY KEY (campaign_id, day)
+);
+
+-- The finest grain: per day, creator, link and source. Clicks and bot
+-- clicks add up to any coarser grouping; visitors here are distinct per
+-- link and source, and distinct counts do NOT add up (a person who opened
+-- two links is one visitor of the creator that day), hence visitor_rollups.
+CREATE TABLE IF NOT EXISTS click_rollups (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    link_id     BIGINT NOT NULL,
+    source      TEXT NOT NULL,
+    clicks      BIGINT NOT NULL,    -- human clicks
+    bot_clicks  BIGINT NOT NULL,
+    visitors    BIGINT NOT NULL,    -- distinct human visitors of this link and source that day
+    PRIMARY KEY (campaign_id, day, creator_id, link_id, source)
+);
+
+-- Distinct human visitors at each coarser grouping the report reads, counted
+-- from the clicks themselves: per day (creator 0, source '*'), per day and
+-- source (creator 0), per day and creator (source '*'), per day, creator
+-- and source. With these every visitor number of the report is exact, and a
+-- day costs 1 + sources + creators x (1 + sources) rows. (Creator ids start
+-- at 1 and '*' is no source, so the two markers never meet a real key.)
+CREATE TABLE IF NOT EXISTS visitor_rollups (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,    -- 0 = all creators
+    source      TEXT NOT NULL,      -- '*' = all sources
+    visitors    BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, day, creator_id, source)
+);
+
+-- A click written into a day that is rolled up (or claimed) reopens that
+-- day: its mark and rows go, in the click's own transaction, and the day is
+-- read from `clicks` again until it is rolled up anew. This keeps every
+-- write path exact (the redirect, `tracker demo` replaying old days,
+-- migrate-data, a bulk load) without any of them knowing about rollups. Its
+-- cost is one primary-key probe of the small rollup_days per click (SQLite:
+-- not measurable; PostgreSQL: a PL/pgSQL call, some µs). The trigger must
+-- be written per database: the blocks below are picked by the store.
+-- [sqlite]
+CREATE TRIGGER IF NOT EXISTS clicks_late_rollup AFTER INSERT ON clicks
+WHEN EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day)
+BEGIN
+    DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+    DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+    DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+END;
+-- [postgresql]
+CREATE OR REPLACE FUNCTION clicks_late_rollup() RETURNS trigger LANGUAGE plpgsql AS '
+BEGIN
+    IF EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day) THEN
+        DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+        DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+        DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+    END IF;
+    RETURN NULL;
+END';
+CREATE OR REPLACE TRIGGER clicks_late_rollup AFTER INSERT ON clicks
+    FOR EACH ROW EXECUTE FUNCTION clicks_late_rollup();
+-- [both]
 
 -- Written by /healthz, at most once a second per process (since version 9): a
 -- full disk, a read-only database or a read-only role fail it as they fail a

@@ -86,17 +86,24 @@ class SQLiteStore(Store):
         first); a click that arrives during the export appears in it if its
         day has not been read yet."""
         base = super().export_clicks
-
-        def days():
-            sql = "SELECT MIN(day) AS day FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ?"
-            day = self.value(sql, [campaign_id, day_from, day_to])
-            while day is not None:
-                yield day
-                day = self.value(sql.replace("day >= ?", "day > ?"),
-                               [campaign_id, day, day_to])
-
-        for day in days():
+        for day in self._export_days(campaign_id, day_from, day_to):
             yield from base(campaign_id, day, day, include_bots, creator_id)
+
+    def export_click_cells(self, campaign_id, day_from, day_to, include_bots, creator_id=None,
+                           quote_if_starts_with=(), batch=5000):
+        """The export's cells one local day per read, like export_clicks
+        (why: there): the same rows in the same order."""
+        base = super().export_click_cells
+        for day in self._export_days(campaign_id, day_from, day_to):
+            yield from base(campaign_id, day, day, include_bots, creator_id,
+                            quote_if_starts_with, batch)
+
+    def _export_days(self, campaign_id, day_from, day_to):
+        sql = "SELECT MIN(day) AS day FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ?"
+        day = self.value(sql, [campaign_id, day_from, day_to])
+        while day is not None:
+            yield day
+            day = self.value(sql.replace("day >= ?", "day > ?"), [campaign_id, day, day_to])
 
     def wal_bytes(self) -> int:
         try:
@@ -137,17 +144,22 @@ class SQLiteStore(Store):
                 fcntl.flock(lock, fcntl.LOCK_UN)
         return "truncate-busy" if busy else "truncated"
 
-    def start_checkpointer(self, interval: float = 0.2) -> None:
-        """Move WAL checkpoints (and their fsync) off the request path, and
-        keep the WAL under TRACKER_WAL_MAX_MB (see checkpoint).
+    def start_checkpointer(self, interval: float = 0.2, rollup_every: float = 60.0) -> None:
+        """Move WAL checkpoints (and their fsync) off the request path, keep
+        the WAL under TRACKER_WAL_MAX_MB (see checkpoint), and keep the
+        rollups of ended days current (housekeeping).
 
         By default the connection whose commit crosses 1000 WAL pages copies
         them back into the database, a stall of milliseconds for one unlucky
         click. A server turns that off and checkpoints from a thread instead.
+        The same thread rolls up the days that ended (rollups.py) every
+        `rollup_every` seconds, so that reports rarely have to; the workers
+        of one server all try, and the claim on each day lets one of them do it.
         """
         if self.path == ":memory:" or self._checkpointing:
             return
         self._checkpointing = True
+        self._stop_checkpointer = stop = threading.Event()
         self.close()      # reopen without autocheckpoint
         limit = settings.read("TRACKER_WAL_MAX_MB") * 1024 * 1024
 
@@ -157,11 +169,19 @@ class SQLiteStore(Store):
             # clicks queue behind a TRUNCATE that waits.
             conn.execute("PRAGMA busy_timeout = 5")
             lock = open(self.path + "-writelock", "a")
-            while True:
-                time.sleep(interval)
+            next_rollup = time.monotonic() + min(rollup_every, 5.0)
+            while not stop.wait(interval):
                 self.checkpoint(conn, lock, limit)
+                if time.monotonic() >= next_rollup:
+                    self.catch_up_rollups()
+                    next_rollup = time.monotonic() + rollup_every
 
         threading.Thread(target=run, name="tracker-wal-checkpoint", daemon=True).start()
+
+    def stop_checkpointer(self) -> None:
+        stop = getattr(self, "_stop_checkpointer", None)
+        if stop is not None:
+            stop.set()
 
     def _open(self) -> sqlite3.Connection:
         new_file = self.path != ":memory:" and not os.path.exists(self.path)
@@ -213,6 +233,27 @@ class SQLiteStore(Store):
                     return
                 for row in rows:
                     yield dict(row)
+
+    def _starts_with_any(self, expr, chars):
+        """GLOB with a character class: 0.6 µs a row cheaper than substr() IN
+        (...) for the export's 14 cells (IN is kept for ] and ^, which a
+        class would read as syntax)."""
+        if any(len(c) != 1 or c in "]^" for c in chars):
+            return super()._starts_with_any(expr, chars)
+        ordered = sorted(chars, key=lambda c: c != "-")       # a leading - is literal
+        return f"{expr} GLOB ?", ["[" + "".join(ordered) + "]*"]
+
+    def iter_batches(self, sql, params=(), size=5000):
+        """Rows as plain tuples, `size` at a time (no dict per row)."""
+        with self._connection() as conn:
+            cur = conn.cursor()
+            cur.row_factory = None
+            cur.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(size)
+                if not rows:
+                    return
+                yield rows
 
     def table_names(self) -> list[str]:
         with self._acquire() as conn:

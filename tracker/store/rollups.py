@@ -1,0 +1,232 @@
+"""Per-day rollups of the click log: which days, when, and how (tables:
+schema.sql, "Per-day rollups").
+
+When. A click's `day` is its campaign-local date, fixed by the redirect when
+the click is written, and clicks are only appended: once a day has ended in
+the campaign's time zone its numbers cannot change, except through a late
+click. A day is rolled up once it ended at least MARGIN ago, so that clicks
+in flight at midnight (stamped with the old day, not yet committed: a worker
+queued on the write lock, a slow commit) are in before the day is counted.
+The margin is not what keeps rollups exact, though: a click that arrives
+later still (a stalled worker, `tracker demo` replaying last month, a bulk
+load) reopens its day through the trigger on `clicks`, and the day is read
+from the click log again until it is rolled up anew.
+
+Who. Lazily: the first report of a campaign after a day ended rolls that day
+up (one GROUP BY over the day's clicks, the cost of one day of the old full
+scan), and the SQLite checkpointer thread of a server does the same for
+every campaign in the background (sqlite.py). There is no command for it.
+
+How. Three steps, so that neither database makes a redirect wait while a
+day is counted:
+
+1. claim: a short transaction marks the day 'rolling' with a fresh token.
+   From its commit on, a click written into the day deletes the mark.
+2. count: the day's aggregates are read with plain SELECTs, no lock held.
+   (PostgreSQL first waits for the transactions that were already writing
+   clicks when the claim committed: they may have looked for a mark before
+   it existed and commit after this snapshot; PostgresStore._settle_writers.)
+3. publish: ONE transaction inserts the aggregates and turns our 'rolling'
+   mark into 'done'. If a late click deleted the mark meanwhile, the update
+   finds nothing and the whole transaction is rolled back: the day stays
+   live and a later report tries again. A failure anywhere leaves at most a
+   'rolling' mark, which readers ignore; the roller drops it on its way out,
+   and if the process died, the next roller takes it over after STALE_CLAIM.
+
+So a day's rollup rows exist exactly when its mark is 'done', and a report
+(clicks.py) reads 'done' days from the rollup tables and all other days from
+the click log, in one statement.
+"""
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from ..vocabulary import FIRST_DAY
+from .base import Database  # defined before base.py imports this module
+
+log = logging.getLogger("tracker.rollups")
+
+# A day is rolled up once it ended this long ago (see above).
+MARGIN = timedelta(minutes=5)
+# A 'rolling' claim this old was left by a roller that died: another takes it over.
+STALE_CLAIM = timedelta(minutes=2)
+
+# The campaign's days that have clicks, between two days (inclusive): one
+# index seek per day instead of a scan of the clicks (a "loose index scan";
+# neither database does it for SELECT DISTINCT on its own).
+CLICK_DAYS = """
+WITH RECURSIVE click_days (day) AS (
+    SELECT MIN(day) FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ?
+    UNION ALL
+    SELECT (SELECT MIN(k.day) FROM clicks k
+             WHERE k.campaign_id = ? AND k.day > click_days.day AND k.day <= ?)
+      FROM click_days WHERE click_days.day IS NOT NULL
+)
+"""
+# ... of which not rolled up (used in a WHERE over click_days).
+NOT_ROLLED_UP = """click_days.day IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM rollup_days r
+     WHERE r.campaign_id = ? AND r.day = click_days.day AND r.state = 'done')"""
+
+
+def click_days_params(campaign_id: int, day_from: str, day_to: str) -> list:
+    return [campaign_id, day_from, day_to, campaign_id, day_to]
+
+
+# What every grouping counts; visitors are distinct per group, humans only.
+MEASURES = ("SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
+            "SUM(is_bot) AS bot_clicks, "
+            "COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors")
+
+DAY_CLICK_ROLLUPS = f"""
+SELECT creator_id, link_id, source, {MEASURES}
+  FROM clicks WHERE campaign_id = ? AND day = ?
+ GROUP BY creator_id, link_id, source
+"""
+# The four groupings of the report, with 0 / '*' for "all" (schema.sql).
+DAY_VISITOR_ROLLUPS = """
+SELECT creator_id, source, COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors
+  FROM clicks WHERE campaign_id = ? AND day = ? GROUP BY creator_id, source
+UNION ALL
+SELECT creator_id, '*', COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END)
+  FROM clicks WHERE campaign_id = ? AND day = ? GROUP BY creator_id
+UNION ALL
+SELECT 0, source, COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END)
+  FROM clicks WHERE campaign_id = ? AND day = ? GROUP BY source
+UNION ALL
+SELECT 0, '*', COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END)
+  FROM clicks WHERE campaign_id = ? AND day = ? HAVING COUNT(*) > 0
+"""
+
+CLAIM = """
+INSERT INTO rollup_days (campaign_id, day, state, token, rolled_at)
+VALUES (?, ?, 'rolling', ?, ?)
+ON CONFLICT (campaign_id, day) DO UPDATE
+   SET token = excluded.token, rolled_at = excluded.rolled_at
+ WHERE rollup_days.state = 'rolling' AND rollup_days.rolled_at < ?
+RETURNING token
+"""
+MARK_DONE = """
+UPDATE rollup_days SET state = 'done', rolled_at = ?
+ WHERE campaign_id = ? AND day = ? AND token = ? AND state = 'rolling'
+"""
+
+
+def iso_utc(moment: datetime) -> str:
+    """The database's text form of a time (as validate.iso_utc)."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
+        timespec="microseconds") + "Z"
+
+
+class ClaimLost(Exception):
+    """A click arrived in the day while it was being counted."""
+
+
+def last_ended_day(now: datetime, tz: str) -> str:
+    """The latest local day of `tz` that ended at least MARGIN before `now`."""
+    return ((now - MARGIN).astimezone(ZoneInfo(tz)).date() - timedelta(days=1)).isoformat()
+
+
+class RollupQueries(Database):
+    """Rolling up ended days (the reads are in clicks.py)."""
+
+    def _settle_writers(self) -> bool:
+        """Wait until writes that began before now have ended (see
+        PostgresStore); False to give up for now. SQLite runs one write at a
+        time and a click's trigger commits with it: nothing to wait for."""
+        return True
+
+    def days_to_roll_up(self, campaign_id: int, last_day: str) -> list[str]:
+        """Days up to last_day that have clicks and are not rolled up."""
+        rows = self.query(
+            CLICK_DAYS + f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP} ORDER BY day",
+            click_days_params(campaign_id, FIRST_DAY, last_day) + [campaign_id])
+        return [r["day"] for r in rows]
+
+    def roll_up_ended_days(self, campaign_id: int | None = None,
+                           now: datetime | None = None) -> list[tuple[int, str]]:
+        """Roll up every ended day of one campaign (or all) that has clicks
+        and is not rolled up; returns the (campaign, day) this call did."""
+        now = now or self.clock()
+        if campaign_id is None:
+            campaigns = self.query("SELECT id, timezone FROM campaigns ORDER BY id")
+        else:
+            campaigns = self.query("SELECT id, timezone FROM campaigns WHERE id = ?", [campaign_id])
+        done = []
+        for campaign in campaigns:
+            last_day = last_ended_day(now, campaign["timezone"])
+            for day in self.days_to_roll_up(campaign["id"], last_day):
+                if self.roll_up_day(campaign["id"], day, now):
+                    done.append((campaign["id"], day))
+        return done
+
+    def catch_up_rollups(self, campaign_id: int | None = None) -> None:
+        """roll_up_ended_days for the report path and housekeeping: a
+        rollup that fails only leaves its days to be read from the click
+        log, so it is logged, never raised."""
+        try:
+            self.roll_up_ended_days(campaign_id)
+        except Exception:
+            log.warning("rollup of ended days failed; they are read from the click log",
+                        exc_info=True)
+
+    def roll_up_day(self, campaign_id: int, day: str, now: datetime | None = None) -> bool:
+        """Roll up one day (the caller knows it has ended); True if this call
+        did it, False if it was done already, is being done, or a click came
+        in meanwhile. Idempotent."""
+        now = now or self.clock()
+        token = secrets.token_hex(8)
+        claimed = self.one(CLAIM, [campaign_id, day, token, iso_utc(now),
+                                   iso_utc(now - STALE_CLAIM)])
+        if not claimed or claimed["token"] != token:
+            return False
+        try:
+            if not self._settle_writers():
+                raise ClaimLost("writers did not settle")
+            clicks = self.query(DAY_CLICK_ROLLUPS, [campaign_id, day])
+            visitors = self.query(DAY_VISITOR_ROLLUPS, [campaign_id, day] * 4)
+            with self.transaction():
+                self.execute("DELETE FROM click_rollups WHERE campaign_id = ? AND day = ?",
+                             [campaign_id, day])
+                self.execute("DELETE FROM visitor_rollups WHERE campaign_id = ? AND day = ?",
+                             [campaign_id, day])
+                self.execute_many(
+                    "INSERT INTO click_rollups (campaign_id, day, creator_id, link_id, source, "
+                    "clicks, bot_clicks, visitors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(campaign_id, day, r["creator_id"], r["link_id"], r["source"],
+                      r["clicks"], r["bot_clicks"], r["visitors"]) for r in clicks])
+                self.execute_many(
+                    "INSERT INTO visitor_rollups (campaign_id, day, creator_id, source, visitors) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(campaign_id, day, r["creator_id"], r["source"], r["visitors"])
+                     for r in visitors])
+                self._mark_done(campaign_id, day, token, now)
+        except ClaimLost:
+            self._release(campaign_id, day, token)
+            return False
+        except BaseException:
+            self._release(campaign_id, day, token)
+            raise
+        return True
+
+    def _mark_done(self, campaign_id: int, day: str, token: str, now: datetime) -> None:
+        """The last statement of the publishing transaction."""
+        if self.execute(MARK_DONE, [iso_utc(now), campaign_id, day, token]).rowcount != 1:
+            raise ClaimLost(f"campaign {campaign_id} {day}: a click came in while counting")
+
+    def _release(self, campaign_id: int, day: str, token: str) -> None:
+        """Drop our claim so the next roller need not wait for it to go stale."""
+        try:
+            self.execute("DELETE FROM rollup_days WHERE campaign_id = ? AND day = ? "
+                         "AND token = ? AND state = 'rolling'", [campaign_id, day, token])
+        except Exception:
+            log.warning("could not release a rollup claim; it goes stale in %s", STALE_CLAIM,
+                        exc_info=True)
+
+    def rolled_up_days(self, campaign_id: int) -> list[str]:
+        return [r["day"] for r in self.query(
+            "SELECT day FROM rollup_days WHERE campaign_id = ? AND state = 'done' ORDER BY day",
+            [campaign_id])]

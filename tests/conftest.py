@@ -22,6 +22,11 @@ from tracker.store import open_store
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TRACKER = str(Path(sys.executable).parent / "tracker")
+# The `tracker` console script (and `tracker serve`'s workers) import the
+# checkout under test, not whatever the venv's editable install points at
+# (a git worktree shares its venv with the main checkout).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
 
 
 def _postgres_problem() -> str | None:

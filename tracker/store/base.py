@@ -19,7 +19,9 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql"}
+                   3: "migrations/0003_report_index.sql",
+                   # Versions are claimed per branch: one may land before a lower one.
+                   7: "migrations/0007_users.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 
 
@@ -152,7 +154,7 @@ class Database:
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
                 # A new database got schema.sql: it is at every version at once.
-                for v in range(1, version + 1) if not done else [version]:
+                for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
                         "ON CONFLICT (version) DO NOTHING",
@@ -172,8 +174,9 @@ from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402
 from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
+from .users import UserQueries  # noqa: E402
 
 
 class Store(CampaignQueries, ClickQueries, OrderQueries, MetricQueries, AccessQueries,
-            CopyQueries, Database):
+            UserQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

@@ -10,9 +10,9 @@ COPY_ORDER = (
     ("campaign_creators", "campaign_id, creator_id"), ("links", "id"), ("clicks", "id"),
     ("visitor_salts", "day"), ("promo_codes", "code"), ("redemptions", "order_id"),
     ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
-    ("share_secrets", "campaign_id"),
+    ("share_secrets", "campaign_id"), ("users", "id"),
 )
-IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens")
+IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "users")
 
 
 class CopyQueries:

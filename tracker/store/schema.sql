@@ -22,7 +22,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
     timezone     TEXT NOT NULL,
     currency     TEXT NOT NULL,
     budget_minor BIGINT,
-    created_at   TEXT NOT NULL
+    created_at   TEXT NOT NULL,
+    archived_at  TEXT            -- set: left the console's list (links keep working)
 );
 
 CREATE TABLE IF NOT EXISTS creators (
@@ -153,4 +154,14 @@ CREATE TABLE IF NOT EXISTS auth_failures (
     minute   TEXT NOT NULL,
     failures INTEGER NOT NULL,
     PRIMARY KEY (client, minute)
+);
+
+-- People who sign in to the console (since version 7): the e-mail address
+-- (lower-cased), werkzeug's scrypt hash of the password, admin | viewer.
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at    TEXT NOT NULL
 );

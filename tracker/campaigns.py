@@ -14,12 +14,19 @@ from zoneinfo import ZoneInfo
 
 from . import validate
 from .classify import CHANNELS, SOURCES
+from .vocabulary import PLATFORMS
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt"})
+# Paths the app itself answers: a short code can never take one of them.
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt",
+                            "login", "logout", "campaigns", "creators", "links", "uploads"})
+# How long a server trusts its copy of a link (redirect.py): editing a
+# creator's handle or platform recomputes their links' targets from another
+# process, and running servers follow within this many seconds.
+LINK_CACHE_SECONDS = 30
 
 
 def now_utc() -> str:
@@ -36,6 +43,7 @@ def campaign_record(row: dict) -> dict:
         "budget": None if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
         "created_at": row["created_at"],
+        "archived_at": row.get("archived_at"),
     }
 
 
@@ -72,6 +80,79 @@ def list_campaigns(store: Store) -> list[dict]:
     return [campaign_record(r) for r in store.campaigns()]
 
 
+def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -> int:
+    """An amount in minor units of old_currency as minor units of
+    new_currency, keeping its face value (1500.00 USD -> 1500.00 EUR)."""
+    return validate.money(validate.money_text(minor, old_currency), new_currency, field)
+
+
+def _changes(before: dict, after: dict) -> dict:
+    return {k: [before[k], after[k]] for k in after if k in before and before[k] != after[k]}
+
+
+def update_campaign(store: Store, slug: str, name: str | None = None,
+                    destination: str | None = None, starts_on: str | None = None,
+                    timezone_name: str | None = None, currency: str | None = None,
+                    budget: str | None = None) -> dict:
+    """Change the fields given (None leaves one as it is; budget "" removes
+    it); all or nothing. `changed` maps each changed field to [old, new].
+
+    The destination is the default for new links: existing links keep
+    theirs. The time zone fixes the local day of every click, so it can
+    change only before the first click; the currency only before the first
+    order or metrics row (fees and budget keep their face value).
+    """
+    campaign = get_campaign(store, slug)
+    fields = {}
+    if name is not None:
+        fields["name"] = validate.text("campaign name", name)
+    if destination is not None:
+        fields["destination"] = validate.url(destination)
+    if starts_on is not None:
+        fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
+    if timezone_name is not None:
+        fields["timezone"] = validate.timezone_name(timezone_name)
+    old_cur = campaign["currency"]
+    cur = validate.currency(currency) if currency is not None else old_cur
+    if cur != old_cur:
+        fields["currency"] = cur
+    if budget is not None:
+        fields["budget_minor"] = validate.money(budget, cur, "budget") if budget.strip() else None
+    elif cur != old_cur and campaign["budget_minor"] is not None:
+        fields["budget_minor"] = _same_amount(campaign["budget_minor"], old_cur, cur, "budget")
+    fields = {k: v for k, v in fields.items() if v != campaign[k]}
+    with store.transaction():
+        if "timezone" in fields:
+            clicks = store.rows_on_campaign("clicks", campaign["id"])
+            if clicks:
+                raise BadInput(
+                    f"time zone: campaign {campaign['slug']!r} already has {clicks} click(s) "
+                    f"counted in the local days of {campaign['timezone']}; its time zone can "
+                    "change only before the first click")
+        if "currency" in fields:
+            used = {t: store.rows_on_campaign(t, campaign["id"]) for t in ("redemptions", "metrics")}
+            if any(used.values()):
+                raise BadInput(
+                    f"currency: campaign {campaign['slug']!r} already has {used['redemptions']} "
+                    f"order(s) and {used['metrics']} metrics row(s) in {old_cur}; its currency "
+                    "can change only before the first import")
+            for c in store.campaign_creators(campaign["id"]):
+                store.enroll(campaign["id"], c["id"], _same_amount(
+                    c["fee_minor"], old_cur, cur, f"fee of {c['handle']}"))
+        store.update_campaign(campaign["id"], fields)
+    after = campaign_record(store.campaign(campaign["slug"]))
+    return dict(after, changed=_changes(campaign_record(campaign), after))
+
+
+def archive_campaign(store: Store, slug: str, archived: bool = True) -> dict:
+    """Take a campaign off the console's list (archived=False puts it back).
+    Nothing else changes: its links keep redirecting and its stats stay."""
+    campaign = get_campaign(store, slug)
+    if bool(campaign["archived_at"]) != archived:
+        store.update_campaign(campaign["id"], {"archived_at": now_utc() if archived else None})
+    return campaign_record(store.campaign(campaign["slug"]))
+
+
 # -- creators ----------------------------------------------------------------
 
 def creator_record(row: dict) -> dict:
@@ -102,13 +183,87 @@ def list_creators(store: Store) -> list[dict]:
     return [creator_record(r) for r in store.creators()]
 
 
+def update_creator(store: Store, handle: str, platform: str | None = None,
+                   name: str | None = None, new_handle: str | None = None) -> dict:
+    """Change a creator's handle, platform or name (None leaves one as it
+    is; name "" removes it); all or nothing. Handle and platform are in
+    every link's UTMs (utm_content, utm_source): the creator's links get
+    their target recomputed in the same transaction (`links_updated`), and
+    running servers follow within LINK_CACHE_SECONDS. Share links made for
+    the old handle stop showing the creator's numbers."""
+    creator = get_creator(store, handle)
+    fields = {}
+    if new_handle is not None:
+        fields["handle"] = validate.handle(new_handle)
+    if platform is not None:
+        fields["platform"] = validate.choice("platform", platform, PLATFORMS)
+    if name is not None:
+        fields["name"] = validate.text("name", name, required=False)
+    fields = {k: v for k, v in fields.items() if v != creator[k]}
+    updated = 0
+    try:
+        with store.transaction():
+            store.update_creator(creator["id"], fields)
+            if {"handle", "platform"} & set(fields):
+                for link in store.creator_links(creator["id"]):
+                    store.set_link_target(link["id"], link["destination"], link_target(
+                        link["destination"], link["creator_platform"], link["channel"],
+                        link["campaign"], link["creator"]))
+                    updated += 1
+    except Conflict:
+        raise Duplicate(f"creator handle {fields['handle']!r} is taken by another creator") from None
+    after = creator_record(store.creator(fields.get("handle", creator["handle"])))
+    return dict(after, changed=_changes(creator_record(creator), after), links_updated=updated)
+
+
+def creators_with_campaigns(store: Store) -> list[dict]:
+    """Every creator with the campaigns they are on (slug, name, fee)."""
+    on: dict[int, list] = {}
+    for row in store.creator_campaigns():
+        on.setdefault(row["creator_id"], []).append(
+            {"slug": row["slug"], "name": row["name"], "archived": bool(row["archived_at"]),
+             "fee": validate.money_text(row["fee_minor"], row["currency"])})
+    return [dict(creator_record(r), campaigns=on.get(r["id"], [])) for r in store.creators()]
+
+
+def campaign_creators(store: Store, slug: str) -> list[dict]:
+    """The creators enrolled on a campaign, each with the fee paid to them."""
+    campaign = get_campaign(store, slug)
+    return [dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
+            for c in store.campaign_creators(campaign["id"])]
+
+
 def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
+    """Put a creator on a campaign with the flat fee paid to them, or change
+    the fee of one already on it."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
     store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
             "fee": validate.money_text(fee_minor, campaign["currency"])}
+
+
+def unenroll(store: Store, slug: str, handle: str) -> dict:
+    """Take a creator off a campaign: refused while the creator has links,
+    promo codes or metrics there (they would lose their creator)."""
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    where = f"creator {creator['handle']!r}"
+    with store.transaction():
+        if store.enrolment(campaign["id"], creator["id"]) is None:
+            raise NotFound(f"{where} is not on campaign {campaign['slug']!r}")
+        held = {what: store.rows_on_campaign(table, campaign["id"], creator["id"])
+                for what, table in (("link(s)", "links"), ("promo code(s)", "promo_codes"),
+                                    ("metrics row(s)", "metrics"))}
+        if any(held.values()):
+            has = ", ".join(f"{n} {what}" for what, n in held.items() if n)
+            raise BadInput(
+                f"{where} cannot leave campaign {campaign['slug']!r}: it has {has} there "
+                "(links keep their clicks, so they stay: switch them off instead; "
+                "remove the promo codes first)")
+        store.unenroll(campaign["id"], creator["id"])
+    return {"campaign": campaign["slug"], "creator": creator["handle"], "unenrolled": True}
 
 
 # -- links -------------------------------------------------------------------
@@ -162,6 +317,25 @@ def redirect_location(destination: str, target_url: str, incoming, click_id: str
     return location + ("#" + fragment if fragment else "")
 
 
+def link_target(destination: str, platform: str, channel: str, campaign_slug: str,
+                handle: str) -> str:
+    """Where a link sends its clicks: the destination with our UTMs."""
+    return add_params(destination, utm_params(platform, channel, campaign_slug, handle))
+
+
+def preview_link(store: Store, slug: str, handle: str, channel: str,
+                 destination: str | None = None) -> dict:
+    """What create_link would make of these choices, without making it:
+    the destination URL with its UTMs (the console's live preview)."""
+    channel = validate.choice("channel", channel, CHANNELS)
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    destination = validate.url(destination) if destination else campaign["destination"]
+    return {"destination_url": link_target(destination, creator["platform"], channel,
+                                           campaign["slug"], creator["handle"]),
+            "campaign": campaign["slug"], "creator": creator["handle"], "channel": channel}
+
+
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -195,8 +369,8 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
     creator = get_creator(store, handle)
     destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
-    target = add_params(destination, utm_params(
-        creator["platform"], channel, campaign["slug"], creator["handle"]))
+    target = link_target(destination, creator["platform"], channel, campaign["slug"],
+                         creator["handle"])
     for _attempt in range(8):
         row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
                "creator_id": creator["id"], "channel": channel,
@@ -245,3 +419,19 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         raise Duplicate(f"promo code {code!r} already belongs to a campaign") from None
     return {"code": code, "campaign": campaign["slug"], "creator": creator["handle"],
             "source": source}
+
+
+def remove_promo(store: Store, code: str) -> dict:
+    """Delete a promo code; refused once an order carries it (the order
+    would lose the creator it is attributed to)."""
+    key = (code or "").strip().lower()
+    with store.transaction():
+        promo = store.promo_code_owner(key)
+        if promo is None:
+            raise NotFound(f"promo code {code!r} does not exist")
+        orders = store.orders_with_code(key)
+        if orders:
+            raise BadInput(f"promo code {code!r} is on {orders} order(s) of campaign "
+                           f"{promo['campaign']!r}; removing it would take their attribution away")
+        store.delete_promo_code(key)
+    return dict(promo, removed=True)

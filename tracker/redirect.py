@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from .classify import classify
-from .campaigns import RESERVED_CODES, redirect_location
+from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
 from .store import Store
 from .validate import iso_utc
 
@@ -69,20 +70,25 @@ class Redirector:
         self.trusted_proxies = trusted_proxies
         self._salts: dict[str, str] = {}
         self._salt_date: date | None = None
-        # code -> link facts. Safe to keep: a link's destination, channel,
-        # campaign and creator never change; whether it is disabled is
-        # checked by the click insert itself (and looked up for HEAD).
-        self._links: dict[str, dict] = {}
+        # code -> (link facts, when read). A link's channel, campaign and
+        # creator never change; its target does when its creator's handle or
+        # platform is edited, so a copy is kept for LINK_CACHE_SECONDS.
+        # Whether it is disabled is checked by the click insert itself (and
+        # looked up for HEAD).
+        self._links: dict[str, tuple[dict, float]] = {}
+        self.monotonic = time.monotonic
 
     def link(self, code: str, fresh: bool = False) -> dict | None:
-        link = None if fresh else self._links.get(code)
-        if link is None:
-            link = self.store.link_for_redirect(code)
-            if link is None or link["disabled"]:
-                return None
-            if len(self._links) > 50_000:
-                self._links.clear()
-            self._links[code] = link
+        now = self.monotonic()
+        cached = None if fresh else self._links.get(code)
+        if cached is not None and now - cached[1] < LINK_CACHE_SECONDS:
+            return cached[0]
+        link = self.store.link_for_redirect(code)
+        if link is None or link["disabled"]:
+            return None
+        if len(self._links) > 50_000:
+            self._links.clear()
+        self._links[code] = (link, now)
         return link
 
     def __call__(self, environ, start_response):

@@ -1,6 +1,12 @@
 """Campaigns, creators, enrolments, links and promo codes."""
 from __future__ import annotations
 
+# What the edit functions may change, and the tables whose rows hang on a campaign.
+EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
+                          "budget_minor", "archived_at"},
+            "creators": {"handle", "platform", "name"}}
+ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "redemptions")
+
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
@@ -24,6 +30,41 @@ class CampaignQueries:
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
 
+    def _update(self, table: str, row_id: int, fields: dict) -> None:
+        """UPDATE table SET fields WHERE id = row_id (the column names are ours)."""
+        assert table in EDITABLE and set(fields) <= EDITABLE[table], (table, fields)
+        if fields:
+            self.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in fields)} "
+                         "WHERE id = ?", [*fields.values(), row_id])
+
+    def update_campaign(self, campaign_id: int, fields: dict) -> None:
+        self._update("campaigns", campaign_id, fields)
+
+    def update_creator(self, creator_id: int, fields: dict) -> None:
+        self._update("creators", creator_id, fields)
+
+    def rows_on_campaign(self, table: str, campaign_id: int, creator_id: int | None = None) -> int:
+        """How many rows of `table` belong to a campaign (or to one creator on it)."""
+        assert table in ON_CAMPAIGN and (creator_id is None or table != "redemptions"), table
+        sql = f"SELECT COUNT(*) AS n FROM {table} WHERE campaign_id = ?"
+        params = [campaign_id]
+        if creator_id is not None:
+            sql += " AND creator_id = ?"
+            params.append(creator_id)
+        return int(self.one(sql, params)["n"])
+
+    def campaign_totals(self) -> dict[int, dict]:
+        """Per campaign id: human clicks, orders and revenue (minor units) so far."""
+        totals: dict[int, dict] = {}
+        for row in self.query("SELECT campaign_id, COUNT(*) AS clicks FROM clicks "
+                              "WHERE is_bot = 0 GROUP BY campaign_id"):
+            totals.setdefault(row["campaign_id"], {})["clicks"] = int(row["clicks"])
+        for row in self.query("SELECT campaign_id, COUNT(*) AS orders, "
+                              "SUM(amount_minor) AS revenue FROM redemptions GROUP BY campaign_id"):
+            totals.setdefault(row["campaign_id"], {}).update(
+                orders=int(row["orders"]), revenue_minor=int(row["revenue"]))
+        return totals
+
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])
 
@@ -44,6 +85,18 @@ class CampaignQueries:
         self.execute(
             "INSERT INTO campaign_creators (campaign_id, creator_id, fee_minor) VALUES (?, ?, 0) "
             "ON CONFLICT (campaign_id, creator_id) DO NOTHING", [campaign_id, creator_id])
+
+    def unenroll(self, campaign_id: int, creator_id: int) -> bool:
+        return self.execute(
+            "DELETE FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",
+            [campaign_id, creator_id]).rowcount > 0
+
+    def creator_campaigns(self) -> list[dict]:
+        """Every enrolment: creator id, campaign slug and name, fee."""
+        return self.query(
+            "SELECT cc.creator_id, c.slug, c.name, c.currency, c.archived_at, cc.fee_minor "
+            "FROM campaign_creators cc JOIN campaigns c ON c.id = cc.campaign_id "
+            "ORDER BY c.created_at, c.id")
 
     def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
         return self.one(
@@ -68,6 +121,20 @@ class CampaignQueries:
             [campaign_id],
         )
 
+    def creator_links(self, creator_id: int) -> list[dict]:
+        return self.query(LINK_SELECT + " WHERE l.creator_id = ? ORDER BY l.created_at, l.id",
+                          [creator_id])
+
+    def set_link_target(self, link_id: int, destination: str, target_url: str) -> None:
+        self.execute("UPDATE links SET destination = ?, target_url = ? WHERE id = ?",
+                     [destination, target_url, link_id])
+
+    def link_clicks(self, campaign_id: int) -> dict[int, int]:
+        """Human clicks per link id of a campaign."""
+        return {r["link_id"]: int(r["n"]) for r in self.query(
+            "SELECT link_id, COUNT(*) AS n FROM clicks WHERE campaign_id = ? AND is_bot = 0 "
+            "GROUP BY link_id", [campaign_id])}
+
     def set_link_disabled(self, code: str, disabled: bool) -> bool:
         cur = self.execute(
             "UPDATE links SET disabled = ? WHERE code = ?", [int(disabled), code]
@@ -84,3 +151,16 @@ class CampaignQueries:
             "JOIN creators cr ON cr.id = p.creator_id WHERE p.campaign_id = ? ORDER BY p.code",
             [campaign_id])
 
+    def promo_code_owner(self, code: str) -> dict | None:
+        """A promo code with its campaign's slug and its creator's handle."""
+        return self.one(
+            "SELECT p.code, p.source, c.slug AS campaign, cr.handle AS creator "
+            "FROM promo_codes p JOIN campaigns c ON c.id = p.campaign_id "
+            "JOIN creators cr ON cr.id = p.creator_id WHERE p.code = ?", [code.lower()])
+
+    def orders_with_code(self, code: str) -> int:
+        return int(self.one("SELECT COUNT(*) AS n FROM redemptions WHERE code = ?",
+                            [code.lower()])["n"])
+
+    def delete_promo_code(self, code: str) -> bool:
+        return self.execute("DELETE FROM promo_codes WHERE code = ?", [code.lower()]).rowcount > 0

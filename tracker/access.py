@@ -24,7 +24,9 @@ from . import validate
 TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
 CLIENT_KEY = "client_hash_key"
-MAX_FAILURES_PER_MINUTE = 10
+SESSION_SECRET = "session_secret"   # signs the console's session cookies
+MAX_FAILURES_PER_MINUTE = 10        # per client: wrong tokens and passwords together
+MAX_ACCOUNT_FAILURES_PER_MINUTE = 5  # per account: wrong passwords from anywhere
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
 DURATION_RE = re.compile(r"^(\d+)\s*([mhdw])$")
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -35,6 +37,14 @@ def ensure_secrets(store: Store) -> None:
     """Create the install's secrets once (tracker init, app start)."""
     store.ensure_setting(WEBHOOK_SECRET, secrets.token_urlsafe(32))
     store.ensure_setting(CLIENT_KEY, secrets.token_hex(32))
+    store.ensure_setting(SESSION_SECRET, secrets.token_urlsafe(32))
+
+
+def session_secret(store: Store) -> str:
+    """The key that signs console sessions: made once per install, shared by
+    every app server through the database (never a constant in the code)."""
+    return store.setting(SESSION_SECRET) or store.ensure_setting(
+        SESSION_SECRET, secrets.token_urlsafe(32))
 
 
 # -- API tokens ------------------------------------------------------------------
@@ -76,6 +86,13 @@ def token_for(store: Store, bearer: str | None) -> dict | None:
 
 
 # -- failed attempts ----------------------------------------------------------------
+#
+# One limiter for every secret a client can guess: wrong API tokens and wrong
+# passwords count against the client (a keyed hash of its address), wrong
+# passwords also against the account. A key over its limit for the last
+# minute is refused without the secret being checked (429), and the refusal
+# lifts by itself a minute or two after the failures stop: nobody is locked
+# out for good, and a guesser gets a handful of tries a minute.
 
 def client_key(store: Store, address: str) -> str:
     """A keyed hash of the client address: rate limits without storing IPs."""
@@ -83,18 +100,32 @@ def client_key(store: Store, address: str) -> str:
     return hmac.new(key.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
 
 
+def account_key(store: Store, email: str) -> str:
+    """The limiter's key for an account (keyed too: no e-mail address in the table)."""
+    key = store.setting(CLIENT_KEY) or ""
+    return "account:" + hmac.new(key.encode(), email.lower().encode(),
+                                 hashlib.sha256).hexdigest()[:24]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _minute(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
-def too_many_failures(store: Store, client: str) -> bool:
-    since = _minute(datetime.now(timezone.utc) - timedelta(minutes=1))
-    return store.auth_failures_since(client, since) >= MAX_FAILURES_PER_MINUTE
+def too_many_failures(store: Store, key: str, limit: int = MAX_FAILURES_PER_MINUTE) -> bool:
+    """True while `key` (a client or an account) has `limit` failures in
+    this minute and the one before."""
+    since = _minute(utcnow() - timedelta(minutes=1))
+    return store.auth_failures_since(key, since) >= limit
 
 
-def record_failure(store: Store, client: str) -> None:
-    now = datetime.now(timezone.utc)
-    store.add_auth_failure(client, _minute(now))
+def record_failure(store: Store, *keys: str) -> None:
+    now = utcnow()
+    for key in keys:
+        store.add_auth_failure(key, _minute(now))
     store.forget_auth_failures_before(_minute(now - timedelta(minutes=10)))
 
 

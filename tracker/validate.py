@@ -20,6 +20,7 @@ from .errors import BadInput
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
 PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
 MAX_URL = 2048
@@ -56,6 +57,14 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
 def handle(value: str) -> str:
     """Creator handles are case-insensitive on every platform; '@' optional."""
     return text("creator handle", (value or "").strip().lstrip("@"), 100).lower()
+
+
+def email(value: str | None, field: str = "e-mail address") -> str:
+    """An e-mail address, lower-cased (the one spelling a user signs in with)."""
+    value = text(field, value, 254).lower()
+    if not EMAIL_RE.match(value):
+        raise BadInput(f"{field} {value!r} is not an e-mail address (name@example.com)")
+    return value
 
 
 def url(value: str, field: str = "destination") -> str:

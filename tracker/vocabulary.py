@@ -31,6 +31,9 @@ CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
 SHOP_PLATFORMS = ("shopify", "woocommerce", "stripe")
 CSV_SHOP = "csv"
 
+#: Who may do what in the console: admins change things, viewers read.
+ROLES = ("admin", "viewer")
+
 # -- names people type ------------------------------------------------------------
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

@@ -102,8 +102,8 @@ def assert_orders_a(store, campaign):
 ])
 def test_header_variants_read_the_same_orders(store, spring, name):
     result = import_redemptions(store, data(name))
-    assert result == {"format": "generic", "orders": 3, "new": 3, "already_imported": 0,
-                      "skipped": {}}
+    assert result == {"format": "generic", "read": 3, "orders": 3, "new": 3,
+                      "already_imported": 0, "skipped": {}}
     assert_orders_a(store, spring)
 
 
@@ -324,10 +324,49 @@ def test_amounts_follow_the_currency(store, currency, amount, minor):
         assert orders(store)["M-1"]["amount_minor"] == minor
 
 
+# -- dry runs: the same checks and counts, nothing written ---------------------------------
+
+def test_dry_run_counts_what_the_import_would_do_and_writes_nothing(store, spring):
+    import_redemptions(store, data("redemptions_first.csv"))
+    before = orders(store)
+    preview = import_redemptions(store, data("redemptions_overlap.csv"), dry_run=True)
+    assert orders(store) == before
+    done = import_redemptions(store, data("redemptions_overlap.csv"))
+    assert preview == done and (done["new"], done["already_imported"]) == (2, 2)
+
+
+def test_dry_run_of_a_shopify_export_counts_skipped_codes(store, spring):
+    preview = import_redemptions(store, data("shopify_orders.csv"), dry_run=True)
+    assert count(store, "redemptions") == 0
+    assert (preview["read"], preview["orders"], preview["new"]) == (5, 3, 3)
+    assert {k.lower(): v for k, v in preview["skipped"].items()} == {"welcome10": 1,
+                                                                     "(no code)": 1}
+    assert preview == import_redemptions(store, data("shopify_orders.csv"))
+
+
+def test_dry_run_refuses_bad_rows_like_the_import(store, spring):
+    with pytest.raises(RowErrors) as exc:
+        import_redemptions(store, data("redemptions_three_bad.csv"), "spring", dry_run=True)
+    assert [d["line"] for d in exc.value.details] == [3, 6, 7]
+    assert exc.value.read == 6 and count(store, "redemptions") == 0
+
+
+def test_metrics_dry_run_counts_new_and_replaced_rows(store, spring):
+    import_metrics(store, data("metrics_week1.csv"), "spring")
+    before = metrics(store)
+    preview = import_metrics(store, data("metrics_week1_corrected.csv"), "spring", dry_run=True)
+    assert preview == {"rows": 4, "new": 1, "replaced": 3}
+    assert metrics(store) == before
+    with pytest.raises(RowErrors) as exc:
+        import_metrics(store, data("metrics_bad.csv"), "spring", dry_run=True)
+    assert exc.value.read == 10 and metrics(store) == before
+
+
 # -- metrics -----------------------------------------------------------------------
 
 def test_metrics_empty_cells_are_null_not_zero(store, spring):
-    assert import_metrics(store, data("metrics_week1.csv"), "spring") == {"rows": 4}
+    assert import_metrics(store, data("metrics_week1.csv"), "spring") == {
+        "rows": 4, "new": 4, "replaced": 0}
     assert metrics(store) == {
         ("jade", "organic", "2026-11-03"): metric_row(None, 5400, None, 300, None, None, None,
                                                       None, None),
@@ -340,7 +379,8 @@ def test_metrics_empty_cells_are_null_not_zero(store, spring):
 
 
 def test_metrics_missing_columns_are_null(store, spring):
-    assert import_metrics(store, data("metrics_missing_columns.csv"), "spring") == {"rows": 2}
+    assert import_metrics(store, data("metrics_missing_columns.csv"), "spring") == {
+        "rows": 2, "new": 2, "replaced": 0}
     assert metrics(store) == {
         ("jade", "sponsored", "2026-11-03"): metric_row(None, None, None, 77, None, None, None,
                                                         None, None),
@@ -353,7 +393,8 @@ def test_metrics_reimport_replaces_the_row(store, spring):
     import_metrics(store, data("metrics_week1.csv"), "spring")
     import_metrics(store, data("metrics_week1.csv"), "spring")
     assert count(store, "metrics") == 4
-    assert import_metrics(store, data("metrics_week1_corrected.csv"), "spring") == {"rows": 4}
+    assert import_metrics(store, data("metrics_week1_corrected.csv"), "spring") == {
+        "rows": 4, "new": 1, "replaced": 3}
     got = metrics(store)
     assert count(store, "metrics") == 5
     assert got[("mia", "organic", "2026-11-03")] == metric_row(15500, 9900, 12100, 870, 45, 18,
@@ -434,7 +475,7 @@ def test_cli_import_redemptions(seeded, store):
     assert out == "3 order(s) read (generic): 3 new, 0 already imported\n"
     code, out, _ = seeded("import", "redemptions", data("redemptions_lower.csv"), "--json")
     assert code == 0
-    assert json.loads(out) == {"format": "generic", "orders": 3, "new": 0,
+    assert json.loads(out) == {"format": "generic", "read": 3, "orders": 3, "new": 0,
                                "already_imported": 3, "skipped": {}}
     code, out, err = seeded("import", "redemptions", data("shopify_orders.csv"))
     assert code == 0 and "(shopify): 3 new" in out

@@ -30,15 +30,34 @@ Record = tuple[int, dict]   # (line number, fields by lower-case name)
 
 
 class RowErrors(BadInput):
-    """Bad rows: the message lists them all, `details` has them as data."""
+    """Bad rows: the message lists them all, `details` has them as data;
+    `read` is how many rows the file had (good and bad)."""
 
-    def __init__(self, what: str, errors: list[tuple[int, str]]):
+    def __init__(self, what: str, errors: list[tuple[int, str]], read: int | None = None):
         lines = [f"  line {line}: {why}" for line, why in errors[:MAX_ERRORS_SHOWN]]
         if len(errors) > MAX_ERRORS_SHOWN:
             lines.append(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more")
         super().__init__(f"{what} refused, nothing was written: {len(errors)} bad row(s)\n"
                          + "\n".join(lines),
                          details=[{"line": line, "error": why} for line, why in errors])
+        self.read = len(errors) if read is None else read
+
+
+class _DryRun(Exception):
+    """Raised inside the write's transaction to roll it back."""
+
+
+def _write(store: Store, write: Callable[[], dict], dry_run: bool) -> dict:
+    """Run write() in one transaction; a dry run rolls it back, so it reports
+    exactly what the import would do and leaves nothing behind."""
+    try:
+        with store.transaction():
+            result = write()
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as done:
+        result = done.args[0]
+    return result
 
 
 # -- reading CSV -------------------------------------------------------------------
@@ -203,23 +222,29 @@ def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool,
 
 
 def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
-                     kind: str = "generic", progress: Callable | None = None) -> dict:
-    """Check every order, then write them all in one transaction or none."""
+                     kind: str = "generic", progress: Callable | None = None,
+                     dry_run: bool = False) -> dict:
+    """Check every order, then write them all in one transaction or none.
+    dry_run: check and count the same way, write nothing."""
     campaign = get_campaign(store, campaign_slug) if campaign_slug else None
     rows, errors, skipped = check_redemptions(store, records, campaign,
                                               lenient_codes=(kind == "shopify"), progress=progress)
+    read = len(rows) + len(errors) + sum(skipped.values())
     if errors:
-        raise RowErrors("import", errors)
-    new = store.insert_redemptions(rows)
-    return {"format": kind, "orders": len(rows), "new": new, "already_imported": len(rows) - new,
-            "skipped": skipped}
+        raise RowErrors("import", errors, read)
+
+    def write():
+        new = store.insert_redemptions(rows)
+        return {"format": kind, "read": read, "orders": len(rows), "new": new,
+                "already_imported": len(rows) - new, "skipped": skipped}
+    return _write(store, write, dry_run)
 
 
 def import_redemptions(store: Store, source, campaign_slug: str | None = None,
-                       progress: Callable | None = None) -> dict:
+                       progress: Callable | None = None, dry_run: bool = False) -> dict:
     header, records = read_csv(source)
     kind, records = redemption_records(header, records)
-    return save_redemptions(store, records, campaign_slug, kind, progress)
+    return save_redemptions(store, records, campaign_slug, kind, progress, dry_run)
 
 
 # -- platform metrics ------------------------------------------------------------------
@@ -268,20 +293,28 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
 
 
 def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
-                 progress: Callable | None = None) -> dict:
+                 progress: Callable | None = None, dry_run: bool = False) -> dict:
+    """Check every row, then write them all in one transaction or none: a
+    row whose creator, source and day are stored already replaces it.
+    dry_run: check and count the same way, write nothing."""
     campaign = get_campaign(store, campaign_slug)
     rows, errors = check_metrics(store, campaign, records, progress)
     if errors:
-        raise RowErrors("import", errors)
-    store.upsert_metrics(rows)
-    return {"rows": len(rows)}
+        raise RowErrors("import", errors, len(rows) + len(errors))
+
+    def write():
+        stored = store.metric_keys(campaign["id"])
+        replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
+        store.upsert_metrics(rows)
+        return {"rows": len(rows), "new": len(rows) - replaced, "replaced": replaced}
+    return _write(store, write, dry_run)
 
 
 def import_metrics(store: Store, source, campaign_slug: str,
-                   progress: Callable | None = None) -> dict:
+                   progress: Callable | None = None, dry_run: bool = False) -> dict:
     header, records = read_csv(source)
     missing = _missing(header, METRICS_REQUIRED)
     if missing:
         raise BadInput(f"missing column(s): {', '.join(missing)}; expected date,creator,source,"
                        "impressions,views,reach,likes,comments,shares,saves,followers_gained,spend")
-    return save_metrics(store, campaign_slug, records, progress)
+    return save_metrics(store, campaign_slug, records, progress, dry_run)

@@ -4,6 +4,8 @@ tests/test_api.py checks that it names exactly the routes the app has.
 """
 from __future__ import annotations
 
+from ..qr import FORMATS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True,
         "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
@@ -50,7 +52,7 @@ def op(summary: str, ok: int = 200, schema: dict | None = None, body: dict | Non
 
 CAMPAIGN = obj({"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
                 "timezone": TEXT, "currency": TEXT, "budget": {"type": ["string", "null"]},
-                "created_at": TEXT})
+                "created_at": TEXT, "archived_at": {"type": ["string", "null"]}})
 CREATOR = obj({"handle": TEXT, "platform": TEXT, "name": {"type": ["string", "null"]}})
 LINK = obj({"code": TEXT, "short_url": TEXT, "destination_url": TEXT, "campaign": TEXT,
             "creator": TEXT, "channel": TEXT, "disabled": {"type": "boolean"}})
@@ -64,6 +66,17 @@ IMPORTED = obj({"orders": {"type": "integer"}, "new": {"type": "integer"},
 METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in (
     "date", "creator", "source", "impressions", "views", "reach", "likes", "comments",
     "shares", "saves", "followers_gained", "spend")}, ["date", "creator", "source"])
+
+
+def qr_op(kind: str) -> dict:
+    media = FORMATS[kind]
+    return {"summary": f"The link's QR code ({kind.upper()}): the short URL with qr=1",
+            "parameters": [CODE, {"name": "download", "in": "query",
+                                  "schema": {"enum": ["1"]},
+                                  "description": "send it as a file to save"}],
+            "responses": {"200": {"description": kind.upper(), "content": {media: {
+                "schema": {"type": "string", "contentMediaType": media}}}},
+                **errors(401, 404, 429)}}
 
 
 def spec() -> dict:
@@ -111,6 +124,8 @@ def spec() -> dict:
                                                      fail=(401, 403, 404, 429))},
             "/api/links/{code}/enable": {"post": op("Switch a link back on", schema=LINK, params=[CODE],
                                                     fail=(401, 403, 404, 429))},
+            "/api/links/{code}/qr.svg": {"get": qr_op("svg")},
+            "/api/links/{code}/qr.png": {"get": qr_op("png")},
             "/api/campaigns/{slug}/promo-codes": {
                 "get": op("List promo codes", params=[SLUG, *PAGING]),
                 "post": op("Add a promo code", 201, body=obj(

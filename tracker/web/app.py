@@ -2,7 +2,10 @@
 and the redirect middleware that answers short links before Flask does."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from .. import access
@@ -23,11 +26,28 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
+    # Console sessions: signed with the install's secret from the database
+    # (every app server shares it), never readable by scripts, not sent on
+    # cross-site requests, only over HTTPS when the tracker is served so.
+    app.secret_key = access.session_secret(store)
+    app.config.update(
+        SESSION_COOKIE_NAME="tracker_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.base_url.lower().startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # CSRF tokens are checked on the console's blueprint only (console.py):
+        # the API takes bearer tokens and the webhook a signature instead.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,          # as long as the session lasts
+    )
+    CSRFProtect(app)
 
-    from . import api, stats
+    from . import api, console, stats
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(console.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):

@@ -1,12 +1,14 @@
-"""Bearer-token checks shared by the API and the stats pages (Flask side).
+"""Who is asking (Flask side): bearer tokens for the API and the stats
+pages, console sessions for people signed in.
 
-The rules themselves live in access.py; this only reads the request.
+The rules themselves live in access.py and users.py; this only reads the
+request and the session.
 """
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import current_app, g, request, session
 
-from .. import access
+from .. import access, users
 from ..errors import Forbidden, NotFound, TooManyRequests, Unauthorized
 from ..redirect import client_ip
 
@@ -22,6 +24,12 @@ def bearer() -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def client() -> str:
+    """The limiter's key for this request's client (access.client_key)."""
+    config = current_app.extensions["tracker.settings"]
+    return access.client_key(store(), client_ip(request.environ, config.trusted_proxies))
+
+
 def authenticate(required: bool = True) -> dict | None:
     """The API token of this request, or 401; wrong tokens are rate-limited
     per client (429 after access.MAX_FAILURES_PER_MINUTE a minute)."""
@@ -30,13 +38,12 @@ def authenticate(required: bool = True) -> dict | None:
         if required:
             raise Unauthorized("an API token is required: Authorization: Bearer <token>")
         return None
-    config = current_app.extensions["tracker.settings"]
-    client = access.client_key(store(), client_ip(request.environ, config.trusted_proxies))
-    if access.too_many_failures(store(), client):
+    key = client()
+    if access.too_many_failures(store(), key):
         raise TooManyRequests("too many failed token attempts; wait a minute")
     row = access.token_for(store(), token)
     if row is None:
-        access.record_failure(store(), client)
+        access.record_failure(store(), key)
         raise Unauthorized("this API token is not valid (or was revoked)")
     g.token = row
     return row
@@ -53,3 +60,30 @@ def check_write(token: dict, global_change: bool = False) -> None:
         raise Forbidden("this token is read-only")
     if global_change and token["campaign"] is not None:
         raise Forbidden("this token is scoped to one campaign; this needs an unscoped token")
+
+
+# -- console sessions ----------------------------------------------------------------
+
+def current_user() -> dict | None:
+    """The user signed in with this request's session, or None. A session
+    ends when its user is removed or their password changes."""
+    if "user" not in g:
+        uid, stamp = session.get("uid"), session.get("stamp")
+        row = store().user_by_id(uid) if isinstance(uid, int) else None
+        g.user = row if row is not None and users.session_stamp(row) == stamp else None
+    return g.user
+
+
+def start_session(row: dict) -> None:
+    """Sign this browser in as `row`: a fresh session (nothing carried over
+    from before, not even the CSRF token), kept for 12 hours of inactivity."""
+    session.clear()
+    session.permanent = True
+    session["uid"] = row["id"]
+    session["stamp"] = users.session_stamp(row)
+    g.user = row
+
+
+def end_session() -> None:
+    session.clear()
+    g.user = None

@@ -4,27 +4,13 @@
 
 The settings come from tracker/serve.py (DEFAULTS, default_workers), so a
 systemd or container install behaves like `tracker serve`. Only what a
-server needs on top is here, and every knob is an environment variable, so
-/etc/tracker/env (systemd) or the container environment is the one place to
-change things:
-
-    TRACKER_DATABASE      SQLite file or postgresql://... (read by the app too)
-    TRACKER_BIND          address:port to listen on       (default 127.0.0.1:8000;
-                          several may be given, comma-separated)
-    TRACKER_WORKERS       worker processes                (default: from the cores
-                          and the database, see default_workers)
-    TRACKER_ACCESS_LOG    "-" for stdout (the journal), a file path, or unset
-                          for no access log. The format never has client IPs.
-    FORWARDED_ALLOW_IPS   gunicorn's own variable: the proxies whose
-                          X-Forwarded-Proto is believed (default 127.0.0.1).
-                          Behind a load balancer on another machine, its address.
-    TRACKER_CONTROL_SOCKET  where gunicorn (>= 25.1) puts its `gunicornc`
-                          control socket; default $RUNTIME_DIRECTORY/gunicorn.ctl
-                          under systemd, otherwise none.
-
-The app's own settings (TRACKER_BASE_URL, TRACKER_TRUSTED_PROXIES,
-TRACKER_MAX_BODY_BYTES, TRACKER_PG_POOL, TRACKER_SQLITE_SYNC) are read by the
-app from the same environment; nothing here needs to repeat them.
+server needs on top is here. Every knob is an environment variable
+(TRACKER_BIND, TRACKER_WORKERS, TRACKER_ACCESS_LOG, TRACKER_CONTROL_SOCKET and
+the app's own), declared and checked once in tracker/settings.py and listed
+in docs/configuration.md; /etc/tracker/env (systemd) or the container
+environment is the one place to change them. FORWARDED_ALLOW_IPS is
+gunicorn's own variable: the proxies whose X-Forwarded-Proto is believed
+(default 127.0.0.1; behind a load balancer on another machine, its address).
 
 gunicorn ignores names it does not know in this file, so it works with every
 gunicorn the project allows (>= 22).
@@ -32,6 +18,14 @@ gunicorn the project allows (>= 22).
 import os
 
 from tracker.serve import DEFAULTS, default_workers
+from tracker.settings import Config, SettingsError
+
+# Every TRACKER_* variable is declared and checked in tracker/settings.py: a bad
+# value stops gunicorn here with one line naming it.
+try:
+    _config = Config.from_env()
+except SettingsError as exc:
+    raise SystemExit(f"tracker: error: {exc.message}") from None
 
 # -- what to run ----------------------------------------------------------------
 # Loaded in each worker after the fork (no preload_app): every worker opens its
@@ -44,12 +38,12 @@ wsgi_app = "tracker.wsgi:app"
 # server behind a load balancer, bind the private address, never a public one:
 # with TRACKER_TRUSTED_PROXIES set, a client that reaches gunicorn directly
 # could forge X-Forwarded-For.
-bind = [b.strip() for b in os.environ.get("TRACKER_BIND", "127.0.0.1:8000").split(",") if b.strip()]
+bind = [b.strip() for b in _config.bind.split(",") if b.strip()]
 
 # -- how many processes -----------------------------------------------------------
 # cores + 1 on SQLite (one write lock: more workers only queue on it), 2 x cores
 # + 1 on PostgreSQL; both capped. See default_workers in tracker/serve.py.
-workers = int(os.environ.get("TRACKER_WORKERS") or default_workers(os.environ.get("TRACKER_DATABASE", "")))
+workers = _config.workers or default_workers(_config.database)
 
 # -- shared with `tracker serve` (tracker/serve.py DEFAULTS) ------------------------
 # sync workers: one request per process at a time. They must sit behind a
@@ -69,7 +63,7 @@ max_requests_jitter = DEFAULTS["max_requests_jitter"]
 errorlog = DEFAULTS["errorlog"]
 # No %(h)s: raw client addresses are never written anywhere.
 access_log_format = DEFAULTS["access_log_format"]
-accesslog = os.environ.get("TRACKER_ACCESS_LOG") or DEFAULTS["accesslog"]
+accesslog = _config.access_log or DEFAULTS["accesslog"]
 # Which proxies may set X-Forwarded-Proto (wsgi.url_scheme). This is gunicorn's
 # setting, not the app's TRACKER_TRUSTED_PROXIES (which is about client IPs).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or DEFAULTS["forwarded_allow_ips"]
@@ -79,7 +73,7 @@ proc_name = DEFAULTS["proc_name"]
 # Its default ($HOME/.gunicorn) is read-only under the systemd unit's
 # ProtectSystem=strict, and one shared path is wrong for several servers on one
 # machine; so: systemd's RuntimeDirectory (/run/tracker), or none.
-_control = os.environ.get("TRACKER_CONTROL_SOCKET")
+_control = _config.control_socket
 if not _control and os.environ.get("RUNTIME_DIRECTORY"):
     _control = os.path.join(os.environ["RUNTIME_DIRECTORY"].split(":")[0], "gunicorn.ctl")
 if _control:

@@ -249,7 +249,7 @@ def test_checkpointer_runs_in_gunicorn_workers(site, gunicorn, tmp_path):
 
 @pytest.mark.parametrize("command", [".backup {out}", "VACUUM INTO '{out}'"])
 def test_sqlite_backup_of_a_live_database(site, gunicorn, tmp_path, command):
-    """The README's backup commands (section "Deploying"), while gunicorn serves."""
+    """docs/operating.md's backup commands (section "Backups"), while gunicorn serves."""
     sqlite3_cli = shutil.which("sqlite3")
     if sqlite3_cli is None:
         pytest.skip("the sqlite3 command-line shell is not installed")

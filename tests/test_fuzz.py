@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from tracker import access, campaigns, imports, validate
 from tracker.web.app import create_app
-from tracker.classify import SOURCES, classify
+from tracker.classify import classify
+from tracker.vocabulary import SOURCES
 from tracker.settings import Config
 from tracker.errors import TrackerError
 from tracker.store import open_store

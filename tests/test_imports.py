@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tracker import campaigns
+from tracker import campaigns, reports
 from tracker.errors import BadInput, NotFound
 from tracker.imports import RowErrors, import_metrics, import_redemptions
 
@@ -355,8 +355,11 @@ def test_metrics_dry_run_counts_new_and_replaced_rows(store, spring):
     import_metrics(store, data("metrics_week1.csv"), "spring")
     before = metrics(store)
     preview = import_metrics(store, data("metrics_week1_corrected.csv"), "spring", dry_run=True)
-    assert preview == {"rows": 4, "new": 1, "replaced": 3}
+    assert (preview["rows"], preview["new"], preview["replaced"]) == (4, 1, 3)
     assert metrics(store) == before
+    assert preview == import_metrics(store, data("metrics_week1_corrected.csv"), "spring")
+    import_metrics(store, data("metrics_week1.csv"), "spring")
+    before = metrics(store)
     with pytest.raises(RowErrors) as exc:
         import_metrics(store, data("metrics_bad.csv"), "spring", dry_run=True)
     assert exc.value.read == 10 and metrics(store) == before
@@ -365,8 +368,9 @@ def test_metrics_dry_run_counts_new_and_replaced_rows(store, spring):
 # -- metrics -----------------------------------------------------------------------
 
 def test_metrics_empty_cells_are_null_not_zero(store, spring):
-    assert import_metrics(store, data("metrics_week1.csv"), "spring") == {
-        "rows": 4, "new": 4, "replaced": 0}
+    result = import_metrics(store, data("metrics_week1.csv"), "spring")
+    assert (result["rows"], result["format"], result["skipped_unmatched"]) == (4, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (4, 0)
     assert metrics(store) == {
         ("jade", "organic", "2026-11-03"): metric_row(None, 5400, None, 300, None, None, None,
                                                       None, None),
@@ -379,8 +383,9 @@ def test_metrics_empty_cells_are_null_not_zero(store, spring):
 
 
 def test_metrics_missing_columns_are_null(store, spring):
-    assert import_metrics(store, data("metrics_missing_columns.csv"), "spring") == {
-        "rows": 2, "new": 2, "replaced": 0}
+    result = import_metrics(store, data("metrics_missing_columns.csv"), "spring")
+    assert (result["rows"], result["format"], result["skipped_unmatched"]) == (2, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (2, 0)
     assert metrics(store) == {
         ("jade", "sponsored", "2026-11-03"): metric_row(None, None, None, 77, None, None, None,
                                                         None, None),
@@ -393,8 +398,9 @@ def test_metrics_reimport_replaces_the_row(store, spring):
     import_metrics(store, data("metrics_week1.csv"), "spring")
     import_metrics(store, data("metrics_week1.csv"), "spring")
     assert count(store, "metrics") == 4
-    assert import_metrics(store, data("metrics_week1_corrected.csv"), "spring") == {
-        "rows": 4, "new": 1, "replaced": 3}
+    result = import_metrics(store, data("metrics_week1_corrected.csv"), "spring")
+    assert (result["rows"], result["format"], result["skipped_unmatched"]) == (4, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (1, 3)
     got = metrics(store)
     assert count(store, "metrics") == 5
     assert got[("mia", "organic", "2026-11-03")] == metric_row(15500, 9900, 12100, 870, 45, 18,
@@ -534,3 +540,40 @@ def test_cli_non_utf8_file_is_a_clean_error(seeded, store):
     code, out, err = seeded("import", "redemptions", data("redemptions_cp1252.csv"))
     assert code == 2 and err.startswith("tracker: error:") and err.count("\n") >= 1
     assert count(store, "redemptions") == 0
+
+
+# -- platform exports as downloaded, through to the report --------------------------------
+
+def usd_campaign(store):
+    campaigns.create_campaign(store, "usd", "US launch", "https://shop.example/us",
+                              "2026-11-01", "America/New_York", "USD")
+    for handle, platform in (("mia", "tiktok"), ("jade", "instagram")):
+        campaigns.add_creator(store, handle, platform)
+        campaigns.enroll(store, "usd", handle, "0")
+
+
+def test_a_meta_ads_export_lands_in_the_report(store):
+    usd_campaign(store)
+    result = import_metrics(store, data("meta_ads_by_day.csv"), "usd")
+    assert (result["format"], result["rows"], result["skipped_unmatched"]) == ("meta_ads", 4, 2)
+    assert result["creators"]["mia"]["days"]["count"] == 2
+    report = reports.campaign_report(store, "usd")
+    mia = next(c for c in report["creators"] if c["handle"] == "mia")
+    # mia: 180.75 + 129.99 USD spent; 15000 + 11500 impressions (see test_metric_formats)
+    assert mia["sponsored"]["ad_spend"] == "310.74"
+    assert mia["sponsored"]["impressions"] == 26500
+    # jade: 45.00 + 15.10 USD
+    assert report["sources"]["sponsored"]["ad_spend"] == "370.84"
+    # a re-import replaces, never adds
+    import_metrics(store, data("meta_ads_by_day.csv"), "usd")
+    assert reports.campaign_report(store, "usd")["sources"]["sponsored"]["ad_spend"] == "370.84"
+
+
+def test_a_content_export_needs_its_creator_and_counts_as_organic(store):
+    usd_campaign(store)
+    with pytest.raises(BadInput, match="--creator"):
+        import_metrics(store, data("tiktok_studio_content.csv"), "usd")
+    assert metrics(store) == {}
+    result = import_metrics(store, data("tiktok_studio_content.csv"), "usd", creator="@Mia")
+    assert result["format"] == "tiktok_studio" and set(result["creators"]) == {"mia"}
+    assert {key[1] for key in metrics(store)} == {"organic"}

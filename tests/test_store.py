@@ -3,22 +3,55 @@ from tracker.store import open_store
 from tracker.store.base import MIGRATION_FILES, SCHEMA_VERSION, read_sql, split_statements
 
 
-def columns(store):
+def definition(store) -> dict:
+    """The whole schema as data: every table's columns (type, NOT NULL,
+    default, primary key), constraints and indexes, so that a migration that
+    forgets a type, a constraint or an index is caught, not only a name."""
     if store.dialect == "sqlite":
-        return {(t, r["name"]) for t in store.table_names()
+        return _sqlite_definition(store)
+    return _postgres_definition(store)
+
+
+def _sqlite_definition(store) -> dict:
+    tables = {}
+    for t in store.table_names():
+        cols = {(r["name"], r["type"].upper(), r["notnull"], r["dflt_value"], r["pk"])
                 for r in store.query(f"PRAGMA table_info({t})")}
-    return {(r["table_name"], r["column_name"]) for r in store.query(
-        "SELECT table_name, column_name FROM information_schema.columns "
-        "WHERE table_schema = current_schema()")}
+        fks = {(r["from"], r["table"], r["to"]) for r in store.query(f"PRAGMA foreign_key_list({t})")}
+        idx = set()
+        for r in store.query(f"PRAGMA index_list({t})"):
+            names = tuple(c["name"] for c in store.query(f"PRAGMA index_info('{r['name']}')"))
+            idx.add((r["origin"], r["unique"], names, r["name"] if r["origin"] == "c" else ""))
+        tables[t] = {"columns": cols, "foreign_keys": fks, "indexes": idx}
+    return tables
 
 
-def indexes(store):
-    if store.dialect == "sqlite":
-        return {r["name"] for r in store.query(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
-    return {r["indexname"] for r in store.query(
-        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
-        "AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key'")}
+def _postgres_definition(store) -> dict:
+    tables: dict = {}
+    for r in store.query(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity "
+            "FROM information_schema.columns WHERE table_schema = current_schema()"):
+        default = r["column_default"]
+        tables.setdefault(r["table_name"], {"columns": set(), "constraints": set(),
+                                            "indexes": set()})["columns"].add(
+            (r["column_name"], r["data_type"], r["is_nullable"], default, r["is_identity"]))
+    for r in store.query(
+            "SELECT cl.relname AS table_name, pg_get_constraintdef(co.oid) AS def, co.contype "
+            "FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
+            "JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = current_schema()"):
+        tables[r["table_name"]]["constraints"].add((r["contype"], r["def"]))
+    for r in store.query(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes "
+            "WHERE schemaname = current_schema()"):
+        named = r["indexname"] if not r["indexname"].endswith(("_pkey", "_key")) else ""
+        body = r["indexdef"].split(" USING ", 1)[1]
+        tables[r["tablename"]]["indexes"].add((named, "UNIQUE" in r["indexdef"], body))
+    return tables
+
+
+def index_names(store) -> set:
+    position = -1 if store.dialect == "sqlite" else 0
+    return {i[position] for t in definition(store).values() for i in t["indexes"]} - {""}
 
 
 def test_migrate_is_idempotent(store):
@@ -29,7 +62,8 @@ def test_migrate_is_idempotent(store):
 
 
 def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, request):
-    """A database made at version 1 and upgraded has every column schema.sql has."""
+    """A database made at version 1 and upgraded is the database schema.sql
+    makes: the same tables, column types, constraints, defaults and indexes."""
     if store.dialect == "sqlite":
         old_url = str(tmp_path / "old.db")
     else:
@@ -45,8 +79,11 @@ def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, reque
             old.execute(statement)
         old.execute("INSERT INTO schema_migrations VALUES (1, 'then')")
     assert old.migrate() == SCHEMA_VERSION
-    assert columns(old) == columns(store)
-    assert indexes(old) == indexes(store) and "clicks_report" in indexes(store)
+    upgraded, fresh = definition(old), definition(store)
+    assert upgraded.keys() == fresh.keys()
+    for table in fresh:
+        assert upgraded[table] == fresh[table], table
+    assert "clicks_report" in index_names(store)
     old.close()
 
 

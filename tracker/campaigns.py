@@ -13,16 +13,16 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, ur
 from zoneinfo import ZoneInfo
 
 from . import validate
-from .classify import CHANNELS, SOURCES
-from .vocabulary import PLATFORMS
+from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
 from .errors import BadInput, Duplicate, NotFound
 from .store import Conflict, Store
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
-# Paths the app itself answers: a short code can never take one of them.
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "favicon.ico", "robots.txt",
-                            "login", "logout", "campaigns", "creators", "links", "uploads"})
+# Paths of the app itself that a short code must never shadow (only names
+# the code pattern can match; "favicon.ico" cannot).
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout",
+                            "campaigns", "creators", "links", "uploads"})
 # How long a server trusts its copy of a link (redirect.py): editing a
 # creator's handle or platform recomputes their links' targets from another
 # process, and running servers follow within this many seconds.
@@ -161,7 +161,7 @@ def creator_record(row: dict) -> dict:
 
 def add_creator(store: Store, handle: str, platform: str, name: str | None = None) -> dict:
     handle = validate.handle(handle)
-    platform = validate.choice("platform", platform, validate.PLATFORMS)
+    platform = validate.choice("platform", platform, PLATFORMS)
     name = validate.text("name", name, required=False)
     try:
         store.insert("creators", {"handle": handle, "platform": platform,
@@ -172,7 +172,7 @@ def add_creator(store: Store, handle: str, platform: str, name: str | None = Non
 
 
 def get_creator(store: Store, handle: str) -> dict:
-    key = (handle or "").strip().lstrip("@").lower()
+    key = normalize_handle(handle)
     row = store.creator(key)
     if row is None:
         raise NotFound(f"creator {handle!r} does not exist (add it with `tracker creator add`)")
@@ -355,7 +355,7 @@ def link_record(row: dict, base_url: str) -> dict:
 
 def check_code(code: str) -> str:
     code = (code or "").strip()
-    if not validate.CODE_RE.match(code):
+    if not CODE_RE.match(code):
         raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")
@@ -408,7 +408,7 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
     creator = get_creator(store, handle)
     code = validate.text("promo code", code, 64).lower()
     if source:
-        source = validate.choice("source", source, SOURCES[:2])
+        source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
             store.ensure_enrolled(campaign["id"], creator["id"])

@@ -24,10 +24,7 @@ from urllib.parse import unquote_plus, urlsplit
 import user_agents
 from is_bot import Bots
 
-SOURCES = ("organic", "sponsored", "unknown")
-CHANNELS = ("bio", "post", "story", "ad", "other")
-CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
-                  "ad": "sponsored", "other": "unknown"}
+from .vocabulary import CHANNEL_SOURCE
 
 CLICK_ID_PLATFORMS = {
     "ttclid": "tiktok",

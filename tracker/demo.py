@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from . import campaigns
 from .settings import Config
 from .errors import Duplicate
+from .vocabulary import ALL_DAYS
 
 # Real user-agent strings (from isbot, uap-core and device-detector fixtures).
 HUMAN_AGENTS = {
@@ -117,7 +118,7 @@ def _orders(store, rng, slug: str, codes) -> int:
         if ad:
             campaigns.add_promo(store, slug, handle, f"{slug}-{code}-AD", "sponsored")
     tz = ZoneInfo(campaign["timezone"])
-    for row in store.export_clicks(campaign["id"], "0000-01-01", "9999-12-31", False):
+    for row in store.export_clicks(campaign["id"], *ALL_DAYS, False):
         if rng.random() > 0.035:
             continue
         line += 1
@@ -145,7 +146,7 @@ def _metrics(store, rng, slug: str, codes) -> int:
 
     campaign = store.campaign(slug)
     per_day = {(r["creator_id"], r["source"], r["day"]): r for r in
-               store.click_summary(campaign["id"], ("creator_id", "source"), "0000-01-01", "9999-12-31")}
+               store.click_summary(campaign["id"], ("creator_id", "source"), *ALL_DAYS)}
     creators = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
     records, line = [], 1
     for (creator_id, source, day), row in sorted(per_day.items()):

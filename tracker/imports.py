@@ -14,18 +14,17 @@ import os
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from . import validate
+from . import settings, validate
 from .errors import BadInput, TooLarge
 from .campaigns import get_campaign
-from .reports.compute import METRIC_FIELDS
+from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
+from .vocabulary import DECLARED_SOURCES, normalize_handle
 from .store import Store
 
-MAX_IMPORT_BYTES = int(os.environ.get("TRACKER_MAX_IMPORT_BYTES") or 50 * 1024 * 1024)
 MAX_ERRORS_SHOWN = 50
 REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "click_id")
 SHOPIFY_FIELDS = {"name": "order_id", "discount code": "code", "total": "amount",
                   "currency": "currency", "created at": "redeemed_at"}
-METRICS_REQUIRED = ("date", "creator", "source")
 Record = tuple[int, dict]   # (line number, fields by lower-case name)
 
 
@@ -70,8 +69,9 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
     """
     if isinstance(source, (str, os.PathLike)):
         size = os.path.getsize(source)
-        if size > MAX_IMPORT_BYTES:
-            raise TooLarge(f"{source} is {size} bytes; the limit is {MAX_IMPORT_BYTES} "
+        limit = settings.read("TRACKER_MAX_IMPORT_BYTES")
+        if size > limit:
+            raise TooLarge(f"{source} is {size} bytes; the limit is {limit} "
                            "(TRACKER_MAX_IMPORT_BYTES)")
         stream = open(source, newline="", encoding="utf-8-sig")
     else:
@@ -258,9 +258,14 @@ def _count(field: str, raw: str | None) -> int | None:
     return int(raw)
 
 
-def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
-                  progress: Callable | None = None):
-    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+def check_metric_records(records: Iterable[Record], handles, currency: str, on: str,
+                         progress: Callable | None = None):
+    """Rows of our own metrics layout checked without a store: (rows, errors).
+
+    handles: the creators a row may name; on: how a message names where
+    they are enrolled ("campaign 'spring'"). Each row is keyed by "creator"
+    (the handle), "source" and "day".
+    """
     rows, errors, seen = [], [], {}
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % 1000 == 0:
@@ -268,16 +273,15 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
         try:
             refuse_nul(rec)
             day = validate.day(rec.get("date"), "date").isoformat()
-            handle = (rec.get("creator") or "").strip().lstrip("@").lower()
-            if handle not in enrolled:
-                raise BadInput(f"creator {handle!r} is not on campaign {campaign['slug']!r}")
-            source = validate.choice("source", rec.get("source"), ("organic", "sponsored"))
-            row = {"campaign_id": campaign["id"], "creator_id": enrolled[handle],
-                   "source": source, "day": day}
+            handle = normalize_handle(rec.get("creator"))
+            if handle not in handles:
+                raise BadInput(f"creator {handle!r} is not on {on}")
+            source = validate.choice("source", rec.get("source"), DECLARED_SOURCES)
+            row = {"creator": handle, "source": source, "day": day}
             for field in METRIC_FIELDS:
                 row[field] = _count(field, rec.get(field))
             spend = (rec.get("spend") or "").strip()
-            row["spend_minor"] = validate.money(spend, campaign["currency"], "spend") if spend else None
+            row["spend_minor"] = validate.money(spend, currency, "spend") if spend else None
             if source == "organic" and row["spend_minor"]:
                 raise BadInput("spend on an organic row: ad spend belongs on sponsored rows")
         except BadInput as exc:
@@ -290,6 +294,15 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
         seen[key] = line
         rows.append(row)
     return rows, errors
+
+
+def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
+                  progress: Callable | None = None):
+    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    rows, errors = check_metric_records(records, enrolled, campaign["currency"],
+                                        f"campaign {campaign['slug']!r}", progress)
+    return [{"campaign_id": campaign["id"], "creator_id": enrolled[row.pop("creator")], **row}
+            for row in rows], errors
 
 
 def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
@@ -311,10 +324,32 @@ def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
 
 
 def import_metrics(store: Store, source, campaign_slug: str,
-                   progress: Callable | None = None, dry_run: bool = False) -> dict:
-    header, records = read_csv(source)
-    missing = _missing(header, METRICS_REQUIRED)
-    if missing:
-        raise BadInput(f"missing column(s): {', '.join(missing)}; expected date,creator,source,"
-                       "impressions,views,reach,likes,comments,shares,saves,followers_gained,spend")
-    return save_metrics(store, campaign_slug, records, progress, dry_run)
+                   progress: Callable | None = None, creator: str | None = None,
+                   filename: str | None = None, dry_run: bool = False) -> dict:
+    """A metrics file as the platform exported it (tracker.metrics reads
+    Meta Ads, TikTok Ads, TikTok Studio, Instagram and our own layout; CSV
+    or XLSX), stored in one transaction: a re-import of a key replaces it
+    (`replaced` counts those). dry_run: the same checks and counts, nothing
+    written.
+    """
+    from .metrics import parse_metrics    # openpyxl and the format tables load only here
+
+    campaign = get_campaign(store, campaign_slug)
+    enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
+    if filename is None:
+        filename = os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "the file"
+    parsed = parse_metrics(source, str(filename), handles=list(enrolled),
+                           currency=campaign["currency"], creator=creator,
+                           campaign=campaign["slug"])
+    rows = [{"campaign_id": campaign["id"], "creator_id": enrolled[row["creator"]],
+             **{k: v for k, v in row.items() if k != "creator"}} for row in parsed.rows]
+
+    def write():
+        stored = store.metric_keys(campaign["id"])
+        replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
+        store.upsert_metrics(rows)
+        return {"format": parsed.format, "format_label": parsed.label, "rows": len(rows),
+                "new": len(rows) - replaced, "replaced": replaced,
+                "skipped_unmatched": parsed.skipped_unmatched,
+                "skipped_totals": parsed.skipped_totals, "creators": parsed.summary}
+    return _write(store, write, dry_run)

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from .classify import classify
 from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
+from .vocabulary import CODE_PATTERN
 from .store import Store
 from .validate import iso_utc
 
-CODE_PATH = re.compile(r"^/([A-Za-z0-9][A-Za-z0-9_-]{2,31})$")
+CODE_PATH = re.compile("^/(" + CODE_PATTERN.strip("^$") + ")$")
 MAX_QUERY = 4096
 MAX_HEADER = 2048
 PREFETCH = (("HTTP_SEC_PURPOSE", "prefetch"), ("HTTP_PURPOSE", "prefetch"),

@@ -29,7 +29,7 @@ def migrate_data(source: Store, target: Store, progress: Callable[[str], None] |
                        "migrate-data only copies into an empty database")
     expected = {table: source.count(table) for table, _ in COPY_ORDER}
     with target.transaction():
-        target.execute("DELETE FROM settings")   # the target's fresh secrets yield to the source's
+        target.clear_settings()     # the target's fresh secrets yield to the source's
         for table, _ in COPY_ORDER:
             copied, batch = 0, []
             for row in source.table_rows(table):

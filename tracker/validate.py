@@ -13,16 +13,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import get_currency_precision, is_currency
-from dateutil import parser as dateparser
 
 from .errors import BadInput
+from .vocabulary import SLUG_RE, normalize_handle
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$")
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
-PLATFORMS = ("tiktok", "instagram", "youtube", "facebook", "snapchat", "twitter", "other")
 MAX_URL = 2048
 
 
@@ -56,7 +53,7 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
 
 def handle(value: str) -> str:
     """Creator handles are case-insensitive on every platform; '@' optional."""
-    return text("creator handle", (value or "").strip().lstrip("@"), 100).lower()
+    return text("creator handle", normalize_handle(value), 100)
 
 
 def email(value: str | None, field: str = "e-mail address") -> str:
@@ -164,8 +161,8 @@ def timestamp(value: str, field: str = "time") -> datetime:
     if not raw:
         raise BadInput(f"{field} must not be empty")
     try:
-        parsed = dateparser.isoparse(raw)
-    except (ValueError, OverflowError):
+        parsed = datetime.fromisoformat(raw)     # Python 3.11 reads all of ISO 8601 we see
+    except ValueError:
         try:
             parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:

@@ -30,6 +30,10 @@ CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
 #: Shops whose orders reach the tracker; "csv" is a file someone imported.
 SHOP_PLATFORMS = ("shopify", "woocommerce", "stripe")
 CSV_SHOP = "csv"
+#: Where a shop's order stands for attribution: "counted" is a conversion,
+#: "pending" may still become one, "cancelled" never will.
+ORDER_STATUSES = ("counted", "pending", "cancelled")
+ORDER_COUNTED, ORDER_PENDING, ORDER_CANCELLED = ORDER_STATUSES
 
 #: Who may do what in the console: admins change things, viewers read.
 ROLES = ("admin", "viewer")
@@ -61,19 +65,20 @@ METRIC_COUNTS = ("impressions", "views", "reach", "likes", "comments", "shares",
 ENGAGEMENT_FIELDS = ("likes", "comments", "shares", "saves")
 #: The metrics table's value columns, in order.
 METRIC_COLUMNS = METRIC_COUNTS + ("spend_minor",)
+#: Our own metrics CSV layout (and the API's metrics rows): key columns, then values.
+METRICS_REQUIRED = ("date", "creator", "source")
+METRICS_CSV_COLUMNS = METRICS_REQUIRED + METRIC_COUNTS + ("spend",)
 
 # -- time -------------------------------------------------------------------------
 
 #: The marks: the campaign's first 7, 14 and 30 local days.
 MARKS = (7, 14, 30)
-#: What `window` may be: a mark, "all", or the rolling last 7 days.
+#: What `window` may be: a mark (the first N days) or "all".
 WINDOW_ALL = "all"
-WINDOW_LAST_7 = "last7"
-WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_ALL, WINDOW_LAST_7)
-WINDOW_LABELS = {"7": "First 7 days", "14": "First 14 days", "30": "First 30 days",
-                 WINDOW_ALL: "All time", WINDOW_LAST_7: "Last 7 days"}
+WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_ALL,)
+WINDOW_LABELS = {**{str(m): f"{m} days" for m in MARKS}, WINDOW_ALL: "All time"}
 #: Every local day there is: the bounds of an "all time" range in SQL.
-FIRST_DAY, LAST_DAY = "0001-01-01", "9999-12-31"
+FIRST_DAY, LAST_DAY = "0000-01-01", "9999-12-31"
 ALL_DAYS = (FIRST_DAY, LAST_DAY)
 #: Attribution window default: a click credits orders for this many days.
 DEFAULT_ATTRIBUTION_DAYS = 30

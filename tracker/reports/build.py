@@ -14,8 +14,8 @@ from . import compute
 from ..errors import BadInput
 from ..campaigns import get_campaign
 from ..store import Store
+from ..vocabulary import ALL_DAYS
 
-ALL_DAYS = ("0000-01-01", "9999-12-31")
 GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
              "creator_source": ("creator_id", "source")}
 

@@ -14,13 +14,9 @@ from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from ..validate import minor_units_text as money
+from ..vocabulary import ENGAGEMENT_FIELDS, MARKS, METRIC_COUNTS, SOURCES
 
-WINDOWS = (7, 14, 30)
-MARKS = (7, 14, 30)
-SOURCES = ("organic", "sponsored", "unknown")
-METRIC_FIELDS = ("impressions", "views", "reach", "likes", "comments", "shares", "saves",
-                 "followers_gained")
-ENGAGEMENT_FIELDS = ("likes", "comments", "shares", "saves")
+METRIC_FIELDS = METRIC_COUNTS
 
 
 @dataclass(frozen=True)
@@ -43,7 +39,7 @@ def parse_window(value) -> int | None:
         days = int(value)
     except (TypeError, ValueError):
         days = 0
-    if days not in WINDOWS:
+    if days not in MARKS:
         raise ValueError(f"window must be 7, 14, 30 or all (got {value!r})")
     return days
 

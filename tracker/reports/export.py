@@ -13,6 +13,7 @@ from .. import validate
 from ..errors import BadInput
 from ..campaigns import get_campaign, get_creator
 from ..store import Store
+from ..vocabulary import FIRST_DAY, LAST_DAY
 
 COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
            "source", "reason", "is_bot", "device", "os", "browser", "referrer_host",
@@ -39,8 +40,8 @@ def click_rows(store: Store, slug: str, since: str | None = None, until: str | N
     are the campaign's local days."""
     campaign = get_campaign(store, slug)
     creator_id = get_creator(store, creator)["id"] if creator else None
-    day_from = validate.day(since, "since").isoformat() if since else "0000-01-01"
-    day_to = validate.day(until, "until").isoformat() if until else "9999-12-31"
+    day_from = validate.day(since, "since").isoformat() if since else FIRST_DAY
+    day_to = validate.day(until, "until").isoformat() if until else LAST_DAY
     if day_from > day_to:
         raise BadInput(f"since {since} is after until {until}")
     rows = store.export_clicks(campaign["id"], day_from, day_to, include_bots, creator_id)

@@ -18,6 +18,9 @@ IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "users")
 class CopyQueries:
     """Whole tables, for copying an install."""
 
+    def clear_settings(self) -> None:
+        self.execute("DELETE FROM settings")
+
     def count(self, table: str) -> int:
         assert table in dict(COPY_ORDER), table
         return int(self.one(f"SELECT COUNT(*) AS n FROM {table}")["n"])

@@ -12,6 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from .. import settings
 from . import redact
 from .base import Store, StoreError
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
@@ -48,7 +49,7 @@ class PostgresStore(Store):
             self._pool = ConnectionPool(
                 self.url,
                 min_size=1,
-                max_size=int(os.environ.get("TRACKER_PG_POOL", "8")),
+                max_size=settings.read("TRACKER_PG_POOL"),
                 kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
                 timeout=5,        # a request (and /healthz) fails in seconds when PG is gone
                 open=True,

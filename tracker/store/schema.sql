@@ -139,8 +139,7 @@ CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash  TEXT NOT NULL UNIQUE,
     campaign_id BIGINT REFERENCES campaigns (id),
     read_only   INTEGER NOT NULL DEFAULT 0,
-    created_at  TEXT NOT NULL,
-    last_used   TEXT
+    created_at  TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS share_secrets (

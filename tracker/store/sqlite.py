@@ -17,6 +17,7 @@ import time
 
 import sqlite_utils
 
+from .. import settings
 from .base import Store
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 
@@ -93,10 +94,7 @@ class SQLiteStore(Store):
         db = sqlite_utils.Database(conn)
         if self.path != ":memory:":
             db.enable_wal()
-        sync = os.environ.get("TRACKER_SQLITE_SYNC", "NORMAL").upper()
-        if sync not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            sync = "NORMAL"
-        conn.execute(f"PRAGMA synchronous = {sync}")
+        conn.execute(f"PRAGMA synchronous = {settings.read('TRACKER_SQLITE_SYNC')}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
         if self._checkpointing:

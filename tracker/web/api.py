@@ -10,6 +10,7 @@ from ..errors import BadInput, NotFound, TrackerError
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
 from ..validate import money_text
+from ..vocabulary import METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
@@ -241,7 +242,7 @@ def add_metrics(slug):
     rows = body().get("rows")
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
         raise BadInput("rows must be a non-empty list of objects")
-    fields = imports.METRICS_REQUIRED + imports.METRIC_FIELDS + ("spend",)
+    fields = METRICS_CSV_COLUMNS
     records = [(n, {k: field(r, k) for k in fields}) for n, r in enumerate(rows, 1)]
     return jsonify(imports.save_metrics(store(), slug, records)), 201
 

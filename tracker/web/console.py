@@ -68,7 +68,7 @@ WORDS = (("--starts-on", "start date"),)
 def guard():
     if request.endpoint == "console.upload":
         # A file may be as large as `tracker import` takes, plus the form around it.
-        request.max_content_length = imports.MAX_IMPORT_BYTES + 64 * 1024
+        request.max_content_length = max_import_bytes() + 64 * 1024
     current_app.extensions["csrf"].protect()        # 400 for a POST without a valid token
     if request.endpoint in PUBLIC:
         return None
@@ -125,7 +125,7 @@ def http_error(exc: HTTPException):
               "make changes. Nothing was changed."),
         404: ("Not found", "There is nothing at this address."),
         413: ("The file is too large",
-              f"Files up to {imports.MAX_IMPORT_BYTES // (1024 * 1024)} MB can be uploaded. "
+              f"Files up to {max_import_bytes() // (1024 * 1024)} MB can be uploaded. "
               "Nothing was imported."),
     }
     title, text = texts.get(exc.code, (exc.name, exc.description))
@@ -147,6 +147,10 @@ def page_error(status: int, title: str, text: str):
 
 def base_url() -> str:
     return current_app.extensions["tracker.settings"].base_url
+
+
+def max_import_bytes() -> int:
+    return current_app.extensions["tracker.settings"].max_import_bytes
 
 
 def form(name: str) -> str | None:
@@ -578,7 +582,8 @@ def drop(upload_id: str) -> None:
 def run_import(upload: dict, upload_id: str, dry_run: bool) -> dict:
     path = upload_path(upload_id)
     if upload["kind"] == "metrics":
-        return imports.import_metrics(store(), path, upload["campaign"], dry_run=dry_run)
+        return imports.import_metrics(store(), path, upload["campaign"], dry_run=dry_run,
+                                      creator=upload.get("creator"), filename=upload["name"])
     return imports.import_redemptions(store(), path, upload["campaign"], dry_run=dry_run)
 
 
@@ -587,7 +592,7 @@ def uploads_view(values: dict | None = None, errors: dict | None = None, status:
                            campaigns=[c for c in campaigns.list_campaigns(store())
                                       if not c["archived_at"]],
                            values=values or {"kind": "orders"}, errors=errors or {},
-                           max_mb=imports.MAX_IMPORT_BYTES // (1024 * 1024)), status
+                           max_mb=max_import_bytes() // (1024 * 1024)), status
 
 
 @bp.get("/uploads")
@@ -622,6 +627,7 @@ def upload():
     uploads = {k: v for k, v in session.get("uploads", {}).items()
                if os.path.exists(upload_path(k))}
     uploads[upload_id] = {"kind": kind, "campaign": slug, "name": file.filename[:200],
+                          "creator": form("creator") if kind == "metrics" else None,
                           "at": int(time.time())}
     session["uploads"] = uploads
     return redirect(url_for("console.upload_preview", upload_id=upload_id), 303)

@@ -5,15 +5,17 @@ tests/test_api.py checks that it names exactly the routes the app has.
 from __future__ import annotations
 
 from ..qr import FORMATS
+from ..vocabulary import (CHANNELS, CODE_PATTERN, DECLARED_SOURCES, METRICS_CSV_COLUMNS,
+                          METRICS_REQUIRED, PLATFORMS, SLUG_RE, WINDOW_NAMES)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True,
-        "schema": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"}}
+        "schema": {"type": "string", "pattern": SLUG_RE.pattern}}
 CODE = {"name": "code", "in": "path", "required": True,
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{2,31}$"}}
+        "schema": {"type": "string", "pattern": CODE_PATTERN}}
 PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
-WINDOW = {"name": "window", "in": "query", "schema": {"enum": ["7", "14", "30", "all"]}}
+WINDOW = {"name": "window", "in": "query", "schema": {"enum": list(WINDOW_NAMES)}}
 TEXT = {"type": "string", "maxLength": 200}
 MONEY = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1500.00"]}
 
@@ -63,9 +65,8 @@ ORDERS = {"oneOf": [ORDER, obj({"orders": {"type": "array", "items": ORDER, "min
                                ["orders"])]}
 IMPORTED = obj({"orders": {"type": "integer"}, "new": {"type": "integer"},
                 "already_imported": {"type": "integer"}})
-METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in (
-    "date", "creator", "source", "impressions", "views", "reach", "likes", "comments",
-    "shares", "saves", "followers_gained", "spend")}, ["date", "creator", "source"])
+METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in METRICS_CSV_COLUMNS},
+                 METRICS_REQUIRED)
 
 
 def qr_op(kind: str) -> dict:
@@ -103,8 +104,7 @@ def spec() -> dict:
             "/api/creators": {
                 "get": op("List creators", schema=page_of(CREATOR), params=PAGING, fail=(400, 401, 429)),
                 "post": op("Add a creator", 201, CREATOR, obj(
-                    {"handle": TEXT, "platform": {"enum": ["tiktok", "instagram", "youtube", "facebook",
-                                                           "snapchat", "twitter", "other"]},
+                    {"handle": TEXT, "platform": {"enum": list(PLATFORMS)},
                      "name": TEXT}, ["handle", "platform"]), fail=(401, 403, 409, 429)),
             },
             "/api/campaigns/{slug}/creators": {
@@ -116,7 +116,7 @@ def spec() -> dict:
             "/api/campaigns/{slug}/links": {
                 "get": op("List a campaign's links", schema=page_of(LINK), params=[SLUG, *PAGING]),
                 "post": op("Create a short link", 201, LINK, obj(
-                    {"creator": TEXT, "channel": {"enum": ["bio", "post", "story", "ad", "other"]},
+                    {"creator": TEXT, "channel": {"enum": list(CHANNELS)},
                      "destination": TEXT, "code": TEXT}, ["creator", "channel"]),
                     params=[SLUG], fail=(401, 403, 404, 409, 429)),
             },
@@ -129,7 +129,7 @@ def spec() -> dict:
             "/api/campaigns/{slug}/promo-codes": {
                 "get": op("List promo codes", params=[SLUG, *PAGING]),
                 "post": op("Add a promo code", 201, body=obj(
-                    {"creator": TEXT, "code": TEXT, "source": {"enum": ["organic", "sponsored"]}},
+                    {"creator": TEXT, "code": TEXT, "source": {"enum": list(DECLARED_SOURCES)}},
                     ["creator", "code"]), params=[SLUG], fail=(401, 403, 404, 409, 429)),
             },
             "/api/campaigns/{slug}/redemptions": {

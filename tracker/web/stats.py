@@ -12,10 +12,11 @@ from .. import access, reports
 from ..reports import compute, export, formatting
 from ..reports.chart import daily_chart
 from ..errors import TrackerError
+from ..vocabulary import MARKS, WINDOW_LABELS
 from .auth import authenticate, bearer, check_campaign, current_user, store
 
 bp = Blueprint("stats", __name__)
-WINDOW_CHOICES = (("7", "7 days"), ("14", "14 days"), ("30", "30 days"), ("all", "All time"))
+WINDOW_CHOICES = tuple(WINDOW_LABELS.items())
 
 
 @bp.app_template_filter("money")
@@ -82,7 +83,7 @@ def stats_page(slug: str):
     return render_template(
         "stats.html", report=report, chart=daily_chart(report["daily"]),
         creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
-        window=window_arg(), windows=WINDOW_CHOICES, currency=report["campaign"]["currency"])
+        window=window_arg(), windows=WINDOW_CHOICES, marks=MARKS, currency=report["campaign"]["currency"])
 
 
 @bp.get("/stats/<slug>/clicks.csv")

@@ -600,7 +600,7 @@ def test_campaign_list_shows_clicks_and_revenue(admin, site):
     upload_id = upload(admin)
     admin.post(f"/uploads/{upload_id}/import", data={"csrf_token": token(admin)})
     html = admin.get("/").get_data(as_text=True)
-    row = re.search(r'<tr data-slug="spring">(.*?)</tr>', html, re.S).group(1)
+    row = re.search(r'<tr data-slug="spring">(.*?)</tr>', html, re.DOTALL).group(1)
     assert re.search(r'class="num clicks[^"]*">1<', row)
     assert "€24.99" in row
 

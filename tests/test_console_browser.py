@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -159,10 +160,10 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
     with page.expect_download() as png:
         row.locator("a.qr-png").click()
     assert png.value.suggested_filename == "mia-ad-qr.png"
-    assert open(png.value.path(), "rb").read() == qr_code(short, "png")
+    assert Path(png.value.path()).read_bytes() == qr_code(short, "png")
     with page.expect_download() as svg:
         row.locator("a.qr-svg").click()
-    assert open(svg.value.path(), "rb").read() == qr_code(short, "svg")
+    assert Path(svg.value.path()).read_bytes() == qr_code(short, "svg")
 
     # A click on the link shows up on the page.
     assert click_link(server, "mia-ad") == 302

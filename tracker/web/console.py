@@ -121,12 +121,12 @@ def http_error(exc: HTTPException):
         return exc
     texts = {
         403: ("Only admins can change things",
-              "You are signed in as a viewer: you can read everything, and an admin can "
-              "make changes. Nothing was changed."),
+              ("You are signed in as a viewer: you can read everything, and an admin can "
+               "make changes. Nothing was changed.")),
         404: ("Not found", "There is nothing at this address."),
         413: ("The file is too large",
-              f"Files up to {max_import_bytes() // (1024 * 1024)} MB can be uploaded. "
-              "Nothing was imported."),
+              (f"Files up to {max_import_bytes() // (1024 * 1024)} MB can be uploaded. "
+               "Nothing was imported.")),
     }
     title, text = texts.get(exc.code, (exc.name, exc.description))
     return page_error(exc.code, title, text)

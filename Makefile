@@ -2,19 +2,28 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+RUN_STAMP  := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
 TRACKER_DATABASE ?= tracker.db
 export TRACKER_DATABASE
 
-.PHONY: run test venv init demo bench browser clean screenshot
+.PHONY: run test lint venv test-venv init demo bench system-deps clean screenshot docs
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+# Serving needs the package only; the test tools come with `make test`.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-venv: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(RUN_STAMP)
+
+venv: $(RUN_STAMP)
+test-venv: $(TEST_STAMP)
 
 init: venv
 	$(BIN)/tracker init
@@ -30,22 +39,33 @@ run: init
 	@echo ""
 	$(BIN)/tracker serve
 
-# Browser tests drive Debian's Chromium; it is installed here, never downloaded.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+# The real tools the tests drive, from Debian, never downloaded by a test
+# tool: Chromium for the browser tests, nginx for the deploy/ checks.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian's$$missing for the tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
-test: venv browser
+test: test-venv system-deps
 	@bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: venv
+# Lint, format and types: part of `make test`.
+lint: test-venv
+	$(BIN)/ruff check tracker tests bench scripts deploy
+	$(BIN)/ruff format --check tracker tests bench scripts deploy
+	$(BIN)/mypy
+
+bench: test-venv
 	$(BIN)/python bench/redirect.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
-screenshot: venv browser
+screenshot: test-venv system-deps
 	$(BIN)/python scripts/screenshot.py

@@ -17,7 +17,7 @@ gunicorn the project allows (>= 22).
 """
 import os
 
-from tracker.serve import DEFAULTS, default_workers
+from tracker.serve import DEFAULTS, default_workers, start_worker_threads
 from tracker.settings import Config, SettingsError
 
 # Every TRACKER_* variable is declared and checked in tracker/settings.py: a bad
@@ -68,6 +68,10 @@ accesslog = _config.access_log or DEFAULTS["accesslog"]
 # setting, not the app's TRACKER_TRUSTED_PROXIES (which is about client IPs).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS") or DEFAULTS["forwarded_allow_ips"]
 proc_name = DEFAULTS["proc_name"]
+# Scrubs addresses out of every log line (the error log's "Invalid request
+# from ip=…" included) and masks share and API tokens in request lines and
+# referrers: see tracker/logs.py.
+logger_class = DEFAULTS["logger_class"]
 
 # -- gunicorn >= 25.1: the `gunicornc` control socket --------------------------------
 # Its default ($HOME/.gunicorn) is read-only under the systemd unit's
@@ -84,16 +88,14 @@ else:
 
 # -- hooks ------------------------------------------------------------------------------
 def post_worker_init(worker):
-    """Start the SQLite WAL checkpointer in each worker, as `tracker serve`
-    does (tracker.serve.load_tracker): WAL checkpoints then run in a background thread
-    instead of stalling whichever click crosses the checkpoint threshold.
+    """Start what each worker runs beside its requests, as `tracker serve`
+    does (tracker.serve.start_worker_threads): the SQLite WAL checkpointer
+    (WAL checkpoints then run in a background thread instead of stalling
+    whichever click crosses the checkpoint threshold) and the hourly
+    housekeeping that deletes old visitor salts.
 
     `worker.wsgi` is what gunicorn loaded from wsgi_app: the Flask app from
-    tracker.wsgi. If the app failed to import it is gunicorn's error app
-    instead, which has no extensions; then there is nothing to start.
-    PostgreSQL stores have no checkpointer and are left alone.
+    tracker.wsgi, or gunicorn's error app if the import failed, which has
+    nothing to start.
     """
-    extensions = getattr(worker.wsgi, "extensions", None) or {}
-    store = extensions.get("tracker.store")
-    if store is not None and hasattr(store, "start_checkpointer"):
-        store.start_checkpointer()
+    start_worker_threads(worker.wsgi)

@@ -20,6 +20,11 @@ from tracker.settings import Config
 from tracker.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+# Subprocesses (the `tracker` console script, gunicorn) must import the
+# checkout under test, not the one the virtualenv's editable install points
+# at (another worktree, say): PYTHONPATH comes before that install's finder.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TRACKER = str(Path(sys.executable).parent / "tracker")
 # The `tracker` console script (and `tracker serve`'s workers) import the
@@ -132,12 +137,12 @@ def tracker(*args, db: str, check: bool = True, **kw) -> subprocess.CompletedPro
 class Server:
     """A real `tracker serve` (gunicorn) process on a free port."""
 
-    def __init__(self, db: str, workers: int = 2, env: dict | None = None):
+    def __init__(self, db: str, workers: int = 2, env: dict | None = None, args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [TRACKER, "--db", db, "--base-url", self.url, "serve",
-             "--port", str(self.port), "--workers", str(workers)],
+             "--port", str(self.port), "--workers", str(workers), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, **(env or {})}, start_new_session=True)
         deadline = time.time() + 30
@@ -160,6 +165,11 @@ class Server:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, 9)
+
+    def output(self) -> str:
+        """Everything the server wrote (stdout and stderr), once stopped."""
+        self.stop()
+        return self.proc.stdout.read()
 
 
 @pytest.fixture

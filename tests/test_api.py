@@ -357,6 +357,32 @@ def test_scoped_token_cannot_make_global_changes_or_book_other_orders(seeded, to
     assert snapshot(seeded) == before
 
 
+def test_scoped_token_cannot_enrol_another_campaigns_creator(seeded, tokens, client):
+    """mia is on spring only: autumn's token may not put her on autumn, neither
+    directly nor through a link or promo code (which enrol their creator)."""
+    h = bearer(tokens.autumn)
+    before = snapshot(seeded)
+    err = assert_error(client.post("/api/campaigns/autumn/creators",
+                                   json={"handle": "mia", "fee": "10"}, headers=h), 403, "forbidden")
+    assert "another campaign" in err["message"] and "spring" not in err["message"]
+    assert_error(client.post("/api/campaigns/autumn/links", json={"creator": "mia", "channel": "bio"},
+                             headers=h), 403, "forbidden")
+    assert_error(client.post("/api/campaigns/autumn/promo-codes",
+                             json={"creator": "mia", "code": "MIAX"}, headers=h), 403, "forbidden")
+    assert snapshot(seeded) == before
+    # a creator on no campaign yet, and one already on autumn: allowed
+    campaigns.add_creator(seeded, "newbie", "tiktok")
+    for handle in ("newbie", "zoe"):
+        made = client.post("/api/campaigns/autumn/creators", json={"handle": handle, "fee": "5"},
+                           headers=h)
+        assert made.status_code == 201, made.get_json()
+    assert client.post("/api/campaigns/autumn/links", json={"creator": "newbie", "channel": "bio"},
+                       headers=h).status_code == 201
+    # an unscoped token may enrol anyone anywhere
+    assert client.post("/api/campaigns/autumn/creators", json={"handle": "mia"},
+                       headers=bearer(tokens.admin)).status_code == 201
+
+
 def test_scoped_token_can_work_on_its_campaign(seeded, tokens, client):
     h = bearer(tokens.autumn)
     made = client.post("/api/campaigns/autumn/links", json={"creator": "zoe", "channel": "post"},
@@ -631,6 +657,15 @@ def test_share_revoke_invalidates_old_links_and_new_ones_work(seeded, client, db
     assert client.get(f"/stats/autumn.json?share={autumn}").status_code == 200
 
 
+@pytest.mark.parametrize("text", ["١٢d", "３0d", "2٣h"])
+def test_share_durations_take_ascii_digits_only(text):
+    from tracker.errors import BadInput
+
+    with pytest.raises(BadInput, match="duration"):
+        access.parse_duration(text)
+    assert access.parse_duration("12d") == 12 * 86400
+
+
 def test_share_with_an_absurd_lifetime_is_a_clean_error(seeded, db_url):
     proc = cli(db_url, "share", "spring", "--expires", "100000000w", check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -711,15 +746,32 @@ def test_webhook_refuses_bad_signatures_and_writes_nothing(seeded, client, db_ur
     assert ok.status_code == 200
 
 
+# A fixed server clock, late in its second: the header carries whole seconds,
+# so a timestamp 300 s off is inside the window and 301 s is outside, whatever
+# the fraction of the second and however long the request takes.
+FROZEN_NOW = 1_800_000_000.75
+
+
 @pytest.mark.parametrize("offset", [-301, 301, -3600, 86400])
-def test_webhook_refuses_timestamps_more_than_5_minutes_off(seeded, client, db_url, offset):
+def test_webhook_refuses_timestamps_more_than_5_minutes_off(seeded, client, db_url, offset,
+                                                            monkeypatch):
     secret = webhook_secret(db_url)
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: FROZEN_NOW))
     before = snapshot(seeded)
-    resp = deliver(client, secret, ORDER, timestamp=int(time.time()) + offset)
+    resp = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) + offset)
     assert_error(resp, 401, "unauthorized")
     assert snapshot(seeded) == before
-    near = deliver(client, secret, ORDER, timestamp=int(time.time()) - 240)
+    near = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) - 240)
     assert near.status_code == 200
+
+
+@pytest.mark.parametrize("offset", [-300, 300])
+def test_webhook_accepts_timestamps_exactly_5_minutes_off(seeded, client, db_url, offset,
+                                                          monkeypatch):
+    secret = webhook_secret(db_url)
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: FROZEN_NOW))
+    resp = deliver(client, secret, ORDER, timestamp=int(FROZEN_NOW) + offset)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
 
 
 def test_webhook_bad_order_is_400_with_details_and_nothing_written(seeded, client, db_url):
@@ -765,16 +817,30 @@ def test_failed_tokens_are_rate_limited_per_client(seeded, tokens, app):
     for n in range(access.MAX_FAILURES_PER_MINUTE):
         wrong = bearer("trk_" + secrets.token_urlsafe(32))
         assert_error(a.get("/api/campaigns", headers=wrong), 401, "unauthorized")
-    assert_error(a.get("/api/campaigns", headers=bearer("trk_wrong")), 429, "too_many_requests")
-    # even the right token from that client, on the API and the stats pages
-    assert_error(a.get("/api/campaigns", headers=bearer(tokens.admin)), 429, "too_many_requests")
-    assert a.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 429
+    refused = a.get("/api/campaigns", headers=bearer("trk_wrong"))
+    assert_error(refused, 429, "too_many_requests")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    stats = a.get("/stats/spring.json", headers=bearer("trk_wrong"))
+    assert stats.status_code == 429 and stats.headers["Retry-After"]
     # another client is unaffected
-    assert b.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
-    assert b.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 200
     assert_error(b.get("/api/campaigns", headers=bearer("trk_wrong")), 401)
     # the limiter keeps no client address
     assert "203.0.113.7" not in all_text(seeded) and "198.51.100.4" not in all_text(seeded)
+
+
+def test_a_valid_token_is_never_refused_by_the_limiter(seeded, tokens, app):
+    """Behind a proxy without TRACKER_TRUSTED_PROXIES every client has the
+    proxy's address: anyone's wrong tokens must not lock the admin out."""
+    shared = app.test_client()
+    shared.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    for _ in range(3 * access.MAX_FAILURES_PER_MINUTE):
+        assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code in (401, 429)
+    assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
+    assert shared.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
+    assert shared.get("/stats/spring.json", headers=bearer(tokens.admin)).status_code == 200
+    assert shared.get("/api/campaigns", headers=bearer(tokens.readonly)).status_code == 200
+    # a success does not wipe the failures
+    assert shared.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
 
 
 def test_ten_failures_are_allowed(seeded, tokens, app):
@@ -784,7 +850,33 @@ def test_ten_failures_are_allowed(seeded, tokens, app):
         assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 401
     assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
     assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 401
-    assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 429
+    assert a.get("/api/campaigns", headers=bearer("trk_wrong")).status_code == 429
+    assert a.get("/api/campaigns", headers=bearer(tokens.admin)).status_code == 200
+
+
+def test_the_failure_window_is_a_sliding_minute_and_retry_after_is_exact(seeded, app, monkeypatch):
+    """10 failures in any 60 seconds, as the README says; Retry-After is when
+    the oldest of them leaves the window."""
+    t0 = 1_800_000_030.0          # half past a minute: minute buckets would count 90 s
+    now = [t0]
+    monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: now[0]))
+    a = app.test_client()
+    a.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+
+    def attempt(at):
+        now[0] = at
+        return a.get("/api/campaigns", headers=bearer("trk_wrong"))
+
+    for i in range(access.MAX_FAILURES_PER_MINUTE):      # failures at t0 .. t0+9
+        assert attempt(t0 + i).status_code == 401
+    for at, wait in ((t0 + 9.5, 51), (t0 + 30, 30), (t0 + 59.5, 1)):
+        refused = attempt(at)
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == str(wait)
+    assert attempt(t0 + 60).status_code == 401           # the one at t0 left; this one counts
+    refused = attempt(t0 + 60.25)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert attempt(t0 + 61).status_code == 401
+    assert attempt(t0 + 200).status_code == 401          # all gone
 
 
 # -- limits ----------------------------------------------------------------------------------------------

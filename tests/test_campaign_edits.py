@@ -1,6 +1,7 @@
 """Changing what exists: campaigns (and archiving them), creators (their
 links follow), enrolments, promo codes, and the link preview the console
 shows. Each refused change writes nothing. Real SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlsplit
@@ -13,8 +14,10 @@ from tracker.redirect import Redirector
 
 from .helpers import BASE, campaign_with_links
 
-CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-          "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
 
 
 def query(url: str) -> dict:
@@ -26,21 +29,37 @@ def table(store, name: str) -> list:
 
 
 def order(store, order_id="o-1", code="mia10"):
-    imports.save_redemptions(store, [(2, {"order_id": order_id, "code": code, "amount": "10",
-                                          "redeemed_at": "2026-11-02T10:00:00Z"})])
+    imports.save_redemptions(
+        store,
+        [
+            (
+                2,
+                {
+                    "order_id": order_id,
+                    "code": code,
+                    "amount": "10",
+                    "redeemed_at": "2026-11-02T10:00:00Z",
+                },
+            )
+        ],
+    )
 
 
 # -- campaigns ---------------------------------------------------------------------
 
+
 def test_update_campaign_changes_only_what_is_given(store):
     campaign_with_links(store)
-    done = campaigns.update_campaign(store, "spring", name="Spring relaunch", budget="2500.50",
-                                     starts_on="2026-11-03")
+    done = campaigns.update_campaign(
+        store, "spring", name="Spring relaunch", budget="2500.50", starts_on="2026-11-03"
+    )
     assert done["name"] == "Spring relaunch" and done["budget"] == "2500.50"
     assert done["starts_on"] == "2026-11-03" and done["timezone"] == "Europe/Berlin"
-    assert done["changed"] == {"name": ["Spring launch", "Spring relaunch"],
-                               "budget": [None, "2500.50"],
-                               "starts_on": ["2026-11-01", "2026-11-03"]}
+    assert done["changed"] == {
+        "name": ["Spring launch", "Spring relaunch"],
+        "budget": [None, "2500.50"],
+        "starts_on": ["2026-11-01", "2026-11-03"],
+    }
     assert campaigns.update_campaign(store, "spring", budget="")["budget"] is None
     assert campaigns.update_campaign(store, "spring", name="Spring relaunch")["changed"] == {}
 
@@ -60,12 +79,14 @@ def test_currency_changes_keep_face_values_until_the_first_import(store):
     done = campaigns.update_campaign(store, "spring", currency="jpy")
     assert done["currency"] == "JPY" and done["budget"] == "5000"
     assert done["changed"]["currency"] == ["EUR", "JPY"]
-    assert {c["handle"]: c["fee"] for c in campaigns.campaign_creators(store, "spring")} == \
-        {"jade": "800", "mia": "1500"}
+    assert {c["handle"]: c["fee"] for c in campaigns.campaign_creators(store, "spring")} == {
+        "jade": "800",
+        "mia": "1500",
+    }
 
 
 def test_currency_change_refused_when_a_fee_does_not_fit(store):
-    campaign_with_links(store)          # jade's fee is 800.50 EUR
+    campaign_with_links(store)  # jade's fee is 800.50 EUR
     before = table(store, "campaigns"), table(store, "campaign_creators")
     with pytest.raises(BadInput, match="fee of jade"):
         campaigns.update_campaign(store, "spring", currency="JPY")
@@ -83,17 +104,20 @@ def test_currency_and_time_zone_are_fixed_once_used(store, client):
     before = table(store, "campaigns")
     with pytest.raises(BadInput, match="^time zone: .*1 click"):
         campaigns.update_campaign(store, "spring", timezone_name="Europe/Berlin", name="Renamed")
-    assert table(store, "campaigns") == before          # the name did not change either
+    assert table(store, "campaigns") == before  # the name did not change either
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"name": " "}, "campaign name must not be empty"),
-    ({"destination": "javascript:alert(1)"}, "destination"),
-    ({"starts_on": "1/11/2026"}, "--starts-on"),
-    ({"timezone_name": "Mars/Olympus"}, "time zone"),
-    ({"currency": "EURO"}, "currency"),
-    ({"budget": "12.345"}, "budget"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"name": " "}, "campaign name must not be empty"),
+        ({"destination": "javascript:alert(1)"}, "destination"),
+        ({"starts_on": "1/11/2026"}, "--starts-on"),
+        ({"timezone_name": "Mars/Olympus"}, "time zone"),
+        ({"currency": "EURO"}, "currency"),
+        ({"budget": "12.345"}, "budget"),
+    ],
+)
 def test_update_campaign_refuses_bad_fields_and_writes_nothing(store, kwargs, message):
     campaign_with_links(store)
     before = table(store, "campaigns")
@@ -116,14 +140,19 @@ def test_archive_and_restore(store, client):
 
 # -- creators --------------------------------------------------------------------------
 
+
 def test_creator_edit_recomputes_link_targets(store):
     campaign_with_links(store)
-    done = campaigns.update_creator(store, "MIA", platform="instagram", name="Mia M.",
-                                    new_handle="@Mia.Moves")
+    done = campaigns.update_creator(
+        store, "MIA", platform="instagram", name="Mia M.", new_handle="@Mia.Moves"
+    )
     assert done["handle"] == "mia.moves" and done["platform"] == "instagram"
     assert done["links_updated"] == 2
-    assert done["changed"] == {"handle": ["mia", "mia.moves"],
-                               "platform": ["tiktok", "instagram"], "name": [None, "Mia M."]}
+    assert done["changed"] == {
+        "handle": ["mia", "mia.moves"],
+        "platform": ["tiktok", "instagram"],
+        "name": [None, "Mia M."],
+    }
     target = query(store.link("mia-ad")["target_url"])
     assert target["utm_source"] == "instagram" and target["utm_content"] == "mia.moves"
     assert target["utm_medium"] == "paid_social" and target["ref"] == "abc"
@@ -151,7 +180,7 @@ def test_redirects_follow_a_creator_edit_after_the_cache_time(store):
     campaign_with_links(store)
     seen = []
 
-    def app(environ, start_response):       # pragma: no cover - never reached
+    def app(environ, start_response):  # pragma: no cover - never reached
         raise AssertionError
 
     redirector = Redirector(store, app)
@@ -159,15 +188,20 @@ def test_redirects_follow_a_creator_edit_after_the_cache_time(store):
     redirector.monotonic = lambda: clock[0]
 
     def location():
-        environ = {"PATH_INFO": "/mia-bio", "REQUEST_METHOD": "GET", "QUERY_STRING": "",
-                   "HTTP_USER_AGENT": CHROME, "REMOTE_ADDR": "203.0.113.1",
-                   "wsgi.errors": None}
+        environ = {
+            "PATH_INFO": "/mia-bio",
+            "REQUEST_METHOD": "GET",
+            "QUERY_STRING": "",
+            "HTTP_USER_AGENT": CHROME,
+            "REMOTE_ADDR": "203.0.113.1",
+            "wsgi.errors": None,
+        }
         redirector(environ, lambda status, headers: seen.append(dict(headers)))
         return query(seen[-1]["Location"])["utm_source"]
 
     assert location() == "tiktok"
     campaigns.update_creator(store, "mia", platform="youtube")
-    assert location() == "tiktok"                     # the cached copy, for a while
+    assert location() == "tiktok"  # the cached copy, for a while
     clock[0] += campaigns.LINK_CACHE_SECONDS
     assert location() == "youtube"
 
@@ -183,13 +217,17 @@ def test_creators_with_their_campaigns(store):
 
 # -- enrolments and promo codes ------------------------------------------------------
 
+
 def test_fee_change_and_unenroll(store):
     campaign_with_links(store)
     campaigns.add_creator(store, "zoe", "youtube")
     campaigns.enroll(store, "spring", "zoe", "100")
     assert campaigns.enroll(store, "spring", "zoe", "250.25")["fee"] == "250.25"
     assert campaigns.unenroll(store, "spring", "@ZOE") == {
-        "campaign": "spring", "creator": "zoe", "unenrolled": True}
+        "campaign": "spring",
+        "creator": "zoe",
+        "unenrolled": True,
+    }
     assert "zoe" not in {c["handle"] for c in campaigns.campaign_creators(store, "spring")}
     with pytest.raises(NotFound, match="not on campaign"):
         campaigns.unenroll(store, "spring", "zoe")
@@ -218,6 +256,7 @@ def test_remove_promo_code(store):
 
 
 # -- the link preview --------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("channel", ["bio", "ad"])
 @pytest.mark.parametrize("destination", [None, "https://shop.example/other?x=1"])

@@ -4,6 +4,7 @@ create a campaign, add a creator, make a link (live preview), copy it,
 download its QR code, upload an orders file (preview, then import), make a
 creator's share link, sign out. And a viewer, who can change nothing.
 Both databases."""
+
 from __future__ import annotations
 
 import http.client
@@ -19,11 +20,15 @@ from tracker.store import open_store
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 ADMIN, VIEWER, PASSWORD = "marketer@example.com", "boss@example.com", "correct horse battery"
-CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-          "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
-ORDERS = ("order_id,code,amount,currency,redeemed_at\n"
-          "#1001,MIA15,49.90,EUR,2026-11-05T18:22:10+01:00\n"
-          "#1002,mia15,20.00,EUR,2026-11-06T09:00:00Z\n")
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
+ORDERS = (
+    "order_id,code,amount,currency,redeemed_at\n"
+    "#1001,MIA15,49.90,EUR,2026-11-05T18:22:10+01:00\n"
+    "#1002,mia15,20.00,EUR,2026-11-06T09:00:00Z\n"
+)
 
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
@@ -58,11 +63,21 @@ def watched(context):
     page = context.new_page()
     page.problems = []
     page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.on("console", lambda msg: page.problems.append(msg.text)
-            if "Content Security Policy" in msg.text else None)
-    page.on("response", lambda r: page.problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and r.request.resource_type in ("script", "stylesheet", "image",
-                                                                 "font", "fetch") else None)
+    page.on(
+        "console",
+        lambda msg: (
+            page.problems.append(msg.text) if "Content Security Policy" in msg.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            page.problems.append(f"{r.status} {r.url}")
+            if r.status >= 400
+            and r.request.resource_type in ("script", "stylesheet", "image", "font", "fetch")
+            else None
+        ),
+    )
     return page
 
 
@@ -82,8 +97,11 @@ def click_link(server, code: str) -> int:
 
 
 def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True,
-                                  permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000},
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
     page = watched(context)
     url = server.url
 
@@ -102,9 +120,8 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
     page.fill("#campaign-currency", "EUR")
     page.fill("#campaign-budget", "5000")
     page.click("#campaign-form button[type=submit]")
-    assert "must start with http:// or https://" in page.text_content(
-        "#campaign-destination-error")
-    assert page.input_value("#campaign-name") == "Spring launch"      # kept as typed
+    assert "must start with http:// or https://" in page.text_content("#campaign-destination-error")
+    assert page.input_value("#campaign-name") == "Spring launch"  # kept as typed
     assert server.store.campaign("spring") is None
     page.fill("#campaign-destination", "https://shop.example/serum")
     page.click("#campaign-form button[type=submit]")
@@ -128,15 +145,19 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
     page.select_option("#link-creator", "mia.moves")
     page.select_option("#link-channel", "ad")
     page.wait_for_function(
-        "() => document.getElementById('link-preview').textContent.includes('utm_medium=paid_social')")
+        "() => document.getElementById('link-preview').textContent"
+        ".includes('utm_medium=paid_social')"
+    )
     page.fill("#link-destination", "https://shop.example/other?ref=x")
     page.wait_for_function(
         "() => document.getElementById('link-preview').textContent.startsWith("
-        "'https://shop.example/other?ref=x&utm_source=tiktok')")
+        "'https://shop.example/other?ref=x&utm_source=tiktok')"
+    )
     page.fill("#link-destination", "")
     page.wait_for_function(
         "() => document.getElementById('link-preview').textContent.startsWith("
-        "'https://shop.example/serum?utm_source=tiktok')")
+        "'https://shop.example/serum?utm_source=tiktok')"
+    )
     previewed = page.text_content("#link-preview").strip()
     page.fill("#link-code", "mia-ad")
     page.click("#create-link")
@@ -154,9 +175,11 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
 
     # Its QR code: shown, and downloaded as PNG and SVG.
     row.locator("details.qr summary").click()
-    page.wait_for_function("() => { const img = document.querySelector("
-                           "\"tr[data-code='mia-ad'] .qr-box img\"); "
-                           "return img.complete && img.naturalWidth > 100; }")
+    page.wait_for_function(
+        "() => { const img = document.querySelector("
+        "\"tr[data-code='mia-ad'] .qr-box img\"); "
+        "return img.complete && img.naturalWidth > 100; }"
+    )
     with page.expect_download() as png:
         row.locator("a.qr-png").click()
     assert png.value.suggested_filename == "mia-ad-qr.png"
@@ -224,8 +247,15 @@ def test_a_viewer_reads_but_cannot_change_anything(browser, server):
     store = server.store
     from tracker import campaigns
 
-    campaigns.create_campaign(store, "spring", "Spring launch", "https://shop.example/serum",
-                              "2026-11-01", "Europe/Berlin", "EUR")
+    campaigns.create_campaign(
+        store,
+        "spring",
+        "Spring launch",
+        "https://shop.example/serum",
+        "2026-11-01",
+        "Europe/Berlin",
+        "EUR",
+    )
     campaigns.add_creator(store, "mia", "tiktok")
     campaigns.create_link(store, server.url, "spring", "mia", "bio", code="mia-bio")
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
@@ -233,24 +263,32 @@ def test_a_viewer_reads_but_cannot_change_anything(browser, server):
     sign_in(page, server.url, VIEWER)
     page.click("#campaigns a")
     assert page.text_content("#campaign-name") == "Spring launch"
-    assert page.locator("#link-form, #enrol-form, #promo-form, #share-form, "
-                        "#edit-campaign, #archive-campaign").count() == 0
+    assert (
+        page.locator(
+            "#link-form, #enrol-form, #promo-form, #share-form, #edit-campaign, #archive-campaign"
+        ).count()
+        == 0
+    )
     assert page.locator("#links-table tr[data-code='mia-bio']").count() == 1
     # A viewer who crafts the request anyway, with a valid CSRF token: 403.
     csrf = page.get_attribute("form.who input[name=csrf_token]", "value")
     before = store.link("mia-bio")
-    for path, form in (("/links/mia-bio/disable", {}),
-                       ("/campaigns/spring/links", {"creator": "mia", "channel": "ad"}),
-                       ("/campaigns/new", {"slug": "x", "name": "x",
-                                           "destination": "https://x.example"})):
-        resp = page.request.post(server.url + path, form={**form, "csrf_token": csrf},
-                                 max_redirects=0)
+    for path, form in (
+        ("/links/mia-bio/disable", {}),
+        ("/campaigns/spring/links", {"creator": "mia", "channel": "ad"}),
+        ("/campaigns/new", {"slug": "x", "name": "x", "destination": "https://x.example"}),
+    ):
+        resp = page.request.post(
+            server.url + path, form={**form, "csrf_token": csrf}, max_redirects=0
+        )
         assert resp.status == 403, (path, resp.status)
     assert store.link("mia-bio") == before and len(store.links(store.campaign("spring")["id"])) == 1
     assert store.campaign("x") is None
     # And without the token, 400, whoever asks.
-    assert page.request.post(server.url + "/links/mia-bio/disable", form={},
-                             max_redirects=0).status == 400
+    assert (
+        page.request.post(server.url + "/links/mia-bio/disable", form={}, max_redirects=0).status
+        == 400
+    )
     page.click("#sign-out")
     page.wait_for_url(server.url + "/login")
     assert page.problems == []

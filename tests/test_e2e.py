@@ -97,3 +97,50 @@ def test_server_basics(tmp_path, serve):
     assert "/" not in (resp.getheader("Server") or "")    # no version banner
     status, _ = get(server, "/does-not-exist", {})
     assert status == 404
+
+
+def test_served_logs_carry_no_client_addresses_and_no_tokens(tmp_path, serve):
+    """gunicorn's error log names the client of a bad request, and the access
+    log writes request lines and referrers, share tokens and all: neither may
+    reach the log."""
+    import socket
+    import urllib.request
+
+    from tracker import access
+    from tracker.store import open_store
+
+    from .helpers import BASE, campaign_with_links
+
+    db = str(tmp_path / "logs.db")
+    store = open_store(db)
+    store.migrate()
+    access.ensure_secrets(store)
+    campaign_with_links(store)
+    share = access.share_link(store, BASE, "spring")["url"].split("?share=")[1]
+    api_token = access.create_token(store, "ops")["token"]
+    store.close()
+
+    # Bound by name: `tracker serve` announces its listening address itself,
+    # so the only 127.0.0.1 left to find is the client's.
+    server = serve(db, args=["--host", "localhost", "--access-log"])
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as raw:
+        raw.sendall(b"NOT A REQUEST LINE\r\n\r\n")
+        assert raw.recv(1024).startswith(b"HTTP/1.1 400")
+    opened = urllib.request.urlopen(f"{server.url}/stats/spring.json?share={share}", timeout=10)
+    assert opened.status == 200
+    for path, headers in ((f"/api/campaigns?token={api_token}", {}),
+                          ("/api/campaigns", {"Authorization": f"Bearer {api_token}",
+                                              "Referer": f"{server.url}/stats/spring?share={share}"}),
+                          ("/mia-bio", {"User-Agent": "Mozilla/5.0 Chrome/124.0.0.0 Safari/537.36"})):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        conn.request("GET", path, headers=headers)
+        conn.getresponse().read()
+        conn.close()
+
+    log = server.output()
+    assert "Invalid request from ip=" in log                  # the error line is there ...
+    assert "/stats/spring.json?share=***" in log             # ... and the access lines
+    assert "/api/campaigns?token=***" in log and "share=***" in log
+    assert "Chrome/124.0.0.0" in log                          # a version is not an address
+    assert "127.0.0.1" not in log, log
+    assert share not in log and api_token not in log, log

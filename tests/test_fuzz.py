@@ -109,7 +109,9 @@ def test_metrics_import_of_any_text_is_a_clean_answer(seeded, text):
 # -- the URL check and the classifier ---------------------------------------------------------
 
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.text(max_size=60), st.from_regex(r"https?://[^/]{0,20}/?.{0,20}", fullmatch=True)))
+@given(st.one_of(st.text(max_size=60), st.from_regex(r"https?://[^/]{0,20}/?.{0,20}", fullmatch=True),
+                 st.builds("https://{}.example/{}".format, st.text(min_size=1, max_size=12),
+                           st.text(max_size=20))))
 def test_an_accepted_destination_is_always_plain_http_with_a_host(url):
     try:
         accepted = validate.url(url)
@@ -119,6 +121,8 @@ def test_an_accepted_destination_is_always_plain_http_with_a_host(url):
     assert parts.scheme in ("http", "https") and parts.hostname
     assert "@" not in parts.netloc and "\\" not in accepted
     assert not any(ch.isspace() for ch in accepted)
+    # what a Location header can carry: printable ASCII
+    assert all(0x21 <= ord(ch) <= 0x7e for ch in accepted)
 
 
 @settings(max_examples=300, deadline=None)

@@ -306,6 +306,9 @@ def test_amounts_are_exact_minor_units(store, spring):
     ("JPY", "1500", 1500),         # no minor unit
     ("JPY", "1500.5", None),
     ("KWD", "1.234", 1234),        # three decimals
+    ("EUR", "١٢٣.٤٥", None),       # Arabic-Indic digits: ASCII digits only, as for counts
+    ("EUR", "１２.５０", None),      # fullwidth digits
+    ("EUR", "12.٥", None),
 ])
 def test_amounts_follow_the_currency(store, currency, amount, minor):
     campaigns.create_campaign(store, "shop", "Shop", "https://shop.example/", "2026-11-01",
@@ -446,6 +449,16 @@ def test_metrics_superscript_digit_is_refused_like_any_non_number(store, spring)
         import_metrics(store, csv_text("date,creator,source,likes",
                                        "2026-11-03,mia,organic,²"), "spring")
     assert [d["line"] for d in exc.value.details] == [2]
+    assert count(store, "metrics") == 0
+
+
+def test_metrics_counts_and_spend_take_ascii_digits_only(store, spring):
+    with pytest.raises(RowErrors) as exc:
+        import_metrics(store, csv_text("date,creator,source,likes,spend",
+                                       "2026-11-03,mia,organic,١٢٣,",
+                                       "2026-11-03,mia,sponsored,5,١٢.٥٠",
+                                       "2026-11-04,mia,sponsored,５,1.50"), "spring")
+    assert [d["line"] for d in exc.value.details] == [2, 3, 4]
     assert count(store, "metrics") == 0
 
 

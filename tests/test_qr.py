@@ -1,5 +1,6 @@
 """QR codes: what they encode (the short URL with qr=1), as SVG and PNG,
 through the API with the same authorization as the other link routes."""
+
 from __future__ import annotations
 
 import io
@@ -19,9 +20,14 @@ def modules_of_png(data: bytes, scale: int = 10, border: int = 4) -> list[list[b
     """Read the dark modules back from a rendered PNG, one pixel per module."""
     image = Image.open(io.BytesIO(data)).convert("L")
     size = image.width // scale - 2 * border
-    return [[image.getpixel(((border + x) * scale + scale // 2,
-                             (border + y) * scale + scale // 2)) < 128
-             for x in range(size)] for y in range(size)]
+    return [
+        [
+            image.getpixel(((border + x) * scale + scale // 2, (border + y) * scale + scale // 2))
+            < 128
+            for x in range(size)
+        ]
+        for y in range(size)
+    ]
 
 
 def symbol(url: str) -> list[list[bool]]:
@@ -51,12 +57,15 @@ def test_unknown_format_is_refused():
 @pytest.fixture
 def tokens(store):
     campaign_with_links(store)
-    campaigns.create_campaign(store, "autumn", "Autumn", "https://shop.example/a",
-                              "2026-11-01", "UTC", "EUR")
+    campaigns.create_campaign(
+        store, "autumn", "Autumn", "https://shop.example/a", "2026-11-01", "UTC", "EUR"
+    )
     campaigns.add_creator(store, "zoe", "youtube")
     campaigns.create_link(store, BASE, "autumn", "zoe", "bio", code="zoe-bio")
-    return {"reader": access.create_token(store, "reader", read_only=True)["token"],
-            "autumn": access.create_token(store, "autumn", campaign="autumn")["token"]}
+    return {
+        "reader": access.create_token(store, "reader", read_only=True)["token"],
+        "autumn": access.create_token(store, "autumn", campaign="autumn")["token"],
+    }
 
 
 @pytest.mark.parametrize("kind,media", [("svg", "image/svg+xml"), ("png", "image/png")])
@@ -75,7 +84,8 @@ def test_api_qr_codes_follow_the_link_rules(client, tokens):
     assert client.get("/api/links/zoe-bio/qr.svg", headers=scoped).status_code == 200
     other = client.get("/api/links/mia-bio/qr.svg", headers=scoped)
     assert other.status_code == 404 and other.get_json()["error"]["code"] == "not_found"
-    ghost = client.get("/api/links/ghost-code/qr.png",
-                       headers={"Authorization": f"Bearer {tokens['reader']}"})
+    ghost = client.get(
+        "/api/links/ghost-code/qr.png", headers={"Authorization": f"Bearer {tokens['reader']}"}
+    )
     assert ghost.status_code == 404
     assert client.get("/api/links/mia-bio/qr.svg").status_code == 401

@@ -154,3 +154,124 @@ def test_nul_characters_in_the_request_are_never_stored(store, client):
     assert resp.status_code == 302
     row = clicks(store)[0]
     assert row["ad_click_id"] == "abcdef" and "\x00" not in row["user_agent"]
+
+
+# -- destinations outside ASCII ------------------------------------------------------
+
+def header_safe(location: str) -> bool:
+    """What gunicorn can send and what a URI may hold: printable ASCII, no space."""
+    return location.isascii() and all(0x21 <= ord(ch) <= 0x7e for ch in location)
+
+
+def test_unicode_destinations_are_stored_as_ascii_uris_and_redirect(store, client):
+    from urllib.parse import unquote
+
+    from tracker import campaigns
+
+    made = campaigns.create_campaign(store, "intl", "Intl", "https://shop.example/日本/é?q=ü&r=50%25#teil-ä",
+                                     "2026-11-01", "UTC", "EUR")
+    assert made["destination"] == (
+        "https://shop.example/%E6%97%A5%E6%9C%AC/%C3%A9?q=%C3%BC&r=50%25#teil-%C3%A4")
+    campaigns.add_creator(store, "mia", "tiktok")
+    campaigns.create_link(store, "https://go.example", "intl", "mia", "bio", code="mia-jp")
+    idn = campaigns.create_link(store, "https://go.example", "intl", "mia", "post", code="mia-idn",
+                                destination="https://Bücher.example:8443/straße")
+    assert idn["destination_url"].startswith("https://xn--bcher-kva.example:8443/stra%C3%9Fe?")
+    for code, host, path in (("mia-jp", "shop.example", "/日本/é"),
+                             ("mia-idn", "xn--bcher-kva.example:8443", "/straße")):
+        resp = client.get(f"/{code}?ttclid=E.C.P.x")
+        assert resp.status_code == 302
+        location = resp.headers["Location"]
+        assert header_safe(location), location
+        parts = urlsplit(location)
+        assert (parts.netloc, unquote(parts.path)) == (host, path)
+        assert client.head(f"/{code}").status_code == 302
+    assert len(clicks(store)) == 2
+
+
+def test_ascii_destinations_are_kept_as_typed():
+    from tracker import validate
+
+    for url in ("https://Shop.example/p?a=1&b=%2F#x", "http://[2001:db8::1]:8080/a;b?c=d",
+                "https://shop.example/p?"):
+        assert validate.url(url) == url
+
+
+def test_invisible_characters_in_destinations_are_refused(store):
+    import pytest
+
+    from tracker import campaigns
+    from tracker.errors import BadInput
+
+    for bad in ("https://shop.example/a\u200bb", "https://shop\u200b.example/",
+                "https://shop.example/?x=\u202e", "\ufeffhttps://shop.example/"):
+        with pytest.raises(BadInput, match="invisible"):
+            campaigns.create_campaign(store, "c1", "C", bad)
+    for bad in ("https://bü_cher.example/", "https://" + "ü" * 70 + ".example/"):
+        with pytest.raises(BadInput, match="host"):
+            campaigns.create_campaign(store, "c1", "C", bad)
+    assert store.campaigns() == []
+
+
+def test_a_stored_target_that_cannot_be_a_location_is_503_without_a_row(store, client):
+    """An old row made before destinations were normalised: no 302 that the
+    server could not send, and so no click row either."""
+    from tracker.campaigns import now_utc
+
+    campaign_with_links(store)
+    spring, mia = store.campaign("spring"), store.creator("mia")
+    for code, target in (("old-jp", "https://shop.example/日本?utm_source=tiktok"),
+                         ("old-sp", "https://shop.example/a b"),
+                         ("old-zw", "https://shop.example/a\u200bb")):
+        store.insert("links", {"code": code, "campaign_id": spring["id"], "creator_id": mia["id"],
+                               "channel": "bio", "destination": target, "target_url": target,
+                               "created_at": now_utc()})
+        for _ in range(2):
+            resp = client.get(f"/{code}")
+            assert resp.status_code == 503 and "Location" not in resp.headers
+            assert resp.headers["Retry-After"] and resp.headers["Cache-Control"] == "no-store"
+        assert client.head(f"/{code}").status_code == 503
+    assert clicks(store) == []
+    assert client.get("/mia-bio").status_code == 302 and len(clicks(store)) == 1
+
+
+# -- visitor salts go two days later, with or without clicks -------------------------
+
+def salt_days(store):
+    return sorted(r["day"] for r in store.query("SELECT day FROM visitor_salts"))
+
+
+def test_old_salts_are_deleted_without_any_click(store, db_url):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from tracker.settings import Config
+    from tracker.web.app import create_app
+
+    today = datetime.now(timezone.utc)
+    recent = f"{(today - timedelta(days=1)).date()}|Europe/Berlin"
+    store.visitor_salt("2020-01-01|UTC", "old")
+    store.visitor_salt(recent, "recent")
+
+    # app start
+    app = create_app(Config(database=db_url), store=store)
+    assert salt_days(store) == [recent]
+
+    # /healthz, which a load balancer or the container calls all day
+    redirector = app.extensions["tracker.redirector"]
+    redirector.clock = lambda: today + timedelta(days=1)
+    store.visitor_salt("2020-01-02|UTC", "old")
+    assert app.test_client().get("/healthz").status_code == 200
+    assert salt_days(store) == [recent]
+
+    # the housekeeping thread of a served worker nobody visits
+    redirector.clock = lambda: today + timedelta(days=4)
+    stop = redirector.start_housekeeping(interval=0.05)
+    try:
+        deadline = time.time() + 10
+        while salt_days(store) and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+    assert salt_days(store) == []
+    assert clicks(store) == []

@@ -109,3 +109,62 @@ def test_an_unreachable_postgresql_is_one_clear_line():
     assert proc.returncode == 2
     assert proc.stderr.startswith("tracker: error: cannot connect to PostgreSQL")
     assert "hunter2" not in proc.stderr and proc.stderr.count("\n") == 1
+
+
+# -- the PostgreSQL hot-path connection ----------------------------------------------------
+
+def _pg_app(pg_url):
+    from tracker.settings import Config
+    from tracker.web.app import create_app
+
+    from .helpers import campaign_with_links
+
+    store = open_store(pg_url)
+    app = create_app(Config(database=pg_url, base_url="https://go.example"), store=store)
+    campaign_with_links(store)
+    client = app.test_client()
+    assert client.get("/mia-bio").status_code == 302          # opens the hot connection
+    return store, client
+
+
+def test_a_killed_hot_connection_is_closed_and_replaced(pg_url):
+    """The server ends the worker's connection: that click is a 503 without a
+    row, the broken connection is closed (its libpq handle released, not left
+    to the garbage collector) and the next click gets a new one."""
+    import psycopg
+
+    store, client = _pg_app(pg_url)
+    old = store._local.hot
+    old_pid = old.info.backend_pid
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    assert client.get("/mia-bio").status_code == 503
+    assert client.get("/mia-bio").status_code == 302
+    new = store._local.hot
+    assert new is not old and new.info.backend_pid != old_pid
+    assert old.closed and old.pgconn.pgconn_ptr is None
+    assert store.click_count() == 2
+    store.close()
+
+
+def test_a_hot_connection_dropped_after_an_error_is_closed_not_leaked(pg_url):
+    """An OperationalError that leaves the connection open (here a lock
+    timeout) must not leave its server process behind either."""
+    import psycopg
+
+    store, client = _pg_app(pg_url)
+    old = store._local.hot
+    old_pid = old.info.backend_pid
+    old.execute("SET lock_timeout = '200ms'")
+    with psycopg.connect(pg_url) as locker:
+        locker.execute("LOCK TABLE clicks IN ACCESS EXCLUSIVE MODE")
+        assert client.get("/mia-bio").status_code == 503
+        locker.rollback()
+    assert client.get("/mia-bio").status_code == 302
+    assert store._local.hot is not old and old.closed
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        alive = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                              [old_pid]).fetchone()[0]
+    assert alive == 0
+    assert store.click_count() == 2
+    store.close()

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -27,8 +28,9 @@ CLIENT_KEY = "client_hash_key"
 SESSION_SECRET = "session_secret"   # signs the console's session cookies
 MAX_FAILURES_PER_MINUTE = 10        # per client: wrong tokens and passwords together
 MAX_ACCOUNT_FAILURES_PER_MINUTE = 5  # per account: wrong passwords from anywhere
+FAILURE_WINDOW = 60                 # seconds, sliding
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
-DURATION_RE = re.compile(r"^(\d+)\s*([mhdw])$")
+DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")     # ASCII digits only, not \d
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_SHARE_SECONDS = 5 * 366 * 86400
 
@@ -87,12 +89,18 @@ def token_for(store: Store, bearer: str | None) -> dict | None:
 
 # -- failed attempts ----------------------------------------------------------------
 #
-# One limiter for every secret a client can guess: wrong API tokens and wrong
-# passwords count against the client (a keyed hash of its address), wrong
-# passwords also against the account. A key over its limit for the last
-# minute is refused without the secret being checked (429), and the refusal
-# lifts by itself a minute or two after the failures stop: nobody is locked
-# out for good, and a guesser gets a handful of tries a minute.
+# One limiter for every secret a client can guess. A client may get
+# MAX_FAILURES_PER_MINUTE wrong tokens or passwords in any FAILURE_WINDOW
+# seconds (a sliding window, not calendar minutes); an account
+# MAX_ACCOUNT_FAILURES_PER_MINUTE wrong passwords, from wherever they come.
+# Beyond that the answer is a 429 that says when to retry.
+#
+# Tokens are checked before the limiter (web/auth.py): they carry 256 random
+# bits, so only failures count and only failures are refused. Passwords are
+# checked after it (users.sign_in): over the limit a sign-in is refused
+# without looking at the password, or the limit would slow no guesser. The
+# refusal lifts by itself once the failures leave the window, so nobody is
+# locked out for good.
 
 def client_key(store: Store, address: str) -> str:
     """A keyed hash of the client address: rate limits without storing IPs."""
@@ -107,26 +115,38 @@ def account_key(store: Store, email: str) -> str:
                                  hashlib.sha256).hexdigest()[:24]
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+def _at(moment: float) -> str:
+    return validate.iso_utc(datetime.fromtimestamp(moment, timezone.utc))
 
 
-def _minute(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M")
+def _seconds(at: str) -> float:
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def too_many_failures(store: Store, key: str, limit: int = MAX_FAILURES_PER_MINUTE) -> bool:
-    """True while `key` (a client or an account) has `limit` failures in
-    this minute and the one before."""
-    since = _minute(utcnow() - timedelta(minutes=1))
-    return store.auth_failures_since(key, since) >= limit
+def retry_after(store: Store, key: str, now: float | None = None,
+                limit: int = MAX_FAILURES_PER_MINUTE) -> int | None:
+    """None while `key` (a client, or an account_key) is under `limit`; else
+    the whole seconds until enough of its failures have left the window for
+    one more attempt."""
+    now = time.time() if now is None else now
+    rows = store.auth_failures_after(key, _at(now - FAILURE_WINDOW))
+    excess = sum(r["failures"] for r in rows) - limit
+    if excess < 0:
+        return None
+    for row in rows:                                  # oldest first
+        excess -= row["failures"]
+        if excess < 0:
+            break
+    return max(1, math.ceil(_seconds(row["at"]) + FAILURE_WINDOW - now))
 
 
-def record_failure(store: Store, *keys: str) -> None:
-    now = utcnow()
+def record_failure(store: Store, *keys: str, now: float | None = None) -> None:
+    """Count one failure against each key, and forget every failure that
+    left the window."""
+    now = time.time() if now is None else now
     for key in keys:
-        store.add_auth_failure(key, _minute(now))
-    store.forget_auth_failures_before(_minute(now - timedelta(minutes=10)))
+        store.add_auth_failure(key, _at(now))
+    store.forget_auth_failures_before(_at(now - FAILURE_WINDOW))
 
 
 # -- share links ---------------------------------------------------------------------
@@ -206,13 +226,20 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
 
 def check_webhook(store: Store, timestamp: str | None, signature: str | None, body: bytes,
                   now: float | None = None) -> None:
+    """A signed, recent delivery, or Unauthorized.
+
+    The header carries whole seconds, so the clock is compared in whole
+    seconds too: a timestamp exactly 300 s old is inside the window whatever
+    the fraction of the current second (a float comparison refused it in the
+    second half of every second)."""
     if not timestamp or not signature:
         raise Unauthorized("X-Tracker-Timestamp and X-Tracker-Signature are required")
     try:
         sent = int(timestamp)
     except ValueError:
         raise Unauthorized("X-Tracker-Timestamp must be unix seconds") from None
-    if abs((now or time.time()) - sent) > WEBHOOK_TOLERANCE:
+    current = int(time.time() if now is None else now)
+    if abs(current - sent) > WEBHOOK_TOLERANCE:
         raise Unauthorized("X-Tracker-Timestamp is more than 5 minutes off")
     expected = sign_webhook(webhook_secret(store), timestamp, body)
     if not hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace")):

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from . import validate
 from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
-from .errors import BadInput, Duplicate, NotFound
+from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -233,13 +233,30 @@ def campaign_creators(store: Store, slug: str) -> list[dict]:
             for c in store.campaign_creators(campaign["id"])]
 
 
-def enroll(store: Store, slug: str, handle: str, fee: str | None = None) -> dict:
-    """Put a creator on a campaign with the flat fee paid to them, or change
-    the fee of one already on it."""
+def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
+    """Whoever is `scoped` to one campaign (a campaign-scoped API token) may
+    put on it a creator who is already on it or on no campaign yet, never
+    one of another campaign's creators: that would reach into a campaign the
+    token must not touch (its creator, fee and numbers). The message names
+    no other campaign."""
+    on = store.creator_campaign_ids(creator["id"])
+    if scoped and on and campaign["id"] not in on:
+        raise Forbidden(
+            f"creator {creator['handle']!r} is on another campaign; a token scoped to "
+            f"campaign {campaign['slug']!r} can only enrol creators who are on no campaign "
+            "yet or already on this one (use an unscoped token)")
+
+
+def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
+           scoped: bool = False) -> dict:
+    """Put a creator on a campaign with their fee, or change the fee of one
+    already on it (see check_enrolment for `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
-    store.enroll(campaign["id"], creator["id"], fee_minor)
+    with store.transaction():
+        check_enrolment(store, campaign, creator, scoped)
+        store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
             "fee": validate.money_text(fee_minor, campaign["currency"])}
 
@@ -363,7 +380,10 @@ def check_code(code: str) -> str:
 
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
-                destination: str | None = None, code: str | None = None) -> dict:
+                destination: str | None = None, code: str | None = None,
+                scoped: bool = False) -> dict:
+    """A short link; it puts its creator on the campaign (see check_enrolment
+    for `scoped`)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
@@ -378,6 +398,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                "created_at": now_utc()}
         try:
             with store.transaction():
+                check_enrolment(store, campaign, creator, scoped)
                 store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
@@ -403,7 +424,9 @@ def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = T
 # -- promo codes ---------------------------------------------------------------
 
 def add_promo(store: Store, slug: str, handle: str, code: str,
-              source: str | None = None) -> dict:
+              source: str | None = None, scoped: bool = False) -> dict:
+    """A creator's discount code; it puts the creator on the campaign (see
+    check_enrolment for `scoped`)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     code = validate.text("promo code", code, 64).lower()
@@ -411,6 +434,7 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
+            check_enrolment(store, campaign, creator, scoped)
             store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],

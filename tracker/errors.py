@@ -15,6 +15,11 @@ class TrackerError(Exception):
         return {"error": {"code": self.code, "message": self.message,
                           "details": self.details}}
 
+    @property
+    def headers(self) -> dict:
+        """HTTP headers that go with the answer (e.g. Retry-After)."""
+        return {}
+
 
 class BadInput(TrackerError):
     status, code = 400, "invalid"
@@ -42,3 +47,11 @@ class Forbidden(TrackerError):
 
 class TooManyRequests(TrackerError):
     status, code = 429, "too_many_requests"
+
+    def __init__(self, message: str, details=None, retry_after: int | None = None):
+        super().__init__(message, details)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict:
+        return {} if self.retry_after is None else {"Retry-After": str(self.retry_after)}

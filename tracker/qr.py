@@ -4,6 +4,7 @@ A QR code encodes the short URL with `qr=1` appended, so that a scan can be
 told from a click on the same link (the redirect forwards the parameter
 like any other). One function for the API, the console and the CLI.
 """
+
 from __future__ import annotations
 
 import io

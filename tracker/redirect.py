@@ -9,18 +9,24 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import sys
+import threading
 import time
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
 from .classify import classify
+from .logs import scrub
 from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
 from .vocabulary import CODE_PATTERN
 from .store import Store
 from .validate import iso_utc
 
 CODE_PATH = re.compile("^/(" + CODE_PATTERN.strip("^$") + ")$")
+# What a Location may hold: a URI is printable ASCII without spaces, and
+# that is also what every server can put in a header.
+LOCATION = re.compile(r"[\x21-\x7e]+")
 MAX_QUERY = 4096
 MAX_HEADER = 2048
 PREFETCH = (("HTTP_SEC_PURPOSE", "prefetch"), ("HTTP_PURPOSE", "prefetch"),
@@ -36,6 +42,7 @@ NOT_FOUND_PAGE = (
     b"<h1>Link not found</h1><p>This short link does not exist or was switched off.</p>"
 )
 UNAVAILABLE_PAGE = b"Temporarily unavailable, please try again."
+SALT_DAYS_KEPT = 2
 
 
 def new_click_id() -> str:
@@ -60,6 +67,14 @@ def client_ip(environ, trusted_proxies: int) -> str:
     return environ.get("REMOTE_ADDR", "")
 
 
+def checked_location(link: dict, incoming, click_id: str | None) -> str:
+    """The link's Location, or ValueError if it is not a sendable URI."""
+    location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+    if not LOCATION.fullmatch(location):
+        raise ValueError(f"the link's target is not an ASCII URI: {location[:200]!r}")
+    return location
+
+
 class Redirector:
     """WSGI middleware that answers short links and passes the rest on."""
 
@@ -71,6 +86,8 @@ class Redirector:
         self.trusted_proxies = trusted_proxies
         self._salts: dict[str, str] = {}
         self._salt_date: date | None = None
+        self._salts_swept_on: date | None = None
+        self.housekeeping: threading.Event | None = None
         # code -> (link facts, when read). A link's channel, campaign and
         # creator never change; its target does when its creator's handle or
         # platform is edited, so a copy is kept for LINK_CACHE_SECONDS.
@@ -101,31 +118,38 @@ class Redirector:
         return self.redirect(match.group(1), method, environ, start_response)
 
     def redirect(self, code, method, environ, start_response):
+        """A row and its 302, or neither.
+
+        The Location is built and checked first, the row written second, and
+        after the row nothing can fail: so a click row never lacks its 302
+        and a 302 never lacks its row. A link whose target cannot be a
+        Location (an old row from before destinations were normalised) is a
+        503 without a row."""
         counted = method == "GET" and not is_prefetch(environ)
         link = self.link(code, fresh=not counted)
         if link is None:
             return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
-        click_id = None
-        if counted:
-            click_id = new_click_id()
-            try:
-                if not self.record(click_id, link, incoming, environ):
-                    self._links.pop(code, None)      # disabled since we cached it
-                    return self.not_found(method, start_response)
-            except Exception as exc:
-                # No row, no 302: a redirect we answer is a click we kept.
-                environ["wsgi.errors"].write(
-                    f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
-                start_response("503 Service Unavailable", [
-                    ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
-                return [UNAVAILABLE_PAGE]
-        location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+        click_id = new_click_id() if counted else None
+        try:
+            location = checked_location(link, incoming, click_id)
+            if counted and not self.record(click_id, link, incoming, environ):
+                self._links.pop(code, None)      # disabled since we cached it
+                return self.not_found(method, start_response)
+        except Exception as exc:
+            environ["wsgi.errors"].write(scrub(
+                f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n"))
+            return self.unavailable(start_response)
         # A bodiless 302 needs no nosniff or referrer policy; every header
         # costs the server a little on the path that must be fastest.
         start_response("302 Found", [("Location", location), ("Content-Length", "0"),
                                      ("Cache-Control", "no-store")])
         return []
+
+    def unavailable(self, start_response):
+        start_response("503 Service Unavailable", [
+            ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
+        return [UNAVAILABLE_PAGE]
 
     def not_found(self, method, start_response):
         start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
@@ -165,9 +189,44 @@ class Redirector:
             if self._salt_date != today:
                 self._salts.clear()
                 self._salt_date = today
-                self.store.forget_salts_before((today - timedelta(days=2)).isoformat())
+                self.forget_old_salts()
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
         ip = client_ip(environ, self.trusted_proxies)
         digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
                                  digest_size=10)
         return digest.hexdigest()
+
+    def forget_old_salts(self) -> None:
+        """Delete the visitor salts of days more than SALT_DAYS_KEPT back.
+
+        The README promises they go two days later whether or not anyone
+        clicks, so this runs at app start, on /healthz, on a worker's first
+        click of a day, and hourly from the housekeeping thread of a served
+        worker (start_housekeeping). The DELETE runs at most once per UTC
+        day per process; every other call is one date comparison. A failure
+        is reported and retried by the next call, and never fails a request.
+        """
+        today = self.clock().date()
+        if self._salts_swept_on == today:
+            return
+        try:
+            self.store.forget_salts_before((today - timedelta(days=SALT_DAYS_KEPT)).isoformat())
+        except Exception as exc:
+            print(f"tracker: old visitor salts not deleted yet: {type(exc).__name__}",
+                  file=sys.stderr)
+            return
+        self._salts_swept_on = today
+
+    def start_housekeeping(self, interval: float = 3600) -> threading.Event:
+        """forget_old_salts every `interval` seconds in a daemon thread, so a
+        served worker that gets no request at all still deletes old salts.
+        Idempotent; set the returned event to stop the thread."""
+        if self.housekeeping is None:
+            stop = self.housekeeping = threading.Event()
+
+            def run():
+                while not stop.wait(interval):
+                    self.forget_old_salts()
+
+            threading.Thread(target=run, name="tracker-housekeeping", daemon=True).start()
+        return self.housekeeping

@@ -13,7 +13,8 @@ import os
 
 from gunicorn.app.base import BaseApplication
 
-# Access log without the client address: raw IPs are never stored.
+# Access log without the client address: raw IPs are never stored (and
+# ScrubbingLogger takes out any that come in another field, and tokens).
 ACCESS_LOG_FORMAT = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
 
 
@@ -39,6 +40,8 @@ DEFAULTS = {
     "access_log_format": ACCESS_LOG_FORMAT,
     "forwarded_allow_ips": "127.0.0.1",
     "proc_name": "tracker",
+    # No client address and no token in any log line (tracker/logs.py).
+    "logger_class": "tracker.logs.ScrubbingLogger",
     # gunicorn >= 25.1 opens a control socket at ~/.gunicorn/gunicorn.ctl,
     # shared by every server of the user: not wanted, and not needed.
     "control_socket_disable": True,
@@ -64,14 +67,29 @@ class GunicornApp(BaseApplication):
         return self._load()
 
 
+def start_worker_threads(app) -> None:
+    """What a served worker runs beside its requests, started after the fork
+    by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
+    (post_worker_init) alike: the SQLite WAL checkpointer and the hourly
+    housekeeping that deletes old visitor salts even when nobody clicks.
+
+    `app` is what gunicorn loaded; gunicorn's error app (when the import
+    failed) has no extensions, and then there is nothing to start."""
+    extensions = getattr(app, "extensions", None) or {}
+    store = extensions.get("tracker.store")
+    if store is not None and hasattr(store, "start_checkpointer"):
+        store.start_checkpointer()
+    redirector = extensions.get("tracker.redirector")
+    if redirector is not None:
+        redirector.start_housekeeping()
+
+
 def load_tracker(environ: dict):
     os.environ.update(environ)
     from .web.app import create_app
 
     app = create_app()
-    store = app.extensions["tracker.store"]
-    if hasattr(store, "start_checkpointer"):
-        store.start_checkpointer()
+    start_worker_threads(app)
     return app
 
 

@@ -7,6 +7,7 @@ Wrong passwords go through the one limiter in access.py, per client and per
 account: a guesser is refused for a minute or two, and the right password
 works again as soon as the failures stop.
 """
+
 from __future__ import annotations
 
 import functools
@@ -24,7 +25,7 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 512
 HASH_METHOD = "scrypt"
 WRONG = "this e-mail address and password do not match"
-TOO_MANY = "too many failed sign-ins; wait a minute and try again"
+TOO_MANY = "too many failed sign-ins; try again"
 
 
 def user_record(row: dict) -> dict:
@@ -53,11 +54,13 @@ def add_user(store: Store, email: str, password: str, role: str = "viewer") -> d
     role = validate.choice("role", role or "viewer", ROLES)
     hashed = hash_password(password)
     try:
-        store.insert("users", {"email": email, "password_hash": hashed, "role": role,
-                               "created_at": now_utc()})
+        store.insert(
+            "users",
+            {"email": email, "password_hash": hashed, "role": role, "created_at": now_utc()},
+        )
     except Conflict:
         raise Duplicate(f"user {email!r} already exists") from None
-    return user_record(store.user(email))
+    return user_record(get_user(store, email))
 
 
 def get_user(store: Store, email: str) -> dict:
@@ -90,24 +93,30 @@ def _decoy_hash() -> str:
     return generate_password_hash("not a password of anyone", method=HASH_METHOD)
 
 
-def sign_in(store: Store, email: str, password: str, client: str) -> dict:
+def sign_in(store: Store, email: str, password: str, client: str, now: float | None = None) -> dict:
     """The user with this e-mail address and password, or Unauthorized.
 
     `client` is access.client_key() of the request's address. Over the
-    limit (per client or per account) the answer is TooManyRequests and the
-    password is not even checked. An unknown address costs the same scrypt
-    as a wrong password, so timing does not tell which addresses exist.
+    limit (per client or per account) the answer is TooManyRequests with
+    the seconds to wait, and the password is not even checked. An unknown
+    address costs the same scrypt as a wrong password, so timing does not
+    tell which addresses exist.
     """
     email = (email or "").strip().lower()
     account = access.account_key(store, email)
-    if (access.too_many_failures(store, client)
-            or access.too_many_failures(store, account, access.MAX_ACCOUNT_FAILURES_PER_MINUTE)):
-        raise TooManyRequests(TOO_MANY)
+    waits = [
+        access.retry_after(store, client, now),
+        access.retry_after(store, account, now, access.MAX_ACCOUNT_FAILURES_PER_MINUTE),
+    ]
+    wait = max((w for w in waits if w is not None), default=None)
+    if wait is not None:
+        raise TooManyRequests(f"{TOO_MANY} in {wait} s", retry_after=wait)
     row = store.user(email) if email and len(password or "") <= MAX_PASSWORD else None
-    good = check_password_hash(row["password_hash"] if row else _decoy_hash(),
-                               (password or "")[:MAX_PASSWORD])
+    good = check_password_hash(
+        row["password_hash"] if row else _decoy_hash(), (password or "")[:MAX_PASSWORD]
+    )
     if row is None or not good:
-        access.record_failure(store, client, account)
+        access.record_failure(store, client, account, now=now)
         raise Unauthorized(WRONG)
     return row
 

@@ -9,9 +9,10 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import idna
 from babel.numbers import get_currency_precision, is_currency
 
 from .errors import BadInput
@@ -19,8 +20,15 @@ from .vocabulary import SLUG_RE, normalize_handle
 
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
-DECIMAL_RE = re.compile(r"^-?\d+(\.\d+)?$")
+# ASCII digits only: \d would also take ١٢٣ or １２３ (Decimal reads them as 123),
+# which no shop export means; metric counts refuse them too.
+DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 MAX_URL = 2048
+# Characters a URI keeps as they are (RFC 3986 reserved ones, and '%' of the
+# escapes already there); everything else in path, query and fragment is
+# percent-encoded as UTF-8.
+URI_KEEP = "!#$%&'()*+,/:;=?@[]~"
+STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def choice(field: str, value: str, allowed) -> str:
@@ -66,12 +74,23 @@ def email(value: str | None, field: str = "e-mail address") -> str:
 
 def url(value: str, field: str = "destination") -> str:
     """An absolute http(s) URL with a plain host: nothing that a browser could
-    read as another host (userinfo, backslashes, protocol-relative, spaces)."""
+    read as another host (userinfo, backslashes, protocol-relative, spaces).
+
+    Returned as an ASCII URI, the only form a Location header can carry: an
+    international host becomes its IDNA (xn--) name as browsers compute it
+    (UTS #46), other characters are percent-encoded. Invisible formatting
+    characters (zero-width space, bidi overrides, BOM) are refused rather
+    than encoded: nobody means them, and they make look-alike links.
+    ASCII URLs come back exactly as typed."""
     value = (value or "").strip()
     if not value:
         raise BadInput(f"{field} must not be empty")
     if len(value) > MAX_URL:
         raise BadInput(f"{field} is longer than {MAX_URL} characters")
+    invisible = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cf"})
+    if invisible:
+        raise BadInput(f"{field} {value!r} contains invisible formatting characters "
+                       f"({', '.join(invisible)}); type the URL again without them")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value) or "\\" in value:
         raise BadInput(f"{field} {value!r} contains spaces, control characters or backslashes")
     try:
@@ -86,11 +105,36 @@ def url(value: str, field: str = "destination") -> str:
     if "@" in parts.netloc:
         raise BadInput(f"{field} {value!r} must not contain a user name or password")
     host = (parts.hostname or "").rstrip(".")
+    netloc = parts.netloc
+    if not host.isascii():
+        host = _idna_host(host, field, value)
+        netloc = host if port is None else f"{host}:{port}"
     if not host or not (HOST_RE.match(host) or _is_ip(host)):
         raise BadInput(f"{field} {value!r} has no valid host name")
     if port == 0:
         raise BadInput(f"{field} {value!r} has an invalid port")
-    return value
+    head = len(parts.scheme) + len("://")
+    return _ascii_uri(value[:head] + netloc, value[head + len(parts.netloc):], field)
+
+
+def _idna_host(host: str, field: str, value: str) -> str:
+    """bücher.example -> xn--bcher-kva.example, mapped as browsers do."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        raise BadInput(f"{field} {value!r} has no valid host name") from None
+
+
+def _ascii_uri(origin: str, rest: str, field: str) -> str:
+    """scheme://host[:port] plus path, query and fragment percent-encoded:
+    existing %XX escapes and reserved characters are kept, a stray '%'
+    becomes %25."""
+    encoded = origin + STRAY_PERCENT.sub("%25", quote(rest, safe=URI_KEEP))
+    if not encoded.isascii():      # e.g. a port in non-ASCII digits
+        raise BadInput(f"{field} {origin!r} is not a valid URL")
+    if len(encoded) > MAX_URL:
+        raise BadInput(f"{field} is longer than {MAX_URL} characters once encoded")
+    return encoded
 
 
 def _is_ip(host: str) -> bool:

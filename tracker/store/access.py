@@ -52,17 +52,16 @@ class AccessQueries:
             f"ON CONFLICT (campaign_id) DO {action}", [campaign_id, secret, now])
         return self.share_secret(campaign_id)
 
-    def add_auth_failure(self, client: str, minute: str) -> None:
+    def add_auth_failure(self, client: str, at: str) -> None:
         self.execute(
-            "INSERT INTO auth_failures (client, minute, failures) VALUES (?, ?, 1) "
-            "ON CONFLICT (client, minute) DO UPDATE SET failures = auth_failures.failures + 1",
-            [client, minute])
+            "INSERT INTO auth_failures (client, at, failures) VALUES (?, ?, 1) "
+            "ON CONFLICT (client, at) DO UPDATE SET failures = auth_failures.failures + 1",
+            [client, at])
 
-    def auth_failures_since(self, client: str, minute: str) -> int:
-        row = self.one("SELECT COALESCE(SUM(failures), 0) AS n FROM auth_failures "
-                       "WHERE client = ? AND minute >= ?", [client, minute])
-        return int(row["n"])
+    def auth_failures_after(self, client: str, at: str) -> list[dict]:
+        """The client's failures later than `at`, oldest first: {at, failures}."""
+        return self.query("SELECT at, failures FROM auth_failures "
+                          "WHERE client = ? AND at > ? ORDER BY at", [client, at])
 
-    def forget_auth_failures_before(self, minute: str) -> None:
-        self.execute("DELETE FROM auth_failures WHERE minute < ?", [minute])
-
+    def forget_auth_failures_before(self, at: str) -> None:
+        self.execute("DELETE FROM auth_failures WHERE at < ?", [at])

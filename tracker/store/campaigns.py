@@ -104,6 +104,11 @@ class CampaignQueries:
             [campaign_id, creator_id],
         )
 
+    def creator_campaign_ids(self, creator_id: int) -> set[int]:
+        """The campaigns a creator is on."""
+        return {r["campaign_id"] for r in self.query(
+            "SELECT campaign_id FROM campaign_creators WHERE creator_id = ?", [creator_id])}
+
     def campaign_creators(self, campaign_id: int) -> list[dict]:
         return self.query(
             "SELECT cr.id, cr.handle, cr.platform, cr.name, cc.fee_minor "

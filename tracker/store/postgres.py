@@ -60,7 +60,14 @@ class PostgresStore(Store):
     def _hot(self) -> psycopg.Connection:
         local = self._local
         conn = getattr(local, "hot", None)
-        if conn is None or local.hot_pid != os.getpid() or conn.closed:
+        if conn is not None and local.hot_pid != os.getpid():
+            # Inherited over a fork: the socket is the parent's, so it is
+            # forgotten, never closed (that would end the parent's session).
+            conn = local.hot = None
+        if conn is not None and conn.closed:
+            self._drop_hot()
+            conn = None
+        if conn is None:
             self._check_reachable()
             conn = local.hot = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
                                                connect_timeout=5)
@@ -71,8 +78,25 @@ class PostgresStore(Store):
         try:
             return self._hot().execute(self._sql(sql), params, prepare=True)
         except psycopg.OperationalError:
-            self._local.hot = None      # reconnect on the next click
+            self._drop_hot()            # reconnect on the next click
             raise
+
+    def _drop_hot(self) -> None:
+        """Close this worker's hot connection and forget it.
+
+        Closed, not just dropped: after an error that leaves it open (a lock
+        timeout, a cancelled statement) its server process would otherwise
+        live on until the garbage collector. psycopg's close() does nothing
+        on a connection the server already ended, so the libpq handle is
+        finished as well. Errors on the way out are of no interest."""
+        conn, self._local.hot = getattr(self._local, "hot", None), None
+        if conn is None:
+            return
+        try:
+            conn.close()
+            conn.pgconn.finish()
+        except Exception:
+            pass
 
     def link_for_redirect(self, code):
         return self._hot_execute(LINK_FOR_REDIRECT, (code,)).fetchone()

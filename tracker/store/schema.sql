@@ -148,11 +148,13 @@ CREATE TABLE IF NOT EXISTS share_secrets (
     rotated_at  TEXT NOT NULL
 );
 
+-- Failed token attempts per client (a keyed hash, never the address) and
+-- time (UTC ISO 8601 with microseconds); kept for the 60-second window only.
 CREATE TABLE IF NOT EXISTS auth_failures (
     client   TEXT NOT NULL,
-    minute   TEXT NOT NULL,
+    at       TEXT NOT NULL,
     failures INTEGER NOT NULL,
-    PRIMARY KEY (client, minute)
+    PRIMARY KEY (client, at)
 );
 
 -- People who sign in to the console (since version 7): the e-mail address

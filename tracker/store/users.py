@@ -1,4 +1,5 @@
 """People who sign in to the console."""
+
 from __future__ import annotations
 
 
@@ -15,8 +16,12 @@ class UserQueries:
         return self.query("SELECT * FROM users ORDER BY email")
 
     def set_password_hash(self, email: str, password_hash: str) -> bool:
-        return self.execute("UPDATE users SET password_hash = ? WHERE email = ?",
-                            [password_hash, email]).rowcount > 0
+        return (
+            self.execute(
+                "UPDATE users SET password_hash = ? WHERE email = ?", [password_hash, email]
+            ).rowcount
+            > 0
+        )
 
     def delete_user(self, email: str) -> bool:
         return self.execute("DELETE FROM users WHERE email = ?", [email]).rowcount > 0

@@ -29,7 +29,7 @@ def require_token():
 
 @bp.errorhandler(TrackerError)
 def api_error(exc: TrackerError):
-    return jsonify(exc.as_json()), exc.status
+    return jsonify(exc.as_json()), exc.status, exc.headers
 
 
 # -- request helpers --------------------------------------------------------------
@@ -76,6 +76,12 @@ def campaign_slug(slug: str) -> str:
 def writable_campaign(slug: str) -> str:
     check_write(g.token)
     return campaign_slug(slug)
+
+
+def scoped() -> bool:
+    """Whether this request's token is scoped to one campaign: it may then
+    enrol only creators on no other campaign (campaigns.check_enrolment)."""
+    return g.token["campaign"] is not None
 
 
 # -- campaigns and creators ------------------------------------------------------------
@@ -135,7 +141,7 @@ def campaign_creators(slug):
 def enroll(slug):
     d = body()
     return jsonify(campaigns.enroll(store(), writable_campaign(slug), field(d, "handle", True),
-                                field(d, "fee"))), 201
+                                    field(d, "fee"), scoped=scoped())), 201
 
 
 # -- links and promo codes ----------------------------------------------------------------
@@ -149,8 +155,8 @@ def list_links(slug):
 def create_link(slug):
     d = body()
     made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
-                             field(d, "creator", True), field(d, "channel", True),
-                             field(d, "destination"), field(d, "code"))
+                                 field(d, "creator", True), field(d, "channel", True),
+                                 field(d, "destination"), field(d, "code"), scoped=scoped())
     return jsonify(made), 201
 
 
@@ -210,7 +216,7 @@ def list_promo_codes(slug):
 def add_promo_code(slug):
     d = body()
     made = campaigns.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
-                           field(d, "code", True), field(d, "source"))
+                               field(d, "code", True), field(d, "source"), scoped=scoped())
     return jsonify(made), 201
 
 

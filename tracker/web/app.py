@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, jsonify, request
+from flask.logging import default_handler
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +13,7 @@ from .. import access
 
 from ..settings import Config
 from ..errors import TrackerError
+from ..logs import scrub_handler
 from ..redirect import Redirector
 from ..store import open_store
 
@@ -23,6 +25,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     access.ensure_secrets(store)
 
     app = Flask(__name__)
+    scrub_handler(default_handler)      # an app error's log lines: no addresses, no tokens
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
@@ -42,6 +45,9 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,          # as long as the session lasts
     )
     CSRFProtect(app)
+    redirector = app.extensions["tracker.redirector"] = Redirector(
+        store, app.wsgi_app, config.trusted_proxies)
+    redirector.forget_old_salts()
 
     from . import api, console, stats
 
@@ -51,7 +57,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):
-        return jsonify(exc.as_json()), exc.status
+        return jsonify(exc.as_json()), exc.status, exc.headers
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -66,6 +72,8 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     @app.get("/healthz")
     def healthz():
         ok = store.ping()
+        if ok:
+            redirector.forget_old_salts()      # once a day; see its docstring
         return jsonify({"status": "ok" if ok else "unavailable",
                         "database": store.dialect}), (200 if ok else 503)
 
@@ -79,5 +87,5 @@ def create_app(config: Config | None = None, store=None) -> Flask:
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         return response
 
-    app.wsgi_app = Redirector(store, app.wsgi_app, config.trusted_proxies)
+    app.wsgi_app = redirector
     return app

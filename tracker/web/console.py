@@ -10,6 +10,7 @@ other page needs a session (else the sign-in page, or 401 for JSON and
 images); every request that changes something needs a CSRF token (400
 without) and an admin (403 for viewers); a viewer may only sign out.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,18 @@ import tempfile
 import time
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -38,24 +49,55 @@ PUBLIC = {"console.login", "console.login_form"}
 NOT_PAGES = {"console.link_preview", "console.link_qr_svg", "console.link_qr_png"}
 VIEWER_MAY_POST = {"console.logout"}
 SHARE_EXPIRY = (("7d", "7 days"), ("30d", "30 days"), ("90d", "90 days"), ("365d", "1 year"))
-UPLOAD_KINDS = {"orders": "Orders (promo-code redemptions or a Shopify orders export)",
-                "metrics": "Platform metrics (per creator, source and day)"}
+UPLOAD_KINDS = {
+    "orders": "Orders (promo-code redemptions or a Shopify orders export)",
+    "metrics": "Platform metrics (per creator, source and day)",
+}
 UPLOAD_ID = re.compile(r"^[A-Za-z0-9_-]{24}$")
-UPLOAD_MAX_AGE = 3600            # seconds an uploaded file waits for its import
-COMMON_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "NOK", "DKK", "PLN",
-                     "JPY", "BRL", "MXN", "INR")
+UPLOAD_MAX_AGE = 3600  # seconds an uploaded file waits for its import
+COMMON_CURRENCIES = (
+    "USD",
+    "EUR",
+    "GBP",
+    "CAD",
+    "AUD",
+    "CHF",
+    "SEK",
+    "NOK",
+    "DKK",
+    "PLN",
+    "JPY",
+    "BRL",
+    "MXN",
+    "INR",
+)
 
 # Which form field a domain error is about: its message starts with the
 # field's name (validate.py and campaigns.py name the field first).
-CAMPAIGN_FIELDS = (("campaign slug", "slug"), ("campaign '", "slug"),
-                   ("campaign name", "name"), ("destination", "destination"),
-                   ("--starts-on", "starts_on"), ("time zone", "timezone"),
-                   ("currency", "currency"), ("fee of", "currency"), ("budget", "budget"))
-CREATOR_FIELDS = (("creator handle", "handle"), ("creator '", "handle"),
-                  ("platform", "platform"), ("name", "name"))
+CAMPAIGN_FIELDS = (
+    ("campaign slug", "slug"),
+    ("campaign '", "slug"),
+    ("campaign name", "name"),
+    ("destination", "destination"),
+    ("--starts-on", "starts_on"),
+    ("time zone", "timezone"),
+    ("currency", "currency"),
+    ("fee of", "currency"),
+    ("budget", "budget"),
+)
+CREATOR_FIELDS = (
+    ("creator handle", "handle"),
+    ("creator '", "handle"),
+    ("platform", "platform"),
+    ("name", "name"),
+)
 ENROL_FIELDS = (("creator", "creator"), ("fee", "fee"))
-LINK_FIELDS = (("channel", "channel"), ("destination", "destination"), ("code", "code"),
-               ("creator", "creator"))
+LINK_FIELDS = (
+    ("channel", "channel"),
+    ("destination", "destination"),
+    ("code", "code"),
+    ("creator", "creator"),
+)
 PROMO_FIELDS = (("promo code", "code"), ("source", "source"), ("creator", "creator"))
 SHARE_FIELDS = (("duration", "expires"), ("creator", "creator"))
 # CLI spellings in messages, in the console's words.
@@ -64,23 +106,28 @@ WORDS = (("--starts-on", "start date"),)
 
 # -- who may do what ------------------------------------------------------------------
 
+
 @bp.before_request
 def guard():
     if request.endpoint == "console.upload":
         # A file may be as large as `tracker import` takes, plus the form around it.
         request.max_content_length = max_import_bytes() + 64 * 1024
-    current_app.extensions["csrf"].protect()        # 400 for a POST without a valid token
+    current_app.extensions["csrf"].protect()  # 400 for a POST without a valid token
     if request.endpoint in PUBLIC:
         return None
     user = current_user()
     if user is None:
         if request.endpoint in NOT_PAGES:
-            return jsonify({"error": {"code": "unauthorized", "message": "sign in first",
-                                      "details": None}}), 401
+            return jsonify(
+                {"error": {"code": "unauthorized", "message": "sign in first", "details": None}}
+            ), 401
         wanted = request.full_path.rstrip("?") if request.method in ("GET", "HEAD") else None
         return redirect(url_for("console.login_form", next=wanted), 303)
-    if (request.method not in ("GET", "HEAD") and request.endpoint not in VIEWER_MAY_POST
-            and user["role"] != "admin"):
+    if (
+        request.method not in ("GET", "HEAD")
+        and request.endpoint not in VIEWER_MAY_POST
+        and user["role"] != "admin"
+    ):
         abort(403)
     return None
 
@@ -111,8 +158,11 @@ def pair_filter(value):
 
 @bp.errorhandler(CSRFError)
 def csrf_error(exc):
-    return page_error(400, "This form has expired or did not come from this site",
-                      "Go back, reload the page and try again. Nothing was changed.")
+    return page_error(
+        400,
+        "This form has expired or did not come from this site",
+        "Go back, reload the page and try again. Nothing was changed.",
+    )
 
 
 @bp.errorhandler(HTTPException)
@@ -120,15 +170,23 @@ def http_error(exc: HTTPException):
     if request.endpoint in NOT_PAGES or exc.code is None or exc.code < 400:
         return exc
     texts = {
-        403: ("Only admins can change things",
-              ("You are signed in as a viewer: you can read everything, and an admin can "
-               "make changes. Nothing was changed.")),
+        403: (
+            "Only admins can change things",
+            (
+                "You are signed in as a viewer: you can read everything, and an admin can "
+                "make changes. Nothing was changed."
+            ),
+        ),
         404: ("Not found", "There is nothing at this address."),
-        413: ("The file is too large",
-              (f"Files up to {max_import_bytes() // (1024 * 1024)} MB can be uploaded. "
-               "Nothing was imported.")),
+        413: (
+            "The file is too large",
+            (
+                f"Files up to {max_import_bytes() // (1024 * 1024)} MB can be uploaded. "
+                "Nothing was imported."
+            ),
+        ),
     }
-    title, text = texts.get(exc.code, (exc.name, exc.description))
+    title, text = texts.get(exc.code, (exc.name, exc.description or ""))
     return page_error(exc.code, title, text)
 
 
@@ -144,6 +202,7 @@ def page_error(status: int, title: str, text: str):
 
 
 # -- helpers ----------------------------------------------------------------------------
+
 
 def base_url() -> str:
     return current_app.extensions["tracker.settings"].base_url
@@ -186,11 +245,13 @@ def safe_next(target: str | None) -> str:
 
 
 def back_to(slug: str, anchor: str = ""):
-    return redirect(url_for("console.campaign_page", slug=slug) + (f"#{anchor}" if anchor else ""),
-                    303)
+    return redirect(
+        url_for("console.campaign_page", slug=slug) + (f"#{anchor}" if anchor else ""), 303
+    )
 
 
 # -- signing in and out ------------------------------------------------------------------
+
 
 @bp.get("/login")
 def login_form():
@@ -205,8 +266,11 @@ def login():
     try:
         row = users.sign_in(store(), email, request.form.get("password", ""), client())
     except TrackerError as exc:
-        return render_template("console/login.html", next=target, email=email,
-                               error=exc.message), exc.status
+        return (
+            render_template("console/login.html", next=target, email=email, error=exc.message),
+            exc.status,
+            exc.headers,
+        )
     start_session(row)
     return redirect(safe_next(target), 303)
 
@@ -220,6 +284,7 @@ def logout():
 
 # -- campaigns ------------------------------------------------------------------------------
 
+
 @bp.get("/")
 def campaigns_page():
     totals = store().campaign_totals()
@@ -227,22 +292,33 @@ def campaigns_page():
     for row in store().campaigns():
         made = campaigns.campaign_record(row)
         done = totals.get(row["id"], {})
-        made.update(clicks=done.get("clicks", 0), orders=done.get("orders", 0),
-                    revenue_minor=done.get("revenue_minor", 0),
-                    budget_minor=row["budget_minor"])
+        made.update(
+            clicks=done.get("clicks", 0),
+            orders=done.get("orders", 0),
+            revenue_minor=done.get("revenue_minor", 0),
+            budget_minor=row["budget_minor"],
+        )
         rows.append(made)
-    return render_template("console/campaigns.html",
-                           active=[c for c in rows if not c["archived_at"]],
-                           archived=[c for c in rows if c["archived_at"]])
+    return render_template(
+        "console/campaigns.html",
+        active=[c for c in rows if not c["archived_at"]],
+        archived=[c for c in rows if c["archived_at"]],
+    )
 
 
-def campaign_form_page(values: dict, errors: dict | None = None, slug: str | None = None,
-                       status: int = 200):
+def campaign_form_page(
+    values: dict, errors: dict | None = None, slug: str | None = None, status: int = 200
+):
     import zoneinfo
 
-    return render_template("console/campaign_form.html", values=values, errors=errors or {},
-                           slug=slug, zones=sorted(zoneinfo.available_timezones()),
-                           currencies=COMMON_CURRENCIES), status
+    return render_template(
+        "console/campaign_form.html",
+        values=values,
+        errors=errors or {},
+        slug=slug,
+        zones=sorted(zoneinfo.available_timezones()),
+        currencies=COMMON_CURRENCIES,
+    ), status
 
 
 @bp.get("/campaigns/new")
@@ -255,12 +331,17 @@ def new_campaign():
     f = request.form
     try:
         made = campaigns.create_campaign(
-            store(), f.get("slug", ""), f.get("name", ""), f.get("destination", ""),
-            form("starts_on"), f.get("timezone") or "UTC", f.get("currency") or "USD",
-            form("budget"))
+            store(),
+            f.get("slug", ""),
+            f.get("name", ""),
+            f.get("destination", ""),
+            form("starts_on"),
+            f.get("timezone") or "UTC",
+            f.get("currency") or "USD",
+            form("budget"),
+        )
     except TrackerError as exc:
-        return campaign_form_page(f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS),
-                                  status=exc.status)
+        return campaign_form_page(f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS), status=exc.status)
     flash(f"Campaign {made['name']} created. Add its creators and links below.", "ok")
     return back_to(made["slug"])
 
@@ -276,14 +357,21 @@ def edit_campaign(slug):
     f = request.form
     try:
         done = campaigns.update_campaign(
-            store(), slug, name=f.get("name", ""), destination=f.get("destination", ""),
-            starts_on=f.get("starts_on", ""), timezone_name=f.get("timezone", ""),
-            currency=f.get("currency", ""), budget=f.get("budget", ""))
+            store(),
+            slug,
+            name=f.get("name", ""),
+            destination=f.get("destination", ""),
+            starts_on=f.get("starts_on", ""),
+            timezone_name=f.get("timezone", ""),
+            currency=f.get("currency", ""),
+            budget=f.get("budget", ""),
+        )
     except TrackerError as exc:
         if isinstance(exc, NotFound) and exc.message.startswith("campaign "):
             raise
-        return campaign_form_page(f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS), slug=slug,
-                                  status=exc.status)
+        return campaign_form_page(
+            f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS), slug=slug, status=exc.status
+        )
     changed = ", ".join(k.replace("_", " ") for k in done["changed"]) or "nothing"
     flash(f"Saved (changed: {changed}).", "ok")
     return back_to(slug)
@@ -293,42 +381,70 @@ def edit_campaign(slug):
 def archive_campaign(slug):
     archived = request.form.get("archived", "1") == "1"
     done = campaigns.archive_campaign(store(), slug, archived)
-    flash(f"Campaign {done['name']} " + ("archived: it left the list, its links keep working."
-                                         if archived else "is back on the list."), "ok")
+    flash(
+        f"Campaign {done['name']} "
+        + (
+            "archived: it left the list, its links keep working."
+            if archived
+            else "is back on the list."
+        ),
+        "ok",
+    )
     return redirect(url_for("console.campaigns_page"), 303) if archived else back_to(slug)
 
 
-def campaign_page_view(slug: str, errors: dict | None = None, values: dict | None = None,
-                       status: int = 200):
+def campaign_page_view(
+    slug: str, errors: dict | None = None, values: dict | None = None, status: int = 200
+):
     """The campaign page; a refused form on it is shown with errors[form]."""
     row = campaigns.get_campaign(store(), slug)
     campaign = campaigns.campaign_record(row)
     clicks = store().link_clicks(row["id"])
-    links = [dict(campaigns.link_record(r, base_url()), clicks=clicks.get(r["id"], 0))
-             for r in store().links(row["id"])]
+    links = [
+        dict(campaigns.link_record(r, base_url()), clicks=clicks.get(r["id"], 0))
+        for r in store().links(row["id"])
+    ]
     enrolled = campaigns.campaign_creators(store(), slug)
     everyone = campaigns.list_creators(store())
     done = store().campaign_totals().get(row["id"], {})
     values = values or {}
     link_values = values.get("link") or {
-        "creator": enrolled[0]["handle"] if enrolled else "", "channel": "bio"}
+        "creator": enrolled[0]["handle"] if enrolled else "",
+        "channel": "bio",
+    }
     preview = None
     if link_values.get("creator"):
         try:
-            preview = campaigns.preview_link(store(), slug, link_values["creator"],
-                                             link_values.get("channel") or "bio",
-                                             link_values.get("destination") or None)
+            preview = campaigns.preview_link(
+                store(),
+                slug,
+                link_values["creator"],
+                link_values.get("channel") or "bio",
+                link_values.get("destination") or None,
+            )
         except TrackerError:
             preview = None
     return render_template(
-        "console/campaign.html", campaign=campaign, budget_minor=row["budget_minor"],
-        links=links, creators=enrolled, everyone=everyone,
+        "console/campaign.html",
+        campaign=campaign,
+        budget_minor=row["budget_minor"],
+        links=links,
+        creators=enrolled,
+        everyone=everyone,
         not_enrolled=[c for c in everyone if c["handle"] not in {e["handle"] for e in enrolled}],
-        promos=store().promo_codes(row["id"]), channels=CHANNELS, sources=DECLARED_SOURCES,
-        expiries=SHARE_EXPIRY, preview=preview, link_values=link_values,
-        clicks=done.get("clicks", 0), orders=done.get("orders", 0),
-        revenue_minor=done.get("revenue_minor", 0), errors=errors or {}, values=values,
-        short_base=base_url().rstrip("/") + "/"), status
+        promos=store().promo_codes(row["id"]),
+        channels=CHANNELS,
+        sources=DECLARED_SOURCES,
+        expiries=SHARE_EXPIRY,
+        preview=preview,
+        link_values=link_values,
+        clicks=done.get("clicks", 0),
+        orders=done.get("orders", 0),
+        revenue_minor=done.get("revenue_minor", 0),
+        errors=errors or {},
+        values=values,
+        short_base=base_url().rstrip("/") + "/",
+    ), status
 
 
 @bp.get("/campaigns/<slug>")
@@ -340,8 +456,9 @@ def refused(slug: str, which: str, exc: TrackerError, fields):
     """The campaign page again, with the refused form `which` and its errors."""
     if isinstance(exc, NotFound) and exc.message.startswith("campaign "):
         raise exc
-    return campaign_page_view(slug, {which: errors_for(exc, fields)},
-                              {which: request.form.to_dict()}, exc.status)
+    return campaign_page_view(
+        slug, {which: errors_for(exc, fields)}, {which: request.form.to_dict()}, exc.status
+    )
 
 
 @bp.post("/campaigns/<slug>/creators")
@@ -378,12 +495,24 @@ def unenroll(slug, handle):
 def create_link(slug):
     f = request.form
     try:
-        made = campaigns.create_link(store(), base_url(), slug, f.get("creator", ""),
-                                     f.get("channel", ""), form("destination"), form("code"))
+        made = campaigns.create_link(
+            store(),
+            base_url(),
+            slug,
+            f.get("creator", ""),
+            f.get("channel", ""),
+            form("destination"),
+            form("code"),
+        )
     except TrackerError as exc:
         return refused(slug, "link", exc, LINK_FIELDS)
-    flash({"text": f"Link for @{made['creator']} ({made['channel']}) created:",
-           "url": made["short_url"]}, "copy")
+    flash(
+        {
+            "text": f"Link for @{made['creator']} ({made['channel']}) created:",
+            "url": made["short_url"],
+        },
+        "copy",
+    )
     return back_to(slug, "links")
 
 
@@ -393,12 +522,14 @@ def link_preview(slug):
     console's live preview, computed by the function link creation uses."""
     a = request.args
     try:
-        preview = campaigns.preview_link(store(), slug, a.get("creator", ""),
-                                         a.get("channel", ""), a.get("destination") or None)
+        preview = campaigns.preview_link(
+            store(), slug, a.get("creator", ""), a.get("channel", ""), a.get("destination") or None
+        )
     except TrackerError as exc:
         field, message = next(iter(errors_for(exc, LINK_FIELDS).items()))
-        return jsonify({"error": {"code": exc.code, "message": message,
-                                  "details": {"field": field}}}), exc.status
+        return jsonify(
+            {"error": {"code": exc.code, "message": message, "details": {"field": field}}}
+        ), exc.status
     return jsonify(preview)
 
 
@@ -441,8 +572,9 @@ def link_qr_png(code):
 def add_promo(slug):
     f = request.form
     try:
-        made = campaigns.add_promo(store(), slug, f.get("creator", ""), f.get("code", ""),
-                                   form("source"))
+        made = campaigns.add_promo(
+            store(), slug, f.get("creator", ""), f.get("code", ""), form("source")
+        )
     except TrackerError as exc:
         return refused(slug, "promo", exc, PROMO_FIELDS)
     flash(f"Promo code {made['code'].upper()} now counts for @{made['creator']}.", "ok")
@@ -467,13 +599,19 @@ def remove_promo(slug, code):
 def create_share_link(slug):
     f = request.form
     try:
-        made = access.share_link(store(), base_url(), slug, form("creator"),
-                                 f.get("expires") or "30d")
+        made = access.share_link(
+            store(), base_url(), slug, form("creator"), f.get("expires") or "30d"
+        )
     except TrackerError as exc:
         return refused(slug, "share", exc, SHARE_FIELDS)
     whom = f"@{made['creator']}'s numbers only" if made["creator"] else "the whole campaign"
-    flash({"text": f"Share link for {whom}, valid until {made['expires_at'][:10]}:",
-           "url": made["url"]}, "copy")
+    flash(
+        {
+            "text": f"Share link for {whom}, valid until {made['expires_at'][:10]}:",
+            "url": made["url"],
+        },
+        "copy",
+    )
     return back_to(slug, "share-links")
 
 
@@ -486,10 +624,15 @@ def revoke_share_links(slug):
 
 # -- creators ----------------------------------------------------------------------------------
 
+
 def creators_view(values: dict | None = None, errors: dict | None = None, status: int = 200):
-    return render_template("console/creators.html",
-                           creators=campaigns.creators_with_campaigns(store()),
-                           platforms=PLATFORMS, values=values or {}, errors=errors or {}), status
+    return render_template(
+        "console/creators.html",
+        creators=campaigns.creators_with_campaigns(store()),
+        platforms=PLATFORMS,
+        values=values or {},
+        errors=errors or {},
+    ), status
 
 
 @bp.get("/creators")
@@ -501,8 +644,9 @@ def creators_page():
 def add_creator():
     f = request.form
     try:
-        made = campaigns.add_creator(store(), f.get("handle", ""), f.get("platform", ""),
-                                     form("name"))
+        made = campaigns.add_creator(
+            store(), f.get("handle", ""), f.get("platform", ""), form("name")
+        )
     except TrackerError as exc:
         return creators_view(f.to_dict(), errors_for(exc, CREATOR_FIELDS), exc.status)
     flash(f"@{made['handle']} added. Put them on a campaign from the campaign's page.", "ok")
@@ -512,8 +656,13 @@ def add_creator():
 @bp.get("/creators/<handle>/edit")
 def edit_creator_form(handle):
     creator = campaigns.creator_record(campaigns.get_creator(store(), handle))
-    return render_template("console/creator_form.html", handle=creator["handle"],
-                           values=creator, errors={}, platforms=PLATFORMS)
+    return render_template(
+        "console/creator_form.html",
+        handle=creator["handle"],
+        values=creator,
+        errors={},
+        platforms=PLATFORMS,
+    )
 
 
 @bp.post("/creators/<handle>/edit")
@@ -521,12 +670,21 @@ def edit_creator(handle):
     f = request.form
     creator = campaigns.get_creator(store(), handle)
     try:
-        done = campaigns.update_creator(store(), creator["handle"], f.get("platform", ""),
-                                        f.get("name", ""), f.get("handle", ""))
+        done = campaigns.update_creator(
+            store(),
+            creator["handle"],
+            f.get("platform", ""),
+            f.get("name", ""),
+            f.get("handle", ""),
+        )
     except TrackerError as exc:
-        return render_template("console/creator_form.html", handle=creator["handle"],
-                               values=f.to_dict(), errors=errors_for(exc, CREATOR_FIELDS),
-                               platforms=PLATFORMS), exc.status
+        return render_template(
+            "console/creator_form.html",
+            handle=creator["handle"],
+            values=f.to_dict(),
+            errors=errors_for(exc, CREATOR_FIELDS),
+            platforms=PLATFORMS,
+        ), exc.status
     note = f" {done['links_updated']} link(s) carry the new UTMs." if done["links_updated"] else ""
     flash(f"@{done['handle']} saved.{note}", "ok")
     return redirect(url_for("console.creators_page"), 303)
@@ -538,6 +696,7 @@ def edit_creator(handle):
 # only the uploader's session knows, until it is imported or discarded, or
 # for at most an hour. Preview and import run the same import function, the
 # preview as a dry run.
+
 
 def upload_dir() -> str:
     path = os.path.join(tempfile.gettempdir(), f"tracker-uploads-{os.getuid()}")
@@ -553,7 +712,7 @@ def forget_old_uploads() -> None:
             if now - os.path.getmtime(path) > UPLOAD_MAX_AGE:
                 os.remove(path)
         except OSError:
-            pass            # another worker removed it first
+            pass  # another worker removed it first
 
 
 def upload_path(upload_id: str) -> str:
@@ -564,8 +723,10 @@ def pending(upload_id: str) -> dict:
     """This session's upload `upload_id`, if it is still waiting."""
     found = session.get("uploads", {}).get(upload_id) if UPLOAD_ID.match(upload_id) else None
     if found is None or not os.path.exists(upload_path(upload_id)):
-        raise NotFound("this upload is gone (imported, discarded, or older than an hour); "
-                       "upload the file again")
+        raise NotFound(
+            "this upload is gone (imported, discarded, or older than an hour); "
+            "upload the file again"
+        )
     return found
 
 
@@ -582,17 +743,26 @@ def drop(upload_id: str) -> None:
 def run_import(upload: dict, upload_id: str, dry_run: bool) -> dict:
     path = upload_path(upload_id)
     if upload["kind"] == "metrics":
-        return imports.import_metrics(store(), path, upload["campaign"], dry_run=dry_run,
-                                      creator=upload.get("creator"), filename=upload["name"])
+        return imports.import_metrics(
+            store(),
+            path,
+            upload["campaign"],
+            dry_run=dry_run,
+            creator=upload.get("creator"),
+            filename=upload["name"],
+        )
     return imports.import_redemptions(store(), path, upload["campaign"], dry_run=dry_run)
 
 
 def uploads_view(values: dict | None = None, errors: dict | None = None, status: int = 200):
-    return render_template("console/uploads.html", kinds=UPLOAD_KINDS,
-                           campaigns=[c for c in campaigns.list_campaigns(store())
-                                      if not c["archived_at"]],
-                           values=values or {"kind": "orders"}, errors=errors or {},
-                           max_mb=max_import_bytes() // (1024 * 1024)), status
+    return render_template(
+        "console/uploads.html",
+        kinds=UPLOAD_KINDS,
+        campaigns=[c for c in campaigns.list_campaigns(store()) if not c["archived_at"]],
+        values=values or {"kind": "orders"},
+        errors=errors or {},
+        max_mb=max_import_bytes() // (1024 * 1024),
+    ), status
 
 
 @bp.get("/uploads")
@@ -624,11 +794,16 @@ def upload():
     fd = os.open(upload_path(upload_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         file.save(out)
-    uploads = {k: v for k, v in session.get("uploads", {}).items()
-               if os.path.exists(upload_path(k))}
-    uploads[upload_id] = {"kind": kind, "campaign": slug, "name": file.filename[:200],
-                          "creator": form("creator") if kind == "metrics" else None,
-                          "at": int(time.time())}
+    uploads = {
+        k: v for k, v in session.get("uploads", {}).items() if os.path.exists(upload_path(k))
+    }
+    uploads[upload_id] = {
+        "kind": kind,
+        "campaign": slug,
+        "name": file.filename[:200],
+        "creator": form("creator") if kind == "metrics" else None,
+        "at": int(time.time()),
+    }
     session["uploads"] = uploads
     return redirect(url_for("console.upload_preview", upload_id=upload_id), 303)
 
@@ -644,9 +819,16 @@ def preview_view(upload: dict, upload_id: str, status: int = 200):
         problem = exc.message
     if status == 200 and (bad or problem):
         status = 400
-    return render_template("console/upload_preview.html", upload=upload, upload_id=upload_id,
-                           result=result, bad=bad, problem=problem, read=read,
-                           kinds=UPLOAD_KINDS), status
+    return render_template(
+        "console/upload_preview.html",
+        upload=upload,
+        upload_id=upload_id,
+        result=result,
+        bad=bad,
+        problem=problem,
+        read=read,
+        kinds=UPLOAD_KINDS,
+    ), status
 
 
 @bp.get("/uploads/<upload_id>")
@@ -660,14 +842,18 @@ def upload_import(upload_id):
     try:
         result = run_import(upload, upload_id, dry_run=False)
     except TrackerError:
-        return preview_view(upload, upload_id, 400)      # the data changed since the preview
+        return preview_view(upload, upload_id, 400)  # the data changed since the preview
     drop(upload_id)
     if upload["kind"] == "metrics":
-        text = f"{result['rows']} metrics row(s) imported ({result['new']} new, " \
-               f"{result['replaced']} replaced)."
+        text = (
+            f"{result['rows']} metrics row(s) imported ({result['new']} new, "
+            f"{result['replaced']} replaced)."
+        )
     else:
-        text = f"{result['orders']} order(s) imported: {result['new']} new, " \
-               f"{result['already_imported']} already there."
+        text = (
+            f"{result['orders']} order(s) imported: {result['new']} new, "
+            f"{result['already_imported']} already there."
+        )
     flash(text, "ok")
     if upload["campaign"]:
         return back_to(upload["campaign"])
@@ -680,4 +866,3 @@ def upload_discard(upload_id):
     drop(upload_id)
     flash("The upload was discarded; nothing was imported.", "ok")
     return redirect(url_for("console.uploads_page"), 303)
-

@@ -17,7 +17,7 @@ PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimu
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
 WINDOW = {"name": "window", "in": "query", "schema": {"enum": list(WINDOW_NAMES)}}
 TEXT = {"type": "string", "maxLength": 200}
-MONEY = {"type": "string", "pattern": r"^\d+(\.\d+)?$", "examples": ["1500.00"]}
+MONEY = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["1500.00"]}
 
 
 def obj(properties: dict, required=()) -> dict:
@@ -34,8 +34,13 @@ def errors(*codes) -> dict:
     text = {400: "bad input", 401: "no or wrong token", 403: "token may not do this",
             404: "not found (or not visible to this token)", 409: "already exists",
             413: "body too large", 429: "too many failed token attempts"}
-    return {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
-            for c in codes}
+    out = {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
+           for c in codes}
+    if 429 in codes:
+        out["429"]["headers"] = {"Retry-After": {
+            "description": "seconds until a wrong token is answered 401 again",
+            "schema": {"type": "integer", "minimum": 1}}}
+    return out
 
 
 def op(summary: str, ok: int = 200, schema: dict | None = None, body: dict | None = None,

@@ -64,8 +64,8 @@ def guard():
 @bp.errorhandler(TrackerError)
 def stats_error(exc: TrackerError):
     if request.endpoint == "stats.stats_page":
-        return render_template("error.html", error=exc), exc.status
-    return jsonify(exc.as_json()), exc.status
+        return render_template("error.html", error=exc), exc.status, exc.headers
+    return jsonify(exc.as_json()), exc.status, exc.headers
 
 
 def window_arg() -> str:

@@ -410,6 +410,14 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
     return link_record(store.link(row["code"]), base_url)
 
 
+def get_link(store: Store, base_url: str, code: str) -> dict:
+    """A link's public record by its short code, or NotFound."""
+    row = store.link((code or "").strip())
+    if row is None:
+        raise NotFound(f"link {code!r} does not exist")
+    return link_record(row, base_url)
+
+
 def list_links(store: Store, base_url: str, slug: str) -> list[dict]:
     campaign = get_campaign(store, slug)
     return [link_record(r, base_url) for r in store.links(campaign["id"])]

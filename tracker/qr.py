@@ -12,9 +12,18 @@ import io
 import segno
 
 from .campaigns import add_params
+from .errors import BadInput
 
 #: What a QR code can be rendered as, and its media type.
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+
+
+def kind_of(filename: str) -> str:
+    """svg or png, from a file name's extension (what `-o FILE` asks for)."""
+    kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if kind not in FORMATS:
+        raise BadInput(f"{filename!r}: a QR code file ends in .svg or .png")
+    return kind
 
 
 def qr_url(short_url: str) -> str:

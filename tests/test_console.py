@@ -350,7 +350,8 @@ def test_posts_without_or_with_a_wrong_csrf_token_are_400(app, admin, site, rule
     other = app.test_client()
     foreign = token(other)  # valid, but another session's
     before = snapshot(site)
-    for csrf in (None, "", "not-a-token", foreign, token(admin)[:-2] + "xx"):
+    forged = token(admin).rsplit(".", 1)[0] + "." + "A" * 27  # a forged signature
+    for csrf in (None, "", "not-a-token", foreign, forged):
         resp = send(admin, rule, method, csrf=csrf)
         assert resp.status_code == 400, (csrf, resp.status_code)
         assert "did not come from this site" in resp.get_data(as_text=True)
@@ -415,6 +416,18 @@ def test_session_cookie_flags(store, db_url, site, base, secure):
     assert flags["httponly"] is True and flags["samesite"] == "Lax" and flags["path"] == "/"
     assert ("secure" in flags) is secure
     assert "expires" in flags  # 12 hours, not forever
+
+
+def test_reads_do_not_resend_the_session(admin, site):
+    """A page's own requests (the link preview, QR images) answered after a
+    form post must not overwrite the session the post stored (a flash)."""
+    admin.get("/campaigns/spring")  # the first page after signing in makes the CSRF token
+    for path in (
+        "/campaigns/spring",
+        "/campaigns/spring/link-preview?creator=mia&channel=bio",
+        "/links/mia-bio/qr.svg",
+    ):
+        assert "Set-Cookie" not in admin.get(path).headers, path
 
 
 def test_the_session_secret_is_the_installs_own(store, db_url, site, tmp_path):
@@ -492,6 +505,7 @@ def test_wrong_password_is_one_plain_message(app, site):
         ("/\\evil.example", "/"),
         ("", "/"),
         ("javascript:alert(1)", "/"),
+        ("/campaigns\r\nSet-Cookie: x=1", "/"),
     ],
 )
 def test_after_sign_in_only_local_pages(app, site, target, lands):
@@ -512,7 +526,7 @@ def test_a_page_asked_for_before_sign_in_is_shown_after(app, site):
 
 @pytest.fixture
 def clock(monkeypatch):
-    now = [time.time()]
+    now = [float(int(time.time()))]  # whole seconds: no rounding at the microsecond
     monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: now[0]))
     return lambda **kw: now.__setitem__(0, now[0] + timedelta(**kw).total_seconds())
 
@@ -869,6 +883,17 @@ def test_uploads_belong_to_their_session_and_expire(app, admin, site):
     upload(admin)  # any upload sweeps the old ones
     assert not os.path.exists(console.upload_path(upload_id))
     assert admin.get(f"/uploads/{upload_id}").status_code == 404
+
+
+def test_an_upload_directory_others_made_or_can_read_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    shared = tmp_path / f"tracker-uploads-{os.getuid()}"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    with pytest.raises(RuntimeError, match="not a private directory"):
+        console.upload_dir()
+    shared.chmod(0o700)
+    assert console.upload_dir() == str(shared)
 
 
 def test_discard_removes_the_file(admin, site):

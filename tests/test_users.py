@@ -29,7 +29,7 @@ def people(store):
 @pytest.fixture
 def clock(monkeypatch):
     """The limiter's clock, moved by hand."""
-    now = [time.time()]
+    now = [float(int(time.time()))]  # whole seconds: no rounding at the microsecond
     monkeypatch.setattr(access, "time", types.SimpleNamespace(time=lambda: now[0]))
 
     def advance(**kw):

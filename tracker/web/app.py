@@ -39,6 +39,10 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.base_url.lower().startswith("https://"),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie is sent only when the session changes: a page's own
+        # requests (the link preview, QR images) answering with the session
+        # they read could otherwise overwrite what a form post just stored.
+        SESSION_REFRESH_EACH_REQUEST=False,
         # CSRF tokens are checked on the console's blueprint only (console.py):
         # the API takes bearer tokens and the webhook a signature instead.
         WTF_CSRF_CHECK_DEFAULT=False,

@@ -89,7 +89,7 @@ def current_user() -> dict | None:
 
 def start_session(row: dict) -> None:
     """Sign this browser in as `row`: a fresh session (nothing carried over
-    from before, not even the CSRF token), kept for 12 hours of inactivity."""
+    from before, not even the CSRF token), valid for 12 hours."""
     session.clear()
     session.permanent = True
     session["uid"] = row["id"]

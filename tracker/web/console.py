@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import stat
 import tempfile
 import time
 from urllib.parse import urlsplit
@@ -236,7 +237,13 @@ def errors_for(exc: TrackerError, fields) -> dict:
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path on this site, never elsewhere."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
         return url_for("console.campaigns_page")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
@@ -699,8 +706,13 @@ def edit_creator(handle):
 
 
 def upload_dir() -> str:
+    """The private directory uploads wait in; one that another user made
+    first, or that others may read, is refused rather than used."""
     path = os.path.join(tempfile.gettempdir(), f"tracker-uploads-{os.getuid()}")
     os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise RuntimeError(f"{path} is not a private directory of this user; remove it")
     return path
 
 

@@ -89,10 +89,17 @@
       }).catch(function () { /* offline: keep the last preview */ });
     }
 
-    form.addEventListener("input", function () {
+    // Only the fields the URL depends on (not the short code).
+    function watched(event) {
+      return ["creator", "channel", "destination"].indexOf(event.target.name) >= 0;
+    }
+    form.addEventListener("input", function (event) {
+      if (!watched(event)) return;
       clearTimeout(timer);
       timer = setTimeout(refresh, 200);
     });
-    form.addEventListener("change", refresh);
+    form.addEventListener("change", function (event) {
+      if (watched(event)) refresh();
+    });
   }
 })();

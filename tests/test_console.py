@@ -816,7 +816,10 @@ def test_upload_with_bad_lines_lists_every_one_and_cannot_be_imported(admin, sit
     resp = admin.get(f"/uploads/{upload_id}")
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
-    rows = re.findall(r'<tr><td class="num">(\d+)</td><td class="reason">([^<]+)</td></tr>', html)
+    rows = re.findall(
+        r'<tr><td class="num" data-label="Line">(\d+)</td><td class="reason">([^<]+)</td></tr>',
+        html,
+    )
     assert [int(line) for line, _ in rows] == [4, 5, 6]
     assert (
         "amount" in rows[0][1]

@@ -57,6 +57,10 @@ test: test-venv system-deps
 	@bash scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# docs/cli.md and docs/configuration.md are generated from the code (tests check they are current).
+docs: test-venv
+	$(BIN)/python -m cogapp -r docs/cli.md docs/configuration.md
+
 # Lint, format and types: part of `make test`.
 lint: test-venv
 	$(BIN)/ruff check tracker tests bench scripts deploy

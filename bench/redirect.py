@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/redirect.py [--duration 10] [--connections 64]
                                        [--workers N] [--threads 2] [--json]
+                                       [--worker-class sync|gthread|tracker]
 
 Three servers run one after another, each under gunicorn with the options of
 `tracker serve` (tracker.serve.DEFAULTS) and the same worker count:
@@ -9,6 +10,12 @@ Three servers run one after another, each under gunicorn with the options of
   bare-wsgi   a plain WSGI callable: 302 Found, fixed Location
   flask-dict  a minimal Flask app: @app.get("/<code>") -> dict -> redirect()
   tracker     `tracker serve` on a fresh SQLite DB (8 real short codes)
+
+--worker-class runs all three under another gunicorn worker class (the
+tracker then through bench/baselines.py, which loads the same app): `sync`
+(one request per process), `gthread` (gunicorn's threads) or `tracker`
+(tracker.worker.TrackerWorker, what `tracker serve` uses: gthread whose event
+loop reads request heads). Threads per worker: tracker.serve.DEFAULTS.
 
 Each is loaded by wrk (bench/mix.lua: codes x query strings x real user
 agents, some with Referer) from a second process on this machine. Printed:
@@ -45,6 +52,7 @@ try:
 except ImportError:  # not the project's venv: re-run under it
     rerun_in_venv(__file__)
 
+WORKER_CLASSES = {"sync": "sync", "gthread": "gthread", "tracker": DEFAULTS["worker_class"]}
 TARGET_VS_FLASK = 0.8
 TARGET_VS_BARE = 0.5
 TARGET_P99_OVER_P50 = 2.0
@@ -204,6 +212,22 @@ def server_cpu_seconds(pid: int) -> float:
     return sum(int(f[11]) + int(f[12]) for _, f in process_stats() if int(f[2]) == pid) / ticks
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU of every PostgreSQL server process on this machine
+    (the database side of a run; other users of the same server count too)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid, f in process_stats():
+        try:
+            with open(f"/proc/{pid}/comm") as c:
+                if c.read().strip() != "postgres":
+                    continue
+        except OSError:
+            continue
+        total += int(f[11]) + int(f[12])
+    return total / ticks
+
+
 def wait_ready(proc, port: int, path: str, ok, workers: int, logfile: Path,
                timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
@@ -303,9 +327,11 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
                "--latency", "-s", str(BENCH / "mix.lua"), url, "--", *codes]
         log(f"[{name}] load: {' '.join(cmd[:7])} {url} -- <{len(codes)} codes>")
         cpu_before = server_cpu_seconds(server.pid)
+        pg_before = postgres_cpu_seconds()
         wrk_proc = procs.start(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out, _ = wrk_proc.communicate(timeout=args.duration + 60)
         cpu_used = server_cpu_seconds(server.pid) - cpu_before
+        pg_used = postgres_cpu_seconds() - pg_before
         procs.running.remove(wrk_proc)
         if wrk_proc.returncode != 0:
             raise RuntimeError(f"wrk exited with {wrk_proc.returncode}:\n{out}")
@@ -314,6 +340,8 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
         result["port"] = port
         result["server_cpu_us_per_request"] = (
             cpu_used / result["requests"] * 1e6 if result.get("requests") else None)
+        result["postgres_cpu_us_per_request"] = (
+            pg_used / result["requests"] * 1e6 if result.get("requests") else None)
         if server.poll() is not None:
             raise RuntimeError(f"[{name}] server died during the run:\n{tail(logfile)}")
     finally:
@@ -363,7 +391,8 @@ def print_table(report: dict) -> None:
     c = report["config"]
     print()
     print(f"redirect benchmark: {c['wrk_version']}, -t{c['threads']} -c{c['connections']} "
-          f"-d{c['duration']}s, gunicorn {c['gunicorn']['worker_class']} x {c['workers']} workers, "
+          f"-d{c['duration']}s, gunicorn {c['gunicorn']['worker_class']} x {c['workers']} workers"
+          f"{'' if c['gunicorn']['worker_class'] == 'sync' else ' x %d threads' % c['gunicorn']['threads']}, "
           f"{c['cpus']} CPUs, tracker on {c['database']}")
     print()
     head = (f"{'server':<11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} "
@@ -395,6 +424,12 @@ def print_table(report: dict) -> None:
     else:
         print("  no lost clicks")
     for name, r in report["runs"].items():
+        print(f"{name}: server CPU {fmt(r['server_cpu_us_per_request'], 0)} us/request")
+    if c["database"] == "postgresql":
+        r = report["runs"]["tracker"]
+        print(f"tracker: PostgreSQL server CPU {fmt(r['postgres_cpu_us_per_request'], 0)} us/click "
+              f"(every postgres process on this machine during the run)")
+    for name, r in report["runs"].items():
         if r["other_statuses"]:
             print(f"{name}: statuses other than 302: {r['other_statuses']}")
         if r["server_log_errors"]:
@@ -409,6 +444,8 @@ def main(argv=None) -> int:
                    help="gunicorn workers for all three servers (default %(default)s)")
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--worker-class", choices=sorted(WORKER_CLASSES), default="tracker",
+                   help="gunicorn worker class of all three servers (default: tracker serve's)")
     p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
                    help="the tracker's database: a temp SQLite file (default) or a fresh "
                         "schema in the PostgreSQL at TRACKER_TEST_POSTGRES")
@@ -442,7 +479,9 @@ def main(argv=None) -> int:
 
         py = sys.executable
         baseline = str(BENCH / "baselines.py")
-        common = ["--bind", f"{HOST}:{{PORT}}", "--workers", str(args.workers)]
+        worker_class = WORKER_CLASSES[args.worker_class]
+        common = ["--bind", f"{HOST}:{{PORT}}", "--workers", str(args.workers),
+                  "--worker-class", worker_class]
         is_redirect = lambda status: status == 302  # noqa: E731
         runs = {}
         runs["bare-wsgi"] = run_one("bare-wsgi", procs, [py, baseline, "bare", *common],
@@ -452,11 +491,14 @@ def main(argv=None) -> int:
                                      f"/{codes[0]}", is_redirect, args, wrk, codes, tmp)
         before = count_clicks(db)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-        runs["tracker"] = run_one(
-            "tracker", procs,
-            [cli, "--db", str(db), "--base-url", f"http://{HOST}:{{PORT}}", "serve",
-             "--host", HOST, "--port", "{PORT}", "--workers", str(args.workers)],
-            "/healthz", lambda status: status == 200, args, wrk, codes, tmp, env=env)
+        if worker_class == DEFAULTS["worker_class"]:
+            argv = [cli, "--db", str(db), "--base-url", f"http://{HOST}:{{PORT}}", "serve",
+                    "--host", HOST, "--port", "{PORT}", "--workers", str(args.workers)]
+        else:
+            argv = [py, baseline, "tracker", *common]
+            env.update(TRACKER_DATABASE=str(db), TRACKER_BASE_URL=f"http://{HOST}:8000")
+        runs["tracker"] = run_one("tracker", procs, argv, "/healthz",
+                                  lambda status: status == 200, args, wrk, codes, tmp, env=env)
         # The server has stopped: every committed row is in the DB (WAL).
         stored = count_clicks(db) - before
         answered = runs["tracker"]["answered_302"]
@@ -467,7 +509,7 @@ def main(argv=None) -> int:
         config = {"duration": args.duration, "connections": args.connections,
                   "threads": args.threads, "workers": args.workers, "database": args.database,
                   "cpus": os.cpu_count(), "wrk_version": wrk_version(wrk),
-                  "codes": codes, "gunicorn": DEFAULTS}
+                  "codes": codes, "gunicorn": dict(DEFAULTS, worker_class=worker_class)}
         report = summarize(runs, clicks, config)
         if args.json:
             print(json.dumps(report, indent=2))

@@ -84,6 +84,10 @@ CHANNEL_MIX = (("bio", 0.55), ("ad", 0.40), ("other", 0.05))
 # Clicks by local hour: quiet at night, busy in the evening.
 HOUR_WEIGHTS = [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 3, 3.5, 4, 4.5,
                 5, 5, 4.5, 4.5, 5, 6, 7, 8, 8.5, 8, 6, 3]
+# Where clicks come from (None: a private or unlisted address) and in which language.
+COUNTRY_MIX = (("DE", 50), ("AT", 10), ("CH", 8), ("US", 8), ("GB", 4), ("NL", 3), ("FR", 3),
+               ("PL", 2), ("BR", 2), ("IN", 2), ("TR", 1), (None, 7))
+LANGUAGE_MIX = (("de", 60), ("en", 25), ("fr", 4), ("nl", 3), ("pl", 2), ("tr", 1), (None, 5))
 
 
 def redact(url: str) -> str:
@@ -150,10 +154,12 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
                 "user_agent": agent, "device": a.device, "os": a.os, "browser": a.browser,
                 "in_app": a.in_app, "source": found.source, "platform": found.platform,
                 "reason": found.reason, "ad_click_id": found.ad_click_id,
-                "is_bot": int(found.is_bot)}
+                "is_bot": int(found.is_bot), "qr": 0,
+                "country": rng.choices(*zip(*COUNTRY_MIX))[0],
+                "language": rng.choices(*zip(*LANGUAGE_MIX))[0]}
 
     human = []
-    for _ in range(40):
+    for n in range(40):
         query, referrer = [], None
         if rng.random() < 0.7:
             agent = rng.choice(HUMAN_AGENTS[platform_])
@@ -169,6 +175,8 @@ def click_templates(rng: random.Random, platform_: str, channel: str) -> dict:
         elif channel == "bio" and platform_ == "instagram" and rng.random() < 0.3:
             query = [("igshid", f"{rng.getrandbits(40):x}")]
         human.append(one(agent, query, referrer))
+        if channel == "bio" and n % 10 == 0:      # a tenth of bio clicks scan a QR code
+            human[-1].update(qr=1, reason=human[-1]["reason"] + "; QR scan")
     bots = [one(agent, [], None) for agent in BOT_AGENTS]
     return {"human": human, "bot": bots}
 

@@ -5,8 +5,8 @@
 The settings come from tracker/serve.py (DEFAULTS, default_workers), so a
 systemd or container install behaves like `tracker serve`. Only what a
 server needs on top is here. Every knob is an environment variable
-(TRACKER_BIND, TRACKER_WORKERS, TRACKER_ACCESS_LOG, TRACKER_CONTROL_SOCKET and
-the app's own), declared and checked once in tracker/settings.py and listed
+(TRACKER_BIND, TRACKER_WORKERS, TRACKER_THREADS, TRACKER_HEADER_TIMEOUT,
+TRACKER_ACCESS_LOG, TRACKER_CONTROL_SOCKET and the app's own), declared and checked once in tracker/settings.py and listed
 in docs/configuration.md; /etc/tracker/env (systemd) or the container
 environment is the one place to change them. FORWARDED_ALLOW_IPS is
 gunicorn's own variable: the proxies whose X-Forwarded-Proto is believed
@@ -46,12 +46,15 @@ bind = [b.strip() for b in _config.bind.split(",") if b.strip()]
 workers = _config.workers or default_workers(_config.database)
 
 # -- shared with `tracker serve` (tracker/serve.py DEFAULTS) ------------------------
-# sync workers: one request per process at a time. They must sit behind a
-# buffering proxy (nginx buffers by default) so a slow phone on a bad network
-# cannot hold a worker.
+# gthread whose event loop reads each request's head (tracker/worker.py): a
+# slow client (a phone on a bad network, or a slowloris attack) holds no
+# thread, and reports, exports and API calls run on their own niced threads
+# (tracker/heavy.py, TRACKER_HEAVY_REQUESTS) while the rest answer redirects.
+# nginx in front still buffers (deploy/nginx.conf); gunicorn needs it no more.
 worker_class = DEFAULTS["worker_class"]
-# A request taking longer than this kills its worker; a redirect takes
-# milliseconds, the slowest page (a big CSV export) streams.
+threads = _config.threads
+# A worker whose event loop is stuck this long is killed; a thread's socket
+# reads and writes time out after this long.
 timeout = DEFAULTS["timeout"]
 # On restart/stop: how long running requests may finish.
 graceful_timeout = DEFAULTS["graceful_timeout"]

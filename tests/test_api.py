@@ -30,6 +30,7 @@ from tracker.settings import Config
 from tracker.web.openapi import spec
 from tracker.store import open_store
 from tracker.store.base import read_sql
+from tracker.vocabulary import HANDLE_RE
 
 from .conftest import tracker
 from .helpers import BASE, campaign_with_links
@@ -162,6 +163,7 @@ ORDER = {"order_id": "o-1", "code": "mia10", "amount": "25.00",
          "redeemed_at": "2026-11-05T10:00:00Z"}
 VALID_BODIES = {
     ("/api/campaigns", "POST"): {"slug": "new-one", "name": "New", "destination": "https://x.example"},
+    ("/api/campaigns/<slug>", "PATCH"): {"target_countries": ["DE", "AT"]},
     ("/api/creators", "POST"): {"handle": "newbie", "platform": "tiktok"},
     ("/api/campaigns/<slug>/creators", "POST"): {"handle": "jade", "fee": "99"},
     ("/api/campaigns/<slug>/links", "POST"): {"creator": "mia", "channel": "post"},
@@ -977,21 +979,27 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
     assert made.status_code == 201 and made.get_json()["name"] == text
     assert client.get("/api/campaigns/hostile", headers=h).get_json()["name"] == text
 
-    # handles and creator names
+    # handles: letters, digits, '.', '_' and '-' (a hostile one is refused, and the
+    # creator gets a plain one); creator names: kept as text
     handle = text.strip().lstrip("@").lower()
-    made = client.post("/api/creators", json={"handle": text, "platform": "other", "name": text},
+    who = text
+    if not HANDLE_RE.match(handle):
+        assert_error(client.post("/api/creators", json={"handle": text, "platform": "other"},
+                                 headers=h), 400, "invalid")
+        who = handle = "hostile.creator"
+    made = client.post("/api/creators", json={"handle": who, "platform": "other", "name": text},
                        headers=h)
     assert made.status_code == 201
     assert made.get_json() == {"handle": handle, "platform": "other", "name": text}
-    assert client.post("/api/campaigns/hostile/creators", json={"handle": text, "fee": "10"},
+    assert client.post("/api/campaigns/hostile/creators", json={"handle": who, "fee": "10"},
                        headers=h).status_code == 201
     enrolled = client.get("/api/campaigns/hostile/creators", headers=h).get_json()["items"]
     assert [(c["handle"], c["fee"]) for c in enrolled] == [(handle, "10.00")]
 
     # link codes: refused; a link for the hostile handle works end to end
     assert_error(client.post("/api/campaigns/hostile/links", json={
-        "creator": text, "channel": "bio", "code": text}, headers=h), 400, "invalid")
-    link = client.post("/api/campaigns/hostile/links", json={"creator": text, "channel": "bio"},
+        "creator": who, "channel": "bio", "code": text}, headers=h), 400, "invalid")
+    link = client.post("/api/campaigns/hostile/links", json={"creator": who, "channel": "bio"},
                        headers=h)
     assert link.status_code == 201 and link.get_json()["creator"] == handle
     resp = client.get("/" + link.get_json()["code"], headers={"User-Agent": CHROME})
@@ -999,7 +1007,7 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
     assert dict(parse_qsl(urlsplit(resp.headers["Location"]).query))["utm_content"] == handle
 
     # promo codes and order ids
-    promo = client.post("/api/campaigns/hostile/promo-codes", json={"creator": text, "code": text},
+    promo = client.post("/api/campaigns/hostile/promo-codes", json={"creator": who, "code": text},
                         headers=h)
     assert promo.status_code == 201 and promo.get_json()["code"] == text.lower()
     listed = client.get("/api/campaigns/hostile/promo-codes", headers=h).get_json()["items"]
@@ -1016,7 +1024,7 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
         {"date": "2026-11-05", "creator": text + "x", "source": "organic"}]}, headers=h), 400)
     assert err["details"][0]["line"] == 1
     assert client.post("/api/campaigns/hostile/metrics", json={"rows": [
-        {"date": "2026-11-05", "creator": text, "source": "organic", "views": 7}]},
+        {"date": "2026-11-05", "creator": who, "source": "organic", "views": 7}]},
         headers=h).status_code == 201
 
     report = client.get("/api/campaigns/hostile/report", headers=h).get_json()

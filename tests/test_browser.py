@@ -9,6 +9,8 @@ import urllib.request
 
 import pytest
 
+from tracker.store import open_store
+
 from .conftest import tracker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -107,7 +109,12 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
     name = "<script>window.pwned=1</script><b>Launch</b>"
     handle = "<img src=x onerror=window.pwned=2>"
     tracker("campaign", "create", "xss", "--name", name, "--destination", "https://shop.example/", db=db)
-    tracker("creator", "add", handle, "--platform", "tiktok", db=db)
+    # Handles are checked now; a hostile one from an older install must still render inert.
+    assert tracker("creator", "add", handle, "--platform", "tiktok", db=db, check=False).returncode == 2
+    legacy = open_store(db)
+    legacy.insert("creators", {"handle": handle, "platform": "tiktok", "name": None,
+                               "created_at": "2026-01-01T00:00:00.000000Z"})
+    legacy.close()
     tracker("link", "create", "xss", handle, "--channel", "bio", "--code", "xss1", db=db)
     server = serve(db)
     share = tracker("--base-url", server.url, "share", "xss", db=db).stdout.strip()

@@ -97,12 +97,12 @@ def test_currency_and_time_zone_are_fixed_once_used(store, client):
     campaign_with_links(store)
     campaigns.add_promo(store, "spring", "mia", "MIA10")
     order(store)
-    with pytest.raises(BadInput, match="^currency: .*1 order"):
+    with pytest.raises(BadInput, match="1 order.*its currency can change only"):
         campaigns.update_campaign(store, "spring", currency="USD")
     assert campaigns.update_campaign(store, "spring", timezone_name="UTC")["timezone"] == "UTC"
     client.get("/mia-bio", headers={"User-Agent": CHROME})
     before = table(store, "campaigns")
-    with pytest.raises(BadInput, match="^time zone: .*1 click"):
+    with pytest.raises(BadInput, match="1 click.*its time zone can change only"):
         campaigns.update_campaign(store, "spring", timezone_name="Europe/Berlin", name="Renamed")
     assert table(store, "campaigns") == before  # the name did not change either
 

@@ -1,8 +1,5 @@
-"""`tracker user …` and `tracker link qr` on the click CLI (tracker/cli/).
-
-Skipped until the click CLI (branch clickcli) is merged and these commands
-are registered in tracker/cli/__init__.py (`users.user` in the command
-list; `from . import qr` adds `link qr`)."""
+"""`tracker user …`, `tracker link qr` and `tracker creator set --handle`:
+the console's users and the QR codes on the command line."""
 
 from __future__ import annotations
 
@@ -17,7 +14,6 @@ from tracker.qr import qr_code
 
 from .helpers import BASE, campaign_with_links
 
-pytest.importorskip("tracker.cli.users", reason="the click CLI (tracker/cli/) is not merged yet")
 pytestmark = pytest.mark.usefixtures("cheap_hashes")
 
 PASSWORD = "correct horse battery"
@@ -103,3 +99,11 @@ def test_link_qr_to_stdout_and_files(run, store, tmp_path):
     assert code == 2 and ".svg or .png" in err
     assert run("link", "qr", "ghost-code")[0] == 2
     assert campaigns.get_link(store, BASE, "mia-bio")["code"] == "mia-bio"
+
+
+def test_creator_set_handle_moves_the_links_utm_content(run, store):
+    campaign_with_links(store)
+    code, out, err = run("creator", "set", "mia", "--handle", "mia.moves", "--json")
+    assert code == 0, err
+    assert json.loads(out)["handle"] == "mia.moves" and json.loads(out)["links_updated"] == 2
+    assert "utm_content=mia.moves" in store.link("mia-bio")["target_url"]

@@ -309,6 +309,22 @@ def test_containerfile_healthcheck_command(site, gunicorn):
     assert down.returncode != 0
 
 
+def test_slow_clients_do_not_hold_the_deployed_redirect(site, gunicorn):
+    """50 slowloris connections straight at gunicorn with the deploy conf
+    (as if nginx were bypassed): a redirect still answers within a second."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from slowloris import SlowLoris
+
+    server = gunicorn(site)
+    with SlowLoris("127.0.0.1", server.port, count=50, every=1.0) as attack:
+        time.sleep(2.5)
+        assert attack.open == 50
+        for _ in range(5):
+            started = time.monotonic()
+            assert request(server.port, "/mia-bio")[0] == 302
+            assert time.monotonic() - started < 1.0
+
+
 # -- deploy/nginx.conf -----------------------------------------------------------------
 
 def test_nginx_body_limit_matches_the_app():

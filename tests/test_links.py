@@ -3,7 +3,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tracker import campaigns
+from tracker import campaigns, validate
 from tracker.errors import BadInput, Duplicate, NotFound
 
 from .helpers import BASE, campaign_with_links
@@ -125,8 +125,26 @@ def test_money_is_exact(store):
 def test_handles_are_case_insensitive_and_html_is_kept_as_text(store):
     campaigns.add_creator(store, "@Mia.Moves", "tiktok")
     assert campaigns.get_creator(store, "mia.moves")["handle"] == "mia.moves"
-    created = campaigns.add_creator(store, "<script>x</script>", "instagram")
-    assert created["handle"] == "<script>x</script>"
+    # markup is no handle (letters, digits, '.', '_', '-'); a name keeps it as text
+    with pytest.raises(BadInput, match="creator handle"):
+        campaigns.add_creator(store, "<script>x</script>", "instagram")
+    created = campaigns.add_creator(store, "x", "instagram", "<script>x</script>")
+    assert created["name"] == "<script>x</script>"
+
+
+@pytest.mark.parametrize("typed,stored", [
+    ("mia", "mia"), ("@Mia.Moves", "mia.moves"), ("  @chef_leo-2 ", "chef_leo-2"),
+    ("A" * 100, "a" * 100)])
+def test_handle_accepts_letters_digits_dot_underscore_dash(typed, stored):
+    assert validate.handle(typed) == stored
+
+
+@pytest.mark.parametrize("typed", [
+    "", "@", "   ", "bad handle!", "mia@home", "<b>", "ünal", "a/b", "a" * 101, "tab\there",
+    "mi\na", "=cmd|'/c calc'!A1"])
+def test_handle_refuses_everything_else(typed):
+    with pytest.raises(BadInput, match="creator handle"):
+        validate.handle(typed)
 
 
 def test_disable_link(store):

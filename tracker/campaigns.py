@@ -13,9 +13,9 @@ from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, ur
 from zoneinfo import ZoneInfo
 
 from . import validate
-from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
 from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
+from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
@@ -23,8 +23,8 @@ CODE_LENGTH = 7
 # the code pattern can match; "favicon.ico" cannot).
 RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout",
                             "campaigns", "creators", "links", "uploads"})
-# How long a server trusts its copy of a link (redirect.py): editing a
-# creator's handle or platform recomputes their links' targets from another
+# How long a server trusts its copy of a link (redirect.py): `tracker link
+# set` and `tracker creator set --platform` change link targets from another
 # process, and running servers follow within this many seconds.
 LINK_CACHE_SECONDS = 30
 
@@ -43,13 +43,24 @@ def campaign_record(row: dict) -> dict:
         "budget": None if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
         "created_at": row["created_at"],
+        "target_countries": campaign_targets(row),
         "archived_at": row.get("archived_at"),
     }
 
 
+def campaign_targets(row: dict) -> list[str]:
+    """A campaign row's target countries (ISO 3166 alpha-2); [] for none."""
+    text = row.get("target_countries")
+    return text.split(",") if text else []
+
+
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
-                    currency: str = "USD", budget: str | None = None) -> dict:
+                    currency: str = "USD", budget: str | None = None,
+                    target_countries=None) -> dict:
+    """A new campaign. `target_countries` ('DE,AT,CH' or a list; optional)
+    are the countries it is meant for: the report shows, per creator, the
+    share of clicks from elsewhere."""
     slug = validate.slug(slug)
     name = validate.text("campaign name", name)
     destination = validate.url(destination)
@@ -58,15 +69,23 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
     start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
     budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
+    targets = validate.countries(target_countries)
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
             "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
             "budget_minor": budget_minor, "created_at": now_utc(),
+            "target_countries": ",".join(targets) or None,
         })
     except Conflict:
         raise Duplicate(f"campaign {slug!r} already exists") from None
     return campaign_record(store.campaign(slug))
+
+
+def set_target_countries(store: Store, slug: str, target_countries) -> dict:
+    """Name the countries a campaign targets (replacing any named before);
+    nothing (None, '' or []) removes them."""
+    return update_campaign(store, slug, target_countries=target_countries or "")
 
 
 def get_campaign(store: Store, slug: str) -> dict:
@@ -80,29 +99,41 @@ def list_campaigns(store: Store) -> list[dict]:
     return [campaign_record(r) for r in store.campaigns()]
 
 
+def campaign_creators(store: Store, slug: str) -> list[dict]:
+    """The creators enrolled on a campaign, each with the fee paid to them."""
+    campaign = get_campaign(store, slug)
+    return [dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
+            for c in store.campaign_creators(campaign["id"])]
+
+
+def show_campaign(store: Store, slug: str) -> dict:
+    """A campaign and its enrolled creators with their fees."""
+    return dict(campaign_record(get_campaign(store, slug)),
+                creators=campaign_creators(store, slug))
+
+
 def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -> int:
     """An amount in minor units of old_currency as minor units of
     new_currency, keeping its face value (1500.00 USD -> 1500.00 EUR)."""
     return validate.money(validate.money_text(minor, old_currency), new_currency, field)
 
 
-def _changes(before: dict, after: dict) -> dict:
-    return {k: [before[k], after[k]] for k in after if k in before and before[k] != after[k]}
-
-
 def update_campaign(store: Store, slug: str, name: str | None = None,
                     destination: str | None = None, starts_on: str | None = None,
                     timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None) -> dict:
-    """Change the fields given (None leaves one as it is; budget "" removes
-    it); all or nothing. `changed` maps each changed field to [old, new].
-
-    The destination is the default for new links: existing links keep
-    theirs. The time zone fixes the local day of every click, so it can
-    change only before the first click; the currency only before the first
-    order or metrics row (fees and budget keep their face value).
-    """
+                    budget: str | None = None, target_countries=None) -> dict:
+    """Change the fields given (None leaves one as it is; budget "" and
+    target_countries "" remove them). All or nothing. The destination is the default for new links;
+    existing links keep theirs. The time zone fixes the local day of every
+    click, so it can change only before the first click; the currency only
+    before the first order or metrics row (fees and budget keep their face
+    value)."""
     campaign = get_campaign(store, slug)
+    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
+                               target_countries)):
+        raise BadInput("nothing to change: give --name, --destination, --starts-on, "
+                       "--timezone, --currency, --budget or --countries")
+    before = campaign_record(campaign)
     fields = {}
     if name is not None:
         fields["name"] = validate.text("campaign name", name)
@@ -110,6 +141,8 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
         fields["destination"] = validate.url(destination)
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
+    if target_countries is not None:
+        fields["target_countries"] = ",".join(validate.countries(target_countries)) or None
     if timezone_name is not None:
         fields["timezone"] = validate.timezone_name(timezone_name)
     old_cur = campaign["currency"]
@@ -126,22 +159,23 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
             clicks = store.rows_on_campaign("clicks", campaign["id"])
             if clicks:
                 raise BadInput(
-                    f"time zone: campaign {campaign['slug']!r} already has {clicks} click(s) "
-                    f"counted in the local days of {campaign['timezone']}; its time zone can "
-                    "change only before the first click")
+                    f"campaign {campaign['slug']!r} already has {clicks} click(s) counted in the "
+                    f"local days of {campaign['timezone']}; its time zone can change only "
+                    "before the first click")
         if "currency" in fields:
             used = {t: store.rows_on_campaign(t, campaign["id"]) for t in ("redemptions", "metrics")}
             if any(used.values()):
                 raise BadInput(
-                    f"currency: campaign {campaign['slug']!r} already has {used['redemptions']} "
-                    f"order(s) and {used['metrics']} metrics row(s) in {old_cur}; its currency "
-                    "can change only before the first import")
+                    f"campaign {campaign['slug']!r} already has {used['redemptions']} order(s) "
+                    f"and {used['metrics']} metrics row(s) in {old_cur}; its currency can "
+                    "change only before the first import")
             for c in store.campaign_creators(campaign["id"]):
                 store.enroll(campaign["id"], c["id"], _same_amount(
-                    c["fee_minor"], old_cur, cur, f"fee of {c['handle']}"))
+                    c["fee_minor"], old_cur, cur, f"the fee of {c['handle']}"))
         store.update_campaign(campaign["id"], fields)
     after = campaign_record(store.campaign(campaign["slug"]))
-    return dict(after, changed=_changes(campaign_record(campaign), after))
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    return dict(after, changed=changed)
 
 
 def archive_campaign(store: Store, slug: str, archived: bool = True) -> dict:
@@ -172,8 +206,7 @@ def add_creator(store: Store, handle: str, platform: str, name: str | None = Non
 
 
 def get_creator(store: Store, handle: str) -> dict:
-    key = normalize_handle(handle)
-    row = store.creator(key)
+    row = store.creator(normalize_handle(handle))
     if row is None:
         raise NotFound(f"creator {handle!r} does not exist (add it with `tracker creator add`)")
     return row
@@ -185,13 +218,15 @@ def list_creators(store: Store) -> list[dict]:
 
 def update_creator(store: Store, handle: str, platform: str | None = None,
                    name: str | None = None, new_handle: str | None = None) -> dict:
-    """Change a creator's handle, platform or name (None leaves one as it
-    is; name "" removes it); all or nothing. Handle and platform are in
-    every link's UTMs (utm_content, utm_source): the creator's links get
-    their target recomputed in the same transaction (`links_updated`), and
-    running servers follow within LINK_CACHE_SECONDS. Share links made for
-    the old handle stop showing the creator's numbers."""
+    """Change a creator's platform, name (name "" removes it) or handle;
+    all or nothing. Platform and handle are in every link's UTMs (utm_source,
+    utm_content): the creator's links get their target URL recomputed in the
+    same transaction (`links_updated` says how many), and running servers
+    follow within LINK_CACHE_SECONDS. Share links made for the old handle
+    stop showing the creator's numbers."""
     creator = get_creator(store, handle)
+    if platform is None and name is None and new_handle is None:
+        raise BadInput("nothing to change: give --platform or --name")
     fields = {}
     if new_handle is not None:
         fields["handle"] = validate.handle(new_handle)
@@ -200,20 +235,23 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
     if name is not None:
         fields["name"] = validate.text("name", name, required=False)
     fields = {k: v for k, v in fields.items() if v != creator[k]}
-    updated = 0
+    retargeted = 0
     try:
         with store.transaction():
             store.update_creator(creator["id"], fields)
             if {"handle", "platform"} & set(fields):
-                for link in store.creator_links(creator["id"]):
+                for link in store.creator_links(creator["id"]):     # with the new values
                     store.set_link_target(link["id"], link["destination"], link_target(
                         link["destination"], link["creator_platform"], link["channel"],
                         link["campaign"], link["creator"]))
-                    updated += 1
+                    retargeted += 1
     except Conflict:
-        raise Duplicate(f"creator handle {fields['handle']!r} is taken by another creator") from None
+        taken = fields["handle"]
+        raise Duplicate(f"creator handle {taken!r} is taken by another creator") from None
     after = creator_record(store.creator(fields.get("handle", creator["handle"])))
-    return dict(after, changed=_changes(creator_record(creator), after), links_updated=updated)
+    before = creator_record(creator)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    return dict(after, changed=changed, links_updated=retargeted)
 
 
 def creators_with_campaigns(store: Store) -> list[dict]:
@@ -224,13 +262,6 @@ def creators_with_campaigns(store: Store) -> list[dict]:
             {"slug": row["slug"], "name": row["name"], "archived": bool(row["archived_at"]),
              "fee": validate.money_text(row["fee_minor"], row["currency"])})
     return [dict(creator_record(r), campaigns=on.get(r["id"], [])) for r in store.creators()]
-
-
-def campaign_creators(store: Store, slug: str) -> list[dict]:
-    """The creators enrolled on a campaign, each with the fee paid to them."""
-    campaign = get_campaign(store, slug)
-    return [dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
-            for c in store.campaign_creators(campaign["id"])]
 
 
 def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
@@ -249,16 +280,23 @@ def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -
 
 def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
            scoped: bool = False) -> dict:
-    """Put a creator on a campaign with their fee, or change the fee of one
-    already on it (see check_enrolment for `scoped`)."""
+    """Put a creator on a campaign, or change the fee of one already on it
+    (see check_enrolment for `scoped`). No fee: 0 for a new enrolment,
+    unchanged for an existing one. `previous_fee` is the fee before (None:
+    the creator was not enrolled)."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    fee_minor = validate.money(fee or "0", campaign["currency"], "fee")
+    cur = campaign["currency"]
+    fee_minor = validate.money(fee, cur, "fee") if fee not in (None, "") else None
     with store.transaction():
         check_enrolment(store, campaign, creator, scoped)
+        before = store.enrolment(campaign["id"], creator["id"])
+        if fee_minor is None:
+            fee_minor = before["fee_minor"] if before else 0
         store.enroll(campaign["id"], creator["id"], fee_minor)
     return {"campaign": campaign["slug"], "creator": creator["handle"],
-            "fee": validate.money_text(fee_minor, campaign["currency"])}
+            "fee": validate.money_text(fee_minor, cur),
+            "previous_fee": validate.money_text(before["fee_minor"], cur) if before else None}
 
 
 def unenroll(store: Store, slug: str, handle: str) -> dict:
@@ -277,8 +315,8 @@ def unenroll(store: Store, slug: str, handle: str) -> dict:
             has = ", ".join(f"{n} {what}" for what, n in held.items() if n)
             raise BadInput(
                 f"{where} cannot leave campaign {campaign['slug']!r}: it has {has} there "
-                "(links keep their clicks, so they stay: switch them off instead; "
-                "remove the promo codes first)")
+                "(links keep their clicks and stay; switch one off with `tracker link disable "
+                "CODE`; remove a code with `tracker promo remove CODE`)")
         store.unenroll(campaign["id"], creator["id"])
     return {"campaign": campaign["slug"], "creator": creator["handle"], "unenrolled": True}
 
@@ -390,7 +428,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
     destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
     target = link_target(destination, creator["platform"], channel, campaign["slug"],
-                         creator["handle"])
+                        creator["handle"])
     for _attempt in range(8):
         row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
                "creator_id": creator["id"], "channel": channel,
@@ -399,7 +437,7 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
         try:
             with store.transaction():
                 check_enrolment(store, campaign, creator, scoped)
-                store.ensure_enrolled(campaign["id"], creator["id"])
+                enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])
                 store.insert("links", row)
             break
         except Conflict:
@@ -407,7 +445,8 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
                 raise Duplicate(f"code {wanted!r} is already taken") from None
     else:  # pragma: no cover - 56**7 codes make this practically impossible
         raise Duplicate("could not find a free short code; try --code")
-    return link_record(store.link(row["code"]), base_url)
+    # newly_enrolled: the creator was not on the campaign and now is, at fee 0.
+    return dict(link_record(store.link(row["code"]), base_url), newly_enrolled=enrolled_now)
 
 
 def get_link(store: Store, base_url: str, code: str) -> dict:
@@ -429,28 +468,56 @@ def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = T
     return link_record(store.link(code.strip()), base_url)
 
 
+def update_link(store: Store, base_url: str, code: str, destination: str | None = None) -> dict:
+    """Give a link a new destination; its target URL (with the UTMs) is
+    recomputed. Running servers follow within LINK_CACHE_SECONDS."""
+    link = store.link((code or "").strip())
+    if link is None:
+        raise NotFound(f"link {code!r} does not exist")
+    if destination is None:
+        raise BadInput("nothing to change: give --destination")
+    destination = validate.url(destination)
+    before = link_record(link, base_url)
+    store.set_link_target(link["id"], destination, link_target(
+        destination, link["creator_platform"], link["channel"], link["campaign"],
+        link["creator"]))
+    after = link_record(store.link(link["code"]), base_url)
+    changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    return dict(after, changed=changed)
+
+
 # -- promo codes ---------------------------------------------------------------
 
 def add_promo(store: Store, slug: str, handle: str, code: str,
               source: str | None = None, scoped: bool = False) -> dict:
-    """A creator's discount code; it puts the creator on the campaign (see
-    check_enrolment for `scoped`)."""
+    """A creator's discount code on a campaign; it puts the creator on the
+    campaign (see check_enrolment for `scoped`). Codes match
+    case-insensitively (stored lower-cased as `code`); `code_as_typed` is the
+    spelling given."""
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
-    code = validate.text("promo code", code, 64).lower()
+    typed = validate.text("promo code", code, 64)
+    code = typed.lower()
     if source:
         source = validate.choice("source", source, DECLARED_SOURCES)
     try:
         with store.transaction():
             check_enrolment(store, campaign, creator, scoped)
-            store.ensure_enrolled(campaign["id"], creator["id"])
+            enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])
             store.insert("promo_codes", {
                 "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],
                 "source": source, "created_at": now_utc()})
     except Conflict:
-        raise Duplicate(f"promo code {code!r} already belongs to a campaign") from None
+        raise Duplicate(f"promo code {typed!r} already belongs to a campaign") from None
     return {"code": code, "campaign": campaign["slug"], "creator": creator["handle"],
-            "source": source}
+            "source": source, "code_as_typed": typed, "newly_enrolled": enrolled_now}
+
+
+def list_promos(store: Store, slug: str) -> list[dict]:
+    """A campaign's promo codes: code, creator, source."""
+    campaign = get_campaign(store, slug)
+    return [{"code": p["code"], "creator": p["creator"], "source": p["source"]}
+            for p in store.promo_codes(campaign["id"])]
 
 
 def remove_promo(store: Store, code: str) -> dict:
@@ -460,10 +527,11 @@ def remove_promo(store: Store, code: str) -> dict:
     with store.transaction():
         promo = store.promo_code_owner(key)
         if promo is None:
-            raise NotFound(f"promo code {code!r} does not exist")
+            raise NotFound(f"promo code {code!r} does not exist (see `tracker promo list SLUG`)")
         orders = store.orders_with_code(key)
         if orders:
             raise BadInput(f"promo code {code!r} is on {orders} order(s) of campaign "
-                           f"{promo['campaign']!r}; removing it would take their attribution away")
+                           f"{promo['campaign']!r}; removing it would take their "
+                           "attribution away")
         store.delete_promo_code(key)
     return dict(promo, removed=True)

@@ -43,6 +43,21 @@ BOT_AGENTS = [
     "curl/7.64.1",
 ]
 
+# Where the demo's visitors are: (country, /16 of a national network there,
+# Accept-Language, weight). The first two octets come from here, the last two
+# are random; None is a private range (no country: what a proxy that is not
+# in TRACKER_TRUSTED_PROXIES looks like).
+AUDIENCE = [
+    ("US", "24.0", "en-US,en;q=0.9", 50), ("US", "73.0", "en-US,en;q=0.9,es;q=0.8", 14),
+    ("CA", "24.114", "en-CA,en;q=0.9,fr-CA;q=0.8", 6),
+    ("CA", "142.112", "fr-CA,fr;q=0.9,en;q=0.8", 3),
+    ("GB", "86.0", "en-GB,en;q=0.9", 6), ("DE", "89.0", "de-DE,de;q=0.9,en;q=0.8", 4),
+    ("MX", "187.188", "es-MX,es;q=0.9", 4), ("BR", "201.0", "pt-BR,pt;q=0.9,en;q=0.8", 4),
+    ("IN", "49.36", "en-IN,en;q=0.9,hi;q=0.8", 5), (None, "10.20", None, 4),
+]
+TARGET_COUNTRIES = "US,CA"
+QR_SHARE = 0.06      # of bio clicks: the creator's QR code on a poster or packaging
+
 CREATORS = [
     # handle, platform, name, fee, has an ad, share of traffic, day the post took off
     ("mia.moves", "tiktok", "Mia Moves", "1500", True, 0.38, 2),
@@ -70,7 +85,8 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     try:
         campaigns.create_campaign(store, slug, "Glow Serum launch (demo)",
                               "https://shop.example/glow-serum?ref=demo",
-                              start.isoformat(), "America/New_York", "USD", "12000")
+                              start.isoformat(), "America/New_York", "USD", "12000",
+                              target_countries=TARGET_COUNTRIES)
     except Duplicate:
         raise Duplicate(f"campaign {slug!r} already exists; use --slug to make another") from None
     codes = []
@@ -91,12 +107,18 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     total_weight = sum(w for _, _, w in weights)
     # People, not requests: each has an address and a phone that opens links
     # in the app (or a browser); many come back on the same day.
-    visitors = [(f"198.51.{rng.randrange(256)}.{rng.randrange(1, 255)}", rng.random(), rng.random())
-                for _ in range(max(clicks // 40, 10))]
+    # Where they are and what they read come from a second stream, so that the
+    # clicks themselves are the same as before countries were recorded.
+    where = random.Random(seed + 1)
+    homes = [where.choices(AUDIENCE, [a[3] for a in AUDIENCE])[0]
+             for _ in range(max(clicks // 40, 10))]
+    visitors = [(f"{home[1]}.{rng.randrange(256)}.{rng.randrange(1, 255)}", rng.random(),
+                 rng.random(), home[2]) for home in homes]
     done = 0
     for creator, day, weight in weights:
         for _ in range(round(clicks * weight / total_weight)):
-            _one_click(client, app, rng, creator, start + timedelta(days=day), tz, today, visitors)
+            _one_click(client, app, rng, creator, start + timedelta(days=day), tz, today, visitors,
+                       where)
             done += 1
             if done % 500 == 0:
                 print(f"demo: {done} clicks", file=out)
@@ -174,7 +196,7 @@ def metrics_record(rng, day: str, handle: str, source: str, clicks: int) -> dict
     }
 
 
-def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> None:
+def _one_click(client, app, rng, creator, day: date, tz, today, visitors, where) -> None:
     handle, platform, _share, _peak, bio, ad = creator
     moment = datetime.combine(day, time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tz)
     if day == today:
@@ -182,7 +204,9 @@ def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> Non
     app.wsgi_app.clock = lambda: moment.astimezone(timezone.utc)
     sponsored = ad is not None and rng.random() < 0.45
     code, query, headers = (ad if sponsored else bio), "", {}
-    address, in_app, pick = rng.choice(visitors)
+    address, in_app, pick, language = rng.choice(visitors)
+    if language:
+        headers["Accept-Language"] = language
     if rng.random() < 0.07:
         agent = rng.choice(BOT_AGENTS)
         address = f"203.0.113.{rng.randrange(1, 255)}"
@@ -198,5 +222,8 @@ def _one_click(client, app, rng, creator, day: date, tz, today, visitors) -> Non
                  else "?utm_source=instagram&utm_medium=paid_social")
     elif platform == "instagram" and rng.random() < 0.3:
         query = f"?igshid={rng.getrandbits(40):x}"
+    if not sponsored and where.random() < QR_SHARE:
+        query = "?qr=1"                  # a camera opened the URL printed in the code
+        headers.pop("Referer", None)
     headers["User-Agent"] = agent
     client.get(f"/{code}{query}", headers=headers, environ_overrides={"REMOTE_ADDR": address})

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-from .classify import classify
+from .classify import MAX_ACCEPT_LANGUAGE, classify, country, primary_language, take_qr
 from .logs import scrub
 from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
 from .vocabulary import CODE_PATTERN
@@ -88,11 +88,11 @@ class Redirector:
         self._salt_date: date | None = None
         self._salts_swept_on: date | None = None
         self.housekeeping: threading.Event | None = None
-        # code -> (link facts, when read). A link's channel, campaign and
-        # creator never change; its target does when its creator's handle or
-        # platform is edited, so a copy is kept for LINK_CACHE_SECONDS.
-        # Whether it is disabled is checked by the click insert itself (and
-        # looked up for HEAD).
+        # code -> (link facts, read at). A link's channel, campaign and
+        # creator never change, its target rarely (`tracker link set`, or its
+        # creator's new handle or platform): a copy is kept for
+        # LINK_CACHE_SECONDS. Whether it is disabled is checked by the click
+        # insert itself (and looked up for HEAD).
         self._links: dict[str, tuple[dict, float]] = {}
         self.monotonic = time.monotonic
 
@@ -130,10 +130,13 @@ class Redirector:
         if link is None:
             return self.not_found(method, start_response)
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
+        qr = False
+        if incoming:
+            incoming, qr = take_qr(incoming)     # ours: recorded, never forwarded
         click_id = new_click_id() if counted else None
         try:
             location = checked_location(link, incoming, click_id)
-            if counted and not self.record(click_id, link, incoming, environ):
+            if counted and not self.record(click_id, link, incoming, qr, environ):
                 self._links.pop(code, None)      # disabled since we cached it
                 return self.not_found(method, start_response)
         except Exception as exc:
@@ -157,7 +160,7 @@ class Redirector:
                        + SECURITY_HEADERS)
         return [] if method == "HEAD" else [NOT_FOUND_PAGE]
 
-    def record(self, click_id, link, incoming, environ) -> bool:
+    def record(self, click_id, link, incoming, qr, environ) -> bool:
         """Write the click; False if the link was disabled meanwhile."""
         referrer = environ.get("HTTP_REFERER", "")[:MAX_HEADER].replace("\x00", "") or None
         user_agent = environ.get("HTTP_USER_AGENT", "")[:MAX_HEADER].replace("\x00", "")
@@ -165,18 +168,25 @@ class Redirector:
         agent = found.agent
         now = self.clock()
         local_day = now.astimezone(ZoneInfo(link["timezone"])).date().isoformat()
+        # The address gives the country and (hashed) the visitor; it is not kept.
+        ip = client_ip(environ, self.trusted_proxies)
+        languages = environ.get("HTTP_ACCEPT_LANGUAGE")
         return self.store.insert_click({
             "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
             "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
             "referrer": referrer, "referrer_host": found.referrer_host,
             "user_agent": user_agent, "device": agent.device, "os": agent.os,
             "browser": agent.browser, "in_app": agent.in_app, "source": found.source,
-            "platform": found.platform, "reason": found.reason,
+            "platform": found.platform,
+            "reason": found.reason + "; QR scan" if qr else found.reason,
             "ad_click_id": found.ad_click_id, "is_bot": int(found.is_bot),
-            "visitor": self.visitor(now, link["timezone"], local_day, environ, user_agent),
+            "visitor": self.visitor(now, link["timezone"], local_day, ip, user_agent),
+            "country": country(ip),
+            "language": primary_language(languages[:MAX_ACCEPT_LANGUAGE]) if languages else None,
+            "qr": int(qr),
         })
 
-    def visitor(self, now, tz, local_day, environ, user_agent) -> str:
+    def visitor(self, now, tz, local_day, ip, user_agent) -> str:
         """A daily-salted hash of address and UA; the address is not kept.
 
         The salt belongs to the campaign's local day, so "unique visitors
@@ -191,7 +201,6 @@ class Redirector:
                 self._salt_date = today
                 self.forget_old_salts()
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
-        ip = client_ip(environ, self.trusted_proxies)
         digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
                                  digest_size=10)
         return digest.hexdigest()

@@ -29,7 +29,13 @@ def default_workers(database: str = "") -> int:
 
 
 DEFAULTS = {
-    "worker_class": "sync",
+    # gthread whose event loop reads request heads (tracker/worker.py): slow
+    # clients hold no thread, and reports run on their own niced threads
+    # (tracker/heavy.py) while the other threads answer redirects.
+    "worker_class": "tracker.worker.TrackerWorker",
+    "threads": 16,
+    # With threads, the arbiter's timeout only catches a wedged event loop;
+    # a thread's socket reads and writes time out after this long.
     "timeout": 30,
     "graceful_timeout": 20,
     "keepalive": 2,
@@ -71,11 +77,16 @@ def start_worker_threads(app) -> None:
     """What a served worker runs beside its requests, started after the fork
     by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
     (post_worker_init) alike: the SQLite WAL checkpointer and the hourly
-    housekeeping that deletes old visitor salts even when nobody clicks.
+    housekeeping that deletes old visitor salts even when nobody clicks;
+    and the niced pool that runs reports, exports and API calls
+    (tracker/heavy.py).
 
     `app` is what gunicorn loaded; gunicorn's error app (when the import
     failed) has no extensions, and then there is nothing to start."""
     extensions = getattr(app, "extensions", None) or {}
+    heavy = extensions.get("tracker.heavy")
+    if heavy is not None:
+        heavy.start()
     store = extensions.get("tracker.store")
     if store is not None and hasattr(store, "start_checkpointer"):
         store.start_checkpointer()
@@ -95,7 +106,10 @@ def load_tracker(environ: dict):
 
 def serve(database: str, base_url: str, host: str, port: int, workers: int | None,
           access_log: bool = False) -> None:
-    options = dict(DEFAULTS, bind=f"{host}:{port}", workers=workers or default_workers(database))
+    from .settings import read
+
+    options = dict(DEFAULTS, bind=f"{host}:{port}", workers=workers or default_workers(database),
+                   threads=read("TRACKER_THREADS"))
     if access_log:
         options["accesslog"] = "-"
     environ = {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}

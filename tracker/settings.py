@@ -28,9 +28,9 @@ def _text(value: str) -> str:
 
 
 def _base_url(value: str) -> str:
-    from .validate import url
+    from .validate import base_url
 
-    return url(value, "base URL").rstrip("/")
+    return base_url(value, "base URL")
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
@@ -51,6 +51,16 @@ def _one_of(*choices: str) -> Callable[[str], str]:
 
 def _optional_whole(value: str) -> int | None:
     return _whole(1)(value) if value.strip() else None
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        raise ValueError("must be a number of seconds, e.g. 2 or 0.5") from None
+    if not 0 < seconds <= 3600:
+        raise ValueError("must be more than 0 and at most 3600 seconds")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -79,10 +89,26 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLite `synchronous`; FULL fsyncs each click (survives power loss, slower)"),
     Setting("TRACKER_PG_POOL", "pg_pool", 8, _whole(1),
             "PostgreSQL connections per worker process (besides the redirect's own)"),
+    Setting("TRACKER_PG_TIMEOUT", "pg_timeout", 2.0, _seconds,
+            "seconds a click's statement may wait on PostgreSQL (a lock, a stalled server) "
+            "before the redirect answers 503: `statement_timeout` and `lock_timeout` of the "
+            "redirect's connection"),
+    Setting("TRACKER_WAL_MAX_MB", "wal_max_mb", 16, _whole(1),
+            "SQLite: past this many MB the WAL file is checkpointed and reset at once "
+            "(kept at most this size after), so it stays bounded under any load"),
+    Setting("TRACKER_HEAVY_REQUESTS", "heavy_requests", 2, _whole(1),
+            "per worker process: stats, export and API requests that run at once, on "
+            "lower-priority threads (as many again may wait; more get a 503), so they never "
+            "hold up a redirect"),
     Setting("TRACKER_BIND", "bind", "127.0.0.1:8000", _text,
             "address:port gunicorn listens on (comma-separated for several)", True),
     Setting("TRACKER_WORKERS", "workers", None, _optional_whole,
             "worker processes (default: cores + 1 on SQLite, 2 x cores + 1 on PostgreSQL)", True),
+    Setting("TRACKER_THREADS", "threads", 16, _whole(2),
+            "threads per worker process (they wait on clicks' writes, not on reports)", True),
+    Setting("TRACKER_HEADER_TIMEOUT", "header_timeout", 10.0, _seconds,
+            "seconds a client has to send a request's headers before the connection is closed "
+            "(slow clients cost no thread meanwhile)", True),
     Setting("TRACKER_ACCESS_LOG", "access_log", None, lambda v: v or None,
             "`-` for stdout, a file path, or unset for none (never holds client addresses)",
             True),
@@ -102,8 +128,13 @@ class Config:
     max_import_bytes: int = 50 * 1024 * 1024
     sqlite_sync: str = "NORMAL"
     pg_pool: int = 8
+    pg_timeout: float = 2.0
+    wal_max_mb: int = 16
+    heavy_requests: int = 2
     bind: str = "127.0.0.1:8000"
     workers: int | None = None
+    threads: int = 16
+    header_timeout: float = 10.0
     access_log: str | None = None
     control_socket: str | None = None
 

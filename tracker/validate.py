@@ -9,6 +9,8 @@ import re
 import unicodedata
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from importlib import resources
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +18,7 @@ import idna
 from babel.numbers import get_currency_precision, is_currency
 
 from .errors import BadInput
-from .vocabulary import SLUG_RE, normalize_handle
+from .vocabulary import HANDLE_RE, SLUG_RE, normalize_handle
 
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -60,8 +62,15 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
 
 
 def handle(value: str) -> str:
-    """Creator handles are case-insensitive on every platform; '@' optional."""
-    return text("creator handle", normalize_handle(value), 100)
+    """A creator handle as stored: '@' optional, case-insensitive (lower-cased),
+    and only letters, digits, '.', '_' and '-', as the platforms allow."""
+    normal = normalize_handle(value)
+    if not normal:
+        raise BadInput("creator handle must not be empty")
+    if not HANDLE_RE.match(normal):
+        raise BadInput(f"creator handle {value.strip()!r} may contain only letters, digits, "
+                       "'.', '_' and '-' (at most 100)")
+    return normal
 
 
 def email(value: str | None, field: str = "e-mail address") -> str:
@@ -137,6 +146,16 @@ def _ascii_uri(origin: str, rest: str, field: str) -> str:
     return encoded
 
 
+def base_url(value: str, field: str = "base URL") -> str:
+    """The public URL short links and share links start with: an absolute
+    http(s) URL (url() above) with no query or fragment; no trailing '/'."""
+    checked = url(value, field)
+    parts = urlsplit(checked)
+    if parts.query or parts.fragment:
+        raise BadInput(f"{field} {value.strip()!r} must not have a query or a fragment")
+    return checked.rstrip("/")
+
+
 def _is_ip(host: str) -> bool:
     import ipaddress
 
@@ -168,6 +187,41 @@ def currency(value: str) -> str:
     if not is_currency(value):
         raise BadInput(f"currency {value!r} is not an ISO 4217 code (e.g. USD, EUR)")
     return value
+
+
+@lru_cache(maxsize=1)
+def iso_countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes, from the tz database's iso3166.tab
+    (shipped with the tzdata package this project depends on)."""
+    text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text("utf-8")
+    return frozenset(line.split("\t", 1)[0] for line in text.splitlines()
+                     if line and not line.startswith("#"))
+
+
+COUNTRY_SPLIT = re.compile(r"[\s,;]+")
+
+
+def countries(value, field: str = "target countries") -> tuple[str, ...]:
+    """ISO 3166 alpha-2 codes, given as 'DE,AT,CH' (commas, spaces or
+    semicolons) or as a list: upper-cased, each once, in the order given.
+    Nothing (None, '', []) is no countries."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items = [v for v in COUNTRY_SPLIT.split(value) if v]
+    elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        items = [v.strip() for v in value if v.strip()]
+    else:
+        raise BadInput(f"{field} must be country codes like 'DE,AT,CH' or a list of them")
+    codes = [v.upper() for v in items]
+    bad = [items[i] for i, code in enumerate(codes) if code not in iso_countries()]
+    if bad:
+        hint = " (the United Kingdom is GB)" if any(b.upper() == "UK" for b in bad) else ""
+        shown = ", ".join(repr(b[:20]) for b in bad[:5]) + (", …" if len(bad) > 5 else "")
+        raise BadInput(f"{field}: {shown} "
+                       f"{'is not an' if len(bad) == 1 else 'are not'} ISO 3166 alpha-2 "
+                       f"code{'' if len(bad) == 1 else 's'} (e.g. DE, AT, CH){hint}")
+    return tuple(dict.fromkeys(codes))
 
 
 def money(value, currency_code: str, field: str = "amount",

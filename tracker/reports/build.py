@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
-from . import compute
+from . import audience, compute
 from ..errors import BadInput
-from ..campaigns import get_campaign
+from ..campaigns import campaign_targets, get_campaign
 from ..store import Store
 from ..vocabulary import ALL_DAYS
 
@@ -46,5 +46,19 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
                   if compute.attribute(o, campaign["timezone"]).creator_id in ids]
         metrics = [m for m in metrics if m["creator_id"] in ids]
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
-    return compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
-                                get_currency_precision(campaign["currency"]))
+    report = compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
+                                  get_currency_precision(campaign["currency"]))
+    report["audience"] = audience_of(store, campaign, creators, report["window"], creator)
+    return report
+
+
+def audience_of(store: Store, campaign: dict, creators: list[dict], window: dict,
+                creator: str | None) -> dict:
+    """The audience section over the report's own window (its local days)."""
+    rows = store.audience_summary(campaign["id"], window["from"], window["to"], audience.QUERIED)
+    links = store.links(campaign["id"])
+    if creator is not None:
+        ids = {c["id"] for c in creators}
+        rows = [r for r in rows if r["creator_id"] in ids]
+        links = [link for link in links if link["creator"] == creator]
+    return audience.audience_section(creators, links, rows, campaign_targets(campaign))

@@ -15,9 +15,10 @@ from ..campaigns import get_campaign, get_creator
 from ..store import Store
 from ..vocabulary import FIRST_DAY, LAST_DAY
 
+# New columns go at the end: spreadsheets and scripts read the old ones by position.
 COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
            "source", "reason", "is_bot", "device", "os", "browser", "referrer_host",
-           "ad_click_id", "visitor")
+           "ad_click_id", "visitor", "country", "language", "qr_scan")
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,6 +51,7 @@ def click_rows(store: Store, slug: str, since: str | None = None, until: str | N
         yield list(COLUMNS)
         for row in rows:
             row["is_bot"] = bool(row["is_bot"])
+            row["qr_scan"] = bool(row["qr_scan"])
             yield [safe_cell(row[c]) for c in COLUMNS]
 
     return generate()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from babel import Locale
 from babel.numbers import format_currency, format_decimal, format_percent
 
 DASH = "—"
@@ -29,3 +30,13 @@ def percent(value, digits: int = 1) -> str:
 def multiple(value) -> str:
     """ROAS as '3.20×'."""
     return DASH if value is None else f"{format_decimal(round(value, 2), format='#,##0.00', locale=LOCALE)}×"
+
+
+def country_name(code: str | None) -> str:
+    """'DE' -> 'Germany'; '' for None or a code without a name."""
+    return Locale.parse(LOCALE).territories.get(code, "") if code else ""
+
+
+def language_name(code: str | None) -> str:
+    """'de' -> 'German'; '' for None or a code without a name."""
+    return Locale.parse(LOCALE).languages.get(code, "") if code else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from datetime import datetime, timezone
 from importlib import resources
 from typing import Any, Iterator, Sequence
@@ -22,8 +23,12 @@ MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.
                    3: "migrations/0003_report_index.sql",
                    5: "migrations/0005_house_in_order.sql",
                    # Versions are claimed per branch: one may land before a lower one.
-                   7: "migrations/0007_users.sql"}
+                   7: "migrations/0007_users.sql",
+                   8: "migrations/0008_audience.sql",
+                   9: "migrations/0009_heartbeat.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
+HEARTBEAT = ("INSERT INTO heartbeat (id, at) VALUES (1, ?) "
+             "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
 
 
 def pending_migrations(done: set[int]) -> list[tuple[int, str]]:
@@ -70,6 +75,8 @@ class Database:
 
     def __init__(self) -> None:
         self._local = threading.local()
+        self._health_lock = threading.Lock()
+        self._health: tuple[float | None, tuple[bool, str | None]] = (None, (False, None))
 
     def _acquire(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
@@ -154,7 +161,9 @@ class Database:
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
                         conn.execute(statement)     # DDL: no parameters, no placeholders
-                # A new database got schema.sql: it is at every version at once.
+                # A new database got schema.sql: it is at every version at once,
+                # and only at those that exist (numbers may have gaps while
+                # changes that took them are merged one by one).
                 for v in sorted(MIGRATION_FILES) if not done else [version]:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
@@ -167,6 +176,33 @@ class Database:
             return self.one("SELECT 1 AS ok")["ok"] == 1
         except Exception:
             return False
+
+    def write_heartbeat(self) -> None:
+        """One committed write, the way a click is written: raises when
+        clicks cannot be written (disk full, read-only file or role, the
+        database gone). A rolled-back write would not notice a full disk."""
+        self.execute(HEARTBEAT, [datetime.now(timezone.utc).isoformat()])
+
+    def writable(self, max_age: float = 1.0) -> tuple[bool, str | None]:
+        """(True, None) if a heartbeat write succeeded, or (False, why).
+
+        At most one write per `max_age` seconds per process: /healthz may be
+        asked often (load balancers, containers) and is answered from the
+        last result meanwhile; a click never waits for it."""
+        lock = self._health_lock
+        with lock:
+            checked, result = self._health
+            now = time.monotonic()
+            if checked is not None and now - checked < max_age:
+                return result
+            try:
+                self.write_heartbeat()
+                result = (True, None)
+            except Exception as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                result = (False, f"{type(exc).__name__}: {reason}"[:200])
+            self._health = (time.monotonic(), result)
+            return result
 
 
 from .access import AccessQueries  # noqa: E402  (the mixins need nothing above)

@@ -1,12 +1,6 @@
 """Campaigns, creators, enrolments, links and promo codes."""
 from __future__ import annotations
 
-# What the edit functions may change, and the tables whose rows hang on a campaign.
-EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
-                          "budget_minor", "archived_at"},
-            "creators": {"handle", "platform", "name"}}
-ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "redemptions")
-
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
@@ -16,6 +10,12 @@ SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
   JOIN campaigns c ON c.id = l.campaign_id
   JOIN creators cr ON cr.id = l.creator_id
 """
+
+# What the edit commands may change, and the tables whose rows hang on a campaign.
+EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
+                          "budget_minor", "target_countries", "archived_at"},
+            "creators": {"handle", "platform", "name"}}
+ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "redemptions")
 
 
 class CampaignQueries:
@@ -29,29 +29,6 @@ class CampaignQueries:
 
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
-
-    def _update(self, table: str, row_id: int, fields: dict) -> None:
-        """UPDATE table SET fields WHERE id = row_id (the column names are ours)."""
-        assert table in EDITABLE and set(fields) <= EDITABLE[table], (table, fields)
-        if fields:
-            self.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in fields)} "
-                         "WHERE id = ?", [*fields.values(), row_id])
-
-    def update_campaign(self, campaign_id: int, fields: dict) -> None:
-        self._update("campaigns", campaign_id, fields)
-
-    def update_creator(self, creator_id: int, fields: dict) -> None:
-        self._update("creators", creator_id, fields)
-
-    def rows_on_campaign(self, table: str, campaign_id: int, creator_id: int | None = None) -> int:
-        """How many rows of `table` belong to a campaign (or to one creator on it)."""
-        assert table in ON_CAMPAIGN and (creator_id is None or table != "redemptions"), table
-        sql = f"SELECT COUNT(*) AS n FROM {table} WHERE campaign_id = ?"
-        params = [campaign_id]
-        if creator_id is not None:
-            sql += " AND creator_id = ?"
-            params.append(creator_id)
-        return int(self.one(sql, params)["n"])
 
     def campaign_totals(self) -> dict[int, dict]:
         """Per campaign id: human clicks, orders and revenue (minor units) so far."""
@@ -79,17 +56,47 @@ class CampaignQueries:
             [campaign_id, creator_id, fee_minor],
         )
 
-    def ensure_enrolled(self, campaign_id: int, creator_id: int) -> None:
+    def ensure_enrolled(self, campaign_id: int, creator_id: int) -> bool:
         """Enrol with no fee unless enrolled already (a link or promo code
-        puts its creator on the campaign)."""
-        self.execute(
+        puts its creator on the campaign). True if this enrolled them."""
+        cur = self.execute(
             "INSERT INTO campaign_creators (campaign_id, creator_id, fee_minor) VALUES (?, ?, 0) "
             "ON CONFLICT (campaign_id, creator_id) DO NOTHING", [campaign_id, creator_id])
+        return cur.rowcount == 1
 
     def unenroll(self, campaign_id: int, creator_id: int) -> bool:
         return self.execute(
             "DELETE FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",
             [campaign_id, creator_id]).rowcount > 0
+
+    def _update(self, table: str, row_id: int, fields: dict) -> None:
+        """UPDATE table SET fields WHERE id = row_id (column names are ours)."""
+        assert table in EDITABLE and set(fields) <= EDITABLE[table], (table, fields)
+        if fields:
+            self.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in fields)} "
+                         "WHERE id = ?", [*fields.values(), row_id])
+
+    def update_campaign(self, campaign_id: int, fields: dict) -> None:
+        self._update("campaigns", campaign_id, fields)
+
+    def update_creator(self, creator_id: int, fields: dict) -> None:
+        self._update("creators", creator_id, fields)
+
+    def rows_on_campaign(self, table: str, campaign_id: int, creator_id: int | None = None) -> int:
+        """How many rows of `table` belong to a campaign (or to one creator on it)."""
+        assert table in ON_CAMPAIGN and (creator_id is None or table != "redemptions"), table
+        sql = f"SELECT COUNT(*) AS n FROM {table} WHERE campaign_id = ?"
+        params = [campaign_id]
+        if creator_id is not None:
+            sql += " AND creator_id = ?"
+            params.append(creator_id)
+        return int(self.one(sql, params)["n"])
+
+    def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
+        return self.one(
+            "SELECT * FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",
+            [campaign_id, creator_id],
+        )
 
     def creator_campaigns(self) -> list[dict]:
         """Every enrolment: creator id, campaign slug and name, fee."""
@@ -97,12 +104,6 @@ class CampaignQueries:
             "SELECT cc.creator_id, c.slug, c.name, c.currency, c.archived_at, cc.fee_minor "
             "FROM campaign_creators cc JOIN campaigns c ON c.id = cc.campaign_id "
             "ORDER BY c.created_at, c.id")
-
-    def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
-        return self.one(
-            "SELECT * FROM campaign_creators WHERE campaign_id = ? AND creator_id = ?",
-            [campaign_id, creator_id],
-        )
 
     def creator_campaign_ids(self, creator_id: int) -> set[int]:
         """The campaigns a creator is on."""
@@ -150,12 +151,6 @@ class CampaignQueries:
     def promo_code(self, code: str) -> dict | None:
         return self.one("SELECT * FROM promo_codes WHERE code = ?", [code.lower()])
 
-    def promo_codes(self, campaign_id: int) -> list[dict]:
-        return self.query(
-            "SELECT p.code, p.source, cr.handle AS creator FROM promo_codes p "
-            "JOIN creators cr ON cr.id = p.creator_id WHERE p.campaign_id = ? ORDER BY p.code",
-            [campaign_id])
-
     def promo_code_owner(self, code: str) -> dict | None:
         """A promo code with its campaign's slug and its creator's handle."""
         return self.one(
@@ -163,9 +158,12 @@ class CampaignQueries:
             "FROM promo_codes p JOIN campaigns c ON c.id = p.campaign_id "
             "JOIN creators cr ON cr.id = p.creator_id WHERE p.code = ?", [code.lower()])
 
-    def orders_with_code(self, code: str) -> int:
-        return int(self.one("SELECT COUNT(*) AS n FROM redemptions WHERE code = ?",
-                            [code.lower()])["n"])
-
     def delete_promo_code(self, code: str) -> bool:
         return self.execute("DELETE FROM promo_codes WHERE code = ?", [code.lower()]).rowcount > 0
+
+    def promo_codes(self, campaign_id: int) -> list[dict]:
+        return self.query(
+            "SELECT p.code, p.source, cr.handle AS creator FROM promo_codes p "
+            "JOIN creators cr ON cr.id = p.creator_id WHERE p.campaign_id = ? ORDER BY p.code",
+            [campaign_id])
+

@@ -17,6 +17,10 @@ SELECT r.order_id, r.amount_minor, r.redeemed_at,
 class OrderQueries:
     """Orders and the clicks they name."""
 
+    def orders_with_code(self, code: str) -> int:
+        return int(self.one("SELECT COUNT(*) AS n FROM redemptions WHERE code = ?",
+                            [code.lower()])["n"])
+
     def click_owner(self, click_id: str) -> dict | None:
         return self.one("SELECT campaign_id, creator_id, source FROM clicks WHERE id = ?",
                         [click_id])

@@ -5,8 +5,12 @@ identity columns, connections and the migration lock.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterable
+import threading
+from datetime import datetime, timezone
 
 import psycopg
 from psycopg.rows import dict_row
@@ -14,11 +18,28 @@ from psycopg_pool import ConnectionPool
 
 from .. import settings
 from . import redact
-from .base import Store, StoreError
-from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
+from .base import HEARTBEAT, Store, StoreError
+from .clicks import (
+    AUDIENCE_COLUMNS,
+    CLICK_COLUMNS,
+    INSERT_CLICK,
+    LINK_FOR_REDIRECT,
+    QR_ONLY,
+    audience_dimensions,
+)
 from .copying import IDENTITY_TABLES
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
+# The redirect's own connections per worker process (threads share them).
+HOT_CONNECTIONS = 4
+
+
+class _Stored:
+    """What a retried click INSERT that found its own row reports."""
+    rowcount = 1
+
+
+STORED = _Stored()
 
 
 def to_postgres(sql: str) -> str:
@@ -41,6 +62,10 @@ class PostgresStore(Store):
         self._pool = None
         self._pool_pid = None
         self._sql_cache: dict[str, str] = {}
+        self._hot_pid: int | None = None
+        self._hot_idle: list[psycopg.Connection] = []
+        self._hot_lock = threading.Lock()
+        self.last_hot: psycopg.Connection | None = None     # for tests
 
     @property
     def pool(self) -> ConnectionPool:
@@ -57,46 +82,113 @@ class PostgresStore(Store):
             self._pool_pid = os.getpid()
         return self._pool
 
-    def _hot(self) -> psycopg.Connection:
-        local = self._local
-        conn = getattr(local, "hot", None)
-        if conn is not None and local.hot_pid != os.getpid():
-            # Inherited over a fork: the socket is the parent's, so it is
-            # forgotten, never closed (that would end the parent's session).
-            conn = local.hot = None
-        if conn is not None and conn.closed:
-            self._drop_hot()
-            conn = None
-        if conn is None:
-            self._check_reachable()
-            conn = local.hot = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
-                                               connect_timeout=5)
-            local.hot_pid = os.getpid()
+    # -- the redirect's connections ------------------------------------------------
+
+    def _hot_state(self):
+        """This process's idle hot connections and the semaphore that caps
+        them (made anew after a fork: the parent's sockets are forgotten,
+        never closed, which would end the parent's sessions)."""
+        if self._hot_pid != os.getpid():
+            self._hot_pid = os.getpid()
+            self._hot_idle = []
+            self._hot_slots = threading.BoundedSemaphore(HOT_CONNECTIONS)
+        return self._hot_idle, self._hot_slots
+
+    def _connect_hot(self) -> psycopg.Connection:
+        self._check_reachable()
+        timeout_ms = int(settings.read("TRACKER_PG_TIMEOUT") * 1000)
+        conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
+                               connect_timeout=5,
+                               # a server that stops answering (its host gone) is
+                               # given up after this long, not TCP's 15 minutes
+                               tcp_user_timeout=timeout_ms + 1000)
+        # A click waits this long at most for a lock or a stalled server, then
+        # the redirect answers 503 (never a 30 s hang, never a 500).
+        conn.execute("SELECT set_config('statement_timeout', %s, false), "
+                     "set_config('lock_timeout', %s, false)",
+                     [str(timeout_ms), str(timeout_ms)])
         return conn
 
-    def _hot_execute(self, sql: str, params):
+    @contextlib.contextmanager
+    def _hot(self):
+        """One of this process's hot connections, for one statement.
+
+        At most HOT_CONNECTIONS per process, whatever the number of server
+        threads (a thread per connection would multiply PostgreSQL's
+        connections by 16); each keeps its prepared statements. A thread
+        that finds none free waits for one, TRACKER_PG_TIMEOUT at most."""
+        idle, slots = self._hot_state()
+        if not slots.acquire(timeout=settings.read("TRACKER_PG_TIMEOUT")):
+            raise StoreError("all of this process's PostgreSQL connections are busy")
+        conn = None
         try:
-            return self._hot().execute(self._sql(sql), params, prepare=True)
-        except psycopg.OperationalError:
-            self._drop_hot()            # reconnect on the next click
+            with self._hot_lock:
+                conn = idle.pop() if idle else None
+            if conn is not None and conn.closed:
+                self._close_quietly(conn)
+                conn = None
+            if conn is None:
+                conn = self._connect_hot()
+            self.last_hot = conn
+            yield conn
+        except BaseException:
+            if conn is not None:
+                self._close_quietly(conn)   # after any error: a fresh one next time
+                conn = None
             raise
+        finally:
+            if conn is not None:
+                with self._hot_lock:
+                    idle.append(conn)
+            slots.release()
 
-    def _drop_hot(self) -> None:
-        """Close this worker's hot connection and forget it.
+    def _hot_execute(self, sql: str, params, retry_conflict=None):
+        """One statement on a hot connection; on a lost connection, once
+        more on a new one.
 
-        Closed, not just dropped: after an error that leaves it open (a lock
-        timeout, a cancelled statement) its server process would otherwise
-        live on until the garbage collector. psycopg's close() does nothing
-        on a connection the server already ended, so the libpq handle is
-        finished as well. Errors on the way out are of no interest."""
-        conn, self._local.hot = getattr(self._local, "hot", None), None
-        if conn is None:
-            return
+        Retried only when the connection itself is gone (killed, the server
+        restarted, the network cut): a timeout or a lock wait leaves the
+        connection up and is not retried, so a stalled database answers a
+        503 in TRACKER_PG_TIMEOUT, not twice that. A connection lost while
+        the statement was in flight leaves it unknown whether it committed;
+        the caller passes `retry_conflict`, what a unique violation on the
+        retry means (for a click: its random id is already there, so the
+        first attempt did commit, and the click is stored exactly once)."""
+        sql = self._sql(sql)
+        lost = False
+        try:
+            with self._hot() as conn:
+                try:
+                    return conn.execute(sql, params, prepare=True)
+                except psycopg.OperationalError:
+                    lost = conn.closed or conn.broken
+                    raise
+        except psycopg.OperationalError:
+            if not lost:
+                raise
+        try:
+            with self._hot() as conn:
+                return conn.execute(sql, params, prepare=True)
+        except psycopg.errors.UniqueViolation:
+            if retry_conflict is None:
+                raise
+            return retry_conflict
+
+    @staticmethod
+    def _close_quietly(conn) -> None:
+        """Close a connection and its libpq handle: after an error that
+        leaves it open (a lock timeout, a cancelled statement) its server
+        process would otherwise live on until the garbage collector. Errors
+        on the way out are of no interest."""
         try:
             conn.close()
             conn.pgconn.finish()
         except Exception:
             pass
+
+    def write_heartbeat(self) -> None:
+        """On a hot connection, as a click is written (with its timeouts)."""
+        self._hot_execute(HEARTBEAT, [datetime.now(timezone.utc).isoformat()])
 
     def link_for_redirect(self, code):
         return self._hot_execute(LINK_FOR_REDIRECT, (code,)).fetchone()
@@ -105,7 +197,42 @@ class PostgresStore(Store):
         """One autocommitted INSERT on the worker's own connection: no pool
         round trip, and the statement is prepared once per connection."""
         values = [click[c] for c in CLICK_COLUMNS] + [click["link_id"]]
-        return self._hot_execute(INSERT_CLICK, values).rowcount == 1
+        return self._hot_execute(INSERT_CLICK, values, retry_conflict=STORED).rowcount == 1
+
+    def audience_summary(
+        self, campaign_id: int, day_from: str, day_to: str, dimensions: Iterable[str]
+    ) -> list[dict]:
+        """The rows of ClickQueries.audience_summary, aggregated per dimension
+        by PostgreSQL itself in one scan (GROUPING SETS): about twice as fast
+        at 200,000 clicks as grouping by every column at once."""
+        dimensions = audience_dimensions(dimensions)
+        if not dimensions:
+            return []
+        sets: dict[tuple, list[str]] = {}          # grouped columns -> dimensions
+        for d in dimensions:
+            sets.setdefault((AUDIENCE_COLUMNS[d], "qr") if d in QR_ONLY
+                            else (AUDIENCE_COLUMNS[d],), []).append(d)
+        columns = sorted({c for cols in sets for c in cols})
+        # GROUPING(a, b, …) has a bit per column, the first the highest,
+        # set when the row's grouping set leaves that column out.
+        mask = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in cols):
+                (cols, found) for cols, found in sets.items()}
+        listed = ", ".join(columns)
+        groups = self.query(
+            f"SELECT creator_id, {listed}, GROUPING({listed}) AS grouped, COUNT(*) AS clicks "
+            "FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ? AND is_bot = 0 "
+            "GROUP BY GROUPING SETS ("
+            + ", ".join(f"(creator_id, {', '.join(cols)})" for cols in sets) + ")",
+            [campaign_id, day_from, day_to])
+        rows = []
+        for group in groups:
+            cols, found = mask[group["grouped"]]
+            if "qr" in cols and not group["qr"]:
+                continue                            # QR scans only: not this one
+            rows += [{"creator_id": group["creator_id"], "dimension": d,
+                      "value": group[AUDIENCE_COLUMNS[d]], "clicks": int(group["clicks"])}
+                     for d in found]
+        return rows
 
     def _check_reachable(self) -> None:
         """Fail in seconds with one clear line, not after the pool's retries."""
@@ -160,7 +287,8 @@ class PostgresStore(Store):
         if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
         self._pool = None
-        hot = getattr(self._local, "hot", None)
-        if hot is not None and self._local.hot_pid == os.getpid():
-            hot.close()
-        self._local.hot = None
+        if self._hot_pid == os.getpid():
+            with self._hot_lock:
+                idle, self._hot_idle = self._hot_idle, []
+            for conn in idle:
+                self._close_quietly(conn)

@@ -23,7 +23,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
     currency     TEXT NOT NULL,
     budget_minor BIGINT,
     created_at   TEXT NOT NULL,
-    archived_at  TEXT            -- set: left the console's list (links keep working)
+    archived_at  TEXT,           -- set: left the console's list, links keep working (since version 7)
+    target_countries TEXT       -- 'DE,AT,CH' (ISO 3166 alpha-2) or NULL: none named (since version 8)
 );
 
 CREATE TABLE IF NOT EXISTS creators (
@@ -76,7 +77,12 @@ CREATE TABLE IF NOT EXISTS clicks (
     reason        TEXT NOT NULL,
     ad_click_id   TEXT,
     is_bot        INTEGER NOT NULL,
-    visitor       TEXT NOT NULL
+    visitor       TEXT NOT NULL,
+    -- Since version 8: the client address's country (offline lookup; the
+    -- address is never stored), Accept-Language's primary language, QR scan.
+    country       TEXT,
+    language      TEXT,
+    qr            INTEGER NOT NULL DEFAULT 0
 );
 -- One index, because each costs every click insert about 10 µs on SQLite.
 -- It covers the report's grouping queries (they never read the table) and
@@ -165,4 +171,12 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,
     role          TEXT NOT NULL,
     created_at    TEXT NOT NULL
+);
+
+-- Written by /healthz, at most once a second per process (since version 9): a
+-- full disk, a read-only database or a read-only role fail it as they fail a
+-- click.
+CREATE TABLE IF NOT EXISTS heartbeat (
+    id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL
 );

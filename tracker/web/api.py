@@ -9,7 +9,6 @@ from .. import access, campaigns, imports, qr, reports
 from ..errors import BadInput, NotFound, TrackerError
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..validate import money_text
 from ..vocabulary import METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -101,13 +100,31 @@ def create_campaign():
     made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"))
+        field(d, "budget"), d.get("target_countries"))
     return jsonify(made), 201
 
 
 @bp.get("/campaigns/<slug>")
 def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
+
+
+UPDATABLE = ("name", "destination", "starts_on", "timezone", "currency", "budget",
+             "target_countries")
+
+
+@bp.patch("/campaigns/<slug>")
+def update_campaign(slug):
+    """Change the fields given, as `tracker campaign set` does."""
+    slug = writable_campaign(slug)
+    d = body()
+    fixed = sorted(set(d) - set(UPDATABLE))
+    if fixed or not d:
+        raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
+                       + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
+    return jsonify(campaigns.update_campaign(
+        store(), slug, d.get("name"), d.get("destination"), d.get("starts_on"),
+        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries")))
 
 
 @bp.get("/creators")
@@ -131,10 +148,7 @@ def add_creator():
 
 @bp.get("/campaigns/<slug>/creators")
 def campaign_creators(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    found = [dict(campaigns.creator_record(c), fee=money_text(c["fee_minor"], campaign["currency"]))
-             for c in store().campaign_creators(campaign["id"])]
-    return jsonify(paginated(found))
+    return jsonify(paginated(campaigns.campaign_creators(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/creators")
@@ -208,8 +222,7 @@ def enable_link(code):
 
 @bp.get("/campaigns/<slug>/promo-codes")
 def list_promo_codes(slug):
-    campaign = campaigns.get_campaign(store(), campaign_slug(slug))
-    return jsonify(paginated(store().promo_codes(campaign["id"])))
+    return jsonify(paginated(campaigns.list_promos(store(), campaign_slug(slug))))
 
 
 @bp.post("/campaigns/<slug>/promo-codes")

@@ -13,7 +13,8 @@ from .. import access
 
 from ..settings import Config
 from ..errors import TrackerError
-from ..logs import scrub_handler
+from ..logs import scrub, scrub_handler
+from ..heavy import HeavyRoutes
 from ..redirect import Redirector
 from ..store import open_store
 
@@ -49,8 +50,9 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,          # as long as the session lasts
     )
     CSRFProtect(app)
+    heavy = app.extensions["tracker.heavy"] = HeavyRoutes(app.wsgi_app, config.heavy_requests)
     redirector = app.extensions["tracker.redirector"] = Redirector(
-        store, app.wsgi_app, config.trusted_proxies)
+        store, heavy, config.trusted_proxies)
     redirector.forget_old_salts()
 
     from . import api, console, stats
@@ -75,11 +77,17 @@ def create_app(config: Config | None = None, store=None) -> Flask:
 
     @app.get("/healthz")
     def healthz():
-        ok = store.ping()
+        """200 while clicks can be written; 503 when they cannot (the
+        database is gone, the disk is full, the file or the role is read
+        only), with the reason. The write is done at most once a second per
+        process (Store.writable)."""
+        ok, reason = store.writable()
         if ok:
             redirector.forget_old_salts()      # once a day; see its docstring
-        return jsonify({"status": "ok" if ok else "unavailable",
-                        "database": store.dialect}), (200 if ok else 503)
+        body = {"status": "ok" if ok else "unavailable", "database": store.dialect}
+        if reason:
+            body["reason"] = scrub(reason)
+        return jsonify(body), (200 if ok else 503)
 
     @app.after_request
     def security_headers(response):

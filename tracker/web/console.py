@@ -73,34 +73,38 @@ COMMON_CURRENCIES = (
     "INR",
 )
 
-# Which form field a domain error is about: its message starts with the
-# field's name (validate.py and campaigns.py name the field first).
+# Which form field a domain error is about: the domain functions name the
+# field first (validate.py), or say which one a refusal concerns. Searched
+# in order; a message that matches none is shown above the form.
 CAMPAIGN_FIELDS = (
-    ("campaign slug", "slug"),
-    ("campaign '", "slug"),
-    ("campaign name", "name"),
-    ("destination", "destination"),
-    ("--starts-on", "starts_on"),
-    ("time zone", "timezone"),
-    ("currency", "currency"),
-    ("fee of", "currency"),
-    ("budget", "budget"),
+    (r"^campaign slug", "slug"),
+    (r"^campaign '.*' already exists", "slug"),
+    (r"its time zone can change", "timezone"),
+    (r"its currency can change", "currency"),
+    (r"^the fee of", "currency"),
+    (r"^campaign name", "name"),
+    (r"^destination", "destination"),
+    (r"^--starts-on", "starts_on"),
+    (r"^time zone", "timezone"),
+    (r"^currency", "currency"),
+    (r"^budget", "budget"),
+    (r"^target countries", "target_countries"),
 )
 CREATOR_FIELDS = (
-    ("creator handle", "handle"),
-    ("creator '", "handle"),
-    ("platform", "platform"),
-    ("name", "name"),
+    (r"^creator handle", "handle"),
+    (r"^creator '.*' already exists", "handle"),
+    (r"^platform", "platform"),
+    (r"^name", "name"),
 )
-ENROL_FIELDS = (("creator", "creator"), ("fee", "fee"))
+ENROL_FIELDS = ((r"^creator", "creator"), (r"^fee", "fee"))
 LINK_FIELDS = (
-    ("channel", "channel"),
-    ("destination", "destination"),
-    ("code", "code"),
-    ("creator", "creator"),
+    (r"^channel", "channel"),
+    (r"^destination", "destination"),
+    (r"^code", "code"),
+    (r"^creator", "creator"),
 )
-PROMO_FIELDS = (("promo code", "code"), ("source", "source"), ("creator", "creator"))
-SHARE_FIELDS = (("duration", "expires"), ("creator", "creator"))
+PROMO_FIELDS = ((r"^promo code", "code"), (r"^source", "source"), (r"^creator", "creator"))
+SHARE_FIELDS = ((r"^duration", "expires"), (r"^creator", "creator"))
 # CLI spellings in messages, in the console's words.
 WORDS = (("--starts-on", "start date"),)
 
@@ -229,8 +233,8 @@ def errors_for(exc: TrackerError, fields) -> dict:
     """{field: message} for a refused form; a message that names no field
     of the form goes under "" (shown at the top of the form)."""
     message = plain(exc.message)
-    for prefix, field in fields:
-        if exc.message.startswith(prefix):
+    for pattern, field in fields:
+        if re.search(pattern, exc.message):
             return {field: message}
     return {"": message}
 
@@ -346,6 +350,7 @@ def new_campaign():
             f.get("timezone") or "UTC",
             f.get("currency") or "USD",
             form("budget"),
+            form("target_countries"),
         )
     except TrackerError as exc:
         return campaign_form_page(f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS), status=exc.status)
@@ -356,7 +361,12 @@ def new_campaign():
 @bp.get("/campaigns/<slug>/edit")
 def edit_campaign_form(slug):
     campaign = campaigns.campaign_record(campaigns.get_campaign(store(), slug))
-    return campaign_form_page(dict(campaign, budget=campaign["budget"] or ""), slug=slug)
+    values = dict(
+        campaign,
+        budget=campaign["budget"] or "",
+        target_countries=", ".join(campaign["target_countries"]),
+    )
+    return campaign_form_page(values, slug=slug)
 
 
 @bp.post("/campaigns/<slug>/edit")
@@ -372,6 +382,7 @@ def edit_campaign(slug):
             timezone_name=f.get("timezone", ""),
             currency=f.get("currency", ""),
             budget=f.get("budget", ""),
+            target_countries=f.get("target_countries", ""),
         )
     except TrackerError as exc:
         if isinstance(exc, NotFound) and exc.message.startswith("campaign "):
@@ -483,7 +494,7 @@ def change_fee(slug, handle):
     try:
         done = campaigns.enroll(store(), slug, handle, request.form.get("fee", "").strip() or "0")
     except TrackerError as exc:
-        return refused(slug, f"fee-{handle}", exc, (("fee", "fee"),))
+        return refused(slug, f"fee-{handle}", exc, ((r"^fee", "fee"),))
     flash(f"The fee of @{done['creator']} is now {done['fee']}.", "ok")
     return back_to(slug, "creators")
 

@@ -5,6 +5,8 @@ tests/test_api.py checks that it names exactly the routes the app has.
 from __future__ import annotations
 
 from ..qr import FORMATS
+from ..reports.audience import DIMENSIONS as AUDIENCE_DIMENSIONS
+from ..reports.export import COLUMNS as CSV_COLUMNS
 from ..vocabulary import (CHANNELS, CODE_PATTERN, DECLARED_SOURCES, METRICS_CSV_COLUMNS,
                           METRICS_REQUIRED, PLATFORMS, SLUG_RE, WINDOW_NAMES)
 
@@ -57,9 +59,47 @@ def op(summary: str, ok: int = 200, schema: dict | None = None, body: dict | Non
     return out
 
 
+COUNTRY = {"type": "string", "pattern": "^[A-Za-z]{2}$", "examples": ["DE"]}
+COUNTRIES = {"oneOf": [{"type": "array", "items": COUNTRY, "maxItems": 300},
+                       {"type": "string", "maxLength": 1000, "examples": ["DE,AT,CH"]},
+                       {"type": "null"}],
+             "description": "ISO 3166 alpha-2 codes, as a list or comma-separated; "
+                            "empty or null: none"}
 CAMPAIGN = obj({"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
                 "timezone": TEXT, "currency": TEXT, "budget": {"type": ["string", "null"]},
-                "created_at": TEXT, "archived_at": {"type": ["string", "null"]}})
+                "created_at": TEXT,
+                "target_countries": {"type": "array", "items": COUNTRY},
+                "archived_at": {"type": ["string", "null"]}})
+SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+BREAKDOWN = obj({
+    "clicks": {"type": "integer"},
+    "top": {"type": "array", "items": obj({"value": {"type": ["string", "null"]},
+                                           "clicks": {"type": "integer"}, "share": SHARE})},
+    "other": obj({"values": {"type": "integer"}, "clicks": {"type": "integer"}, "share": SHARE}),
+})
+AUDIENCE_ENTRY = {
+    "clicks": {"type": "integer", "description": "human clicks"},
+    "qr_scans": {"type": "integer", "description": "human clicks that came with qr=1"},
+    "outside_target_share": {**SHARE, "description": "clicks from outside the target countries "
+                             "over clicks whose country is known; null without targets"},
+    "breakdowns": obj({d: BREAKDOWN for d in AUDIENCE_DIMENSIONS}),
+}
+AUDIENCE = obj({
+    "dimensions": {"type": "array", "items": {"enum": list(AUDIENCE_DIMENSIONS)}},
+    "top": {"type": "integer"},
+    "target_countries": {"type": "array", "items": COUNTRY},
+    "campaign": obj(AUDIENCE_ENTRY),
+    "creators": {"type": "array", "items": obj({"handle": TEXT, **AUDIENCE_ENTRY})},
+    "links": {"type": "array", "items": obj({
+        "code": TEXT, "creator": TEXT, "channel": TEXT, "clicks": {"type": "integer"},
+        "qr_scans": {"type": "integer"}})},
+})
+REPORT = obj({"campaign": {"type": "object"}, "window": {"type": "object"},
+              "totals": {"type": "object"}, "sources": {"type": "object"},
+              "creators": {"type": "array"}, "marks": {"type": "array"},
+              "daily": {"type": "array"}, "attribution": {"type": "object"},
+              "audience": AUDIENCE})
+CLICK_CSV = "The click log as CSV; columns: " + ", ".join(CSV_COLUMNS)
 CREATOR = obj({"handle": TEXT, "platform": TEXT, "name": {"type": ["string", "null"]}})
 LINK = obj({"code": TEXT, "short_url": TEXT, "destination_url": TEXT, "campaign": TEXT,
             "creator": TEXT, "channel": TEXT, "disabled": {"type": "boolean"}})
@@ -102,10 +142,19 @@ def spec() -> dict:
                 "get": op("List campaigns", schema=page_of(CAMPAIGN), params=PAGING, fail=(400, 401, 429)),
                 "post": op("Create a campaign", 201, CAMPAIGN, obj(
                     {"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
-                     "timezone": TEXT, "currency": TEXT, "budget": MONEY},
+                     "timezone": TEXT, "currency": TEXT, "budget": MONEY,
+                     "target_countries": COUNTRIES},
                     ["slug", "name", "destination"]), fail=(401, 403, 409, 429)),
             },
-            "/api/campaigns/{slug}": {"get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG])},
+            "/api/campaigns/{slug}": {
+                "get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG]),
+                "patch": op("Change a campaign (the fields given)", schema=CAMPAIGN,
+                            body=obj({"name": TEXT, "destination": TEXT, "starts_on": TEXT,
+                                      "timezone": TEXT, "currency": TEXT,
+                                      "budget": {"type": "string", "maxLength": 40},
+                                      "target_countries": COUNTRIES}),
+                            params=[SLUG], fail=(401, 403, 404, 429)),
+            },
             "/api/creators": {
                 "get": op("List creators", schema=page_of(CREATOR), params=PAGING, fail=(400, 401, 429)),
                 "post": op("Add a creator", 201, CREATOR, obj(
@@ -147,11 +196,11 @@ def spec() -> dict:
                                     ["rows"]), params=[SLUG], fail=(401, 403, 404, 429)),
             },
             "/api/campaigns/{slug}/report": {
-                "get": op("The campaign report (as /stats/<slug>.json)", params=[SLUG, WINDOW],
-                          fail=(400, 401, 404, 429)),
+                "get": op("The campaign report (as /stats/<slug>.json)", schema=REPORT,
+                          params=[SLUG, WINDOW], fail=(400, 401, 404, 429)),
             },
             "/api/campaigns/{slug}/clicks.csv": {
-                "get": {"summary": "The click log as CSV", "parameters": [
+                "get": {"summary": CLICK_CSV, "parameters": [
                     SLUG, {"name": "since", "in": "query", "schema": {"type": "string", "format": "date"}},
                     {"name": "until", "in": "query", "schema": {"type": "string", "format": "date"}},
                     {"name": "include_bots", "in": "query", "schema": {"enum": ["true", "false"]}}],

@@ -39,6 +39,16 @@ def multiple_filter(value):
     return formatting.multiple(value)
 
 
+@bp.app_template_filter("country_name")
+def country_name_filter(code):
+    return formatting.country_name(code)
+
+
+@bp.app_template_filter("language_name")
+def language_name_filter(code):
+    return formatting.language_name(code)
+
+
 @bp.app_template_filter("bot_share")
 def bot_share_filter(m):
     return compute.bot_share(m)

@@ -1,0 +1,55 @@
+"""`tracker report` and `tracker export …`: what the numbers say."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import reports
+from ..reports import export
+from ..reports import text as report_text
+from ..vocabulary import WINDOW_ALL, WINDOW_NAMES
+from .base import Command, Group, among, argument, json_option, pass_state
+from .output import emit, note
+
+
+@click.command(cls=Command)
+@argument("slug", help="the campaign")
+@click.option(
+    "--window",
+    type=among(WINDOW_NAMES),
+    default=WINDOW_ALL,
+    show_default=True,
+    help="the campaign's first N local days, or all time",
+)
+@json_option
+@pass_state
+def report(state, slug, window, as_json):
+    """the campaign report (same as /stats/<slug>.json)"""
+    emit(reports.campaign_report(state.store(), slug, window), as_json, human=report_text.render)
+
+
+@click.group("export", cls=Group)
+def export_():
+    """export data as CSV"""
+
+
+@export_.command()
+@argument("slug", help="the campaign")
+@click.option("--since", metavar="YYYY-MM-DD", help="first local day")
+@click.option("--until", metavar="YYYY-MM-DD", help="last local day (inclusive)")
+@click.option("--include-bots", is_flag=True, help="include bot clicks")
+@click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+@pass_state
+def clicks(state, slug, since, until, include_bots, output):
+    """the click log as CSV (humans only unless --include-bots)"""
+    rows = export.click_rows(state.store(), slug, since, until, include_bots)
+    if not output:
+        for chunk in export.csv_chunks(rows):
+            sys.stdout.write(chunk)
+        return
+    with open(output, "w", newline="", encoding="utf-8") as out:
+        for chunk in export.csv_chunks(rows):
+            out.write(chunk)
+    note(f"wrote {output}")

@@ -927,7 +927,8 @@ def parsed(html: str) -> list[tuple[str, dict]]:
 
 
 def test_pages_carry_no_inline_script_and_send_the_csp(admin, site):
-    campaigns.add_creator(site, "<img src=x onerror=alert(1)>", "tiktok")
+    campaigns.add_creator(site, "evil", "tiktok", "<img src=x onerror=alert(1)>")
+    campaigns.enroll(site, "spring", "evil")
     campaigns.update_campaign(site, "spring", name="<script>alert(1)</script>")
     for path in (
         "/login",

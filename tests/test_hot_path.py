@@ -197,12 +197,12 @@ def small_disk(tmp_path):
 
 def fill(path: Path) -> None:
     """Take every free byte (appending, so it can be called again after the
-    checkpointer freed some by emptying the WAL)."""
-    with open(path, "ab") as f:
+    checkpointer freed some by emptying the WAL). Unbuffered: a buffered file
+    would keep the bytes that did not fit and fail again when closed."""
+    with open(path, "ab", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
 

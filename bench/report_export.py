@@ -403,7 +403,7 @@ def bench_database(kind: str, url: str, args, seed: int) -> dict:
         if kind == "postgresql":
             # What autovacuum does to a table this size shortly after a load;
             # done now so that it does not run in the middle of a measurement.
-            for table in ("clicks", "redemptions", "metrics"):
+            for table in ("clicks", "orders", "metrics"):
                 store.execute(f"VACUUM ANALYZE {table}")
         stored = store.click_count(campaign_id)
         bots = store.one("SELECT SUM(is_bot) AS n FROM clicks WHERE campaign_id = ?",

@@ -25,6 +25,7 @@ import pytest
 from itsdangerous import URLSafeSerializer
 
 from tracker import access, campaigns
+from tracker.orders import shops
 from tracker.web.app import create_app
 from tracker.settings import Config
 from tracker.web.openapi import spec
@@ -40,9 +41,10 @@ CHROME = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
 SCHEMA_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", read_sql("schema.sql")))
 # Tables whose content a refused request must leave exactly as it was.
 CONTENT_TABLES = ("campaigns", "creators", "campaign_creators", "links", "clicks", "promo_codes",
-                  "redemptions", "metrics", "api_tokens", "share_secrets", "settings")
-PARAM_VALUES = {"slug": "spring", "code": "mia-bio"}
-PUBLIC_ENDPOINTS = {"api.webhook_redemptions"}
+                  "shops", "orders", "refunds", "webhook_deliveries", "metrics", "api_tokens",
+                  "share_secrets", "settings")
+PARAM_VALUES = {"slug": "spring", "code": "mia-bio", "name": "glow", "platform": "shopify"}
+PUBLIC_ENDPOINTS = {"api.webhook_redemptions", "webhooks.shop_webhook"}
 
 
 # -- routes, taken from the real app ------------------------------------------------------
@@ -139,7 +141,8 @@ def cli(db_url, *args, check=True):
 
 @pytest.fixture
 def seeded(store):
-    """spring (mia, jade, four links, promo code mia10) and autumn (zoe, zoe-bio)."""
+    """spring (mia, jade, four links, promo code mia10), autumn (zoe, zoe-bio)
+    and the Shopify shop glow (connected twice: one old secret kept)."""
     campaign_with_links(store)
     campaigns.add_promo(store, "spring", "mia", "MIA10", "organic")
     campaigns.create_campaign(store, "autumn", "Autumn drop", "https://shop.example/a",
@@ -147,6 +150,8 @@ def seeded(store):
     campaigns.add_creator(store, "zoe", "youtube")
     campaigns.enroll(store, "autumn", "zoe", "300")
     campaigns.create_link(store, BASE, "autumn", "zoe", "bio", code="zoe-bio")
+    shops.connect(store, BASE, "glow", "shopify", "first-secret")
+    shops.connect(store, BASE, "glow", "shopify", "second-secret", keep_old=True)
     return store
 
 
@@ -171,6 +176,9 @@ VALID_BODIES = {
     ("/api/links/<code>/enable", "POST"): None,
     ("/api/campaigns/<slug>/promo-codes", "POST"): {"creator": "mia", "code": "MIA20"},
     ("/api/campaigns/<slug>/redemptions", "POST"): ORDER,
+    ("/api/shops", "POST"): {"name": "teahaus", "platform": "woocommerce", "secret": "s3cret"},
+    ("/api/shops/<name>", "DELETE"): None,
+    ("/api/shops/<name>/forget-old-secrets", "POST"): None,
     ("/api/campaigns/<slug>/metrics", "POST"): {"rows": [
         {"date": "2026-11-05", "creator": "mia", "source": "organic", "views": 100}]},
 }
@@ -179,7 +187,7 @@ VALID_BODIES = {
 def test_route_lists_are_what_the_app_has(app):
     """The parametrised tests below cover the fixture app's routes, all of them."""
     assert app_routes(app) == ALL_ROUTES
-    assert len(GUARDED) >= 20 and len(WEBHOOK) == 1
+    assert len(GUARDED) >= 20 and len(WEBHOOK) == 2
     assert {(r[0], r[1]) for r in API_WRITES} == set(VALID_BODIES)
 
 
@@ -204,11 +212,12 @@ def test_every_route_refuses_missing_and_wrong_tokens(seeded, client, rule, meth
     assert resp.status_code not in (401, 403, 404, 405), resp.get_data(as_text=True)[:300]
 
 
-def test_the_webhook_needs_its_signature_not_a_token(seeded, tokens, client):
-    ((rule, method, _),) = WEBHOOK
+@pytest.mark.parametrize("rule,method,endpoint", WEBHOOK, ids=[r for r, _, _ in WEBHOOK])
+def test_the_webhooks_need_their_signature_not_a_token(seeded, tokens, client, rule, method,
+                                                        endpoint):
     before = counts(seeded)
     for headers in (None, bearer(tokens.admin)):
-        assert_error(client.post(rule, json=ORDER, headers=headers), 401, "unauthorized")
+        assert_error(client.post(fill(rule), json=ORDER, headers=headers), 401, "unauthorized")
     assert counts(seeded) == before
 
 
@@ -352,11 +361,68 @@ def test_scoped_token_cannot_make_global_changes_or_book_other_orders(seeded, to
                              headers=h), 403, "forbidden")
     assert_error(client.post("/api/creators", json=VALID_BODIES[("/api/creators", "POST")],
                              headers=h), 403, "forbidden")
-    # an order with spring's promo code, posted to autumn: refused, nothing written
-    err = assert_error(client.post("/api/campaigns/autumn/redemptions", json=ORDER, headers=h),
-                       400, "invalid")
-    assert err["details"] and err["details"][0]["line"] == 1
-    assert snapshot(seeded) == before
+    # an order with spring's promo code, posted to autumn: counted, nothing written
+    resp = client.post("/api/campaigns/autumn/redemptions", json=ORDER, headers=h)
+    assert resp.status_code == 201
+    assert (resp.get_json()["new"], resp.get_json()["not_this_campaign"]) == (0, 1)
+    # ... nor an order of nobody's
+    nobodys = dict(ORDER, order_id="o-9", code="welcome10")
+    resp = client.post("/api/campaigns/autumn/redemptions", json=nobodys, headers=h)
+    assert (resp.get_json()["new"], resp.get_json()["not_this_campaign"]) == (0, 1)
+    # ... nor the attribution window, nor shops
+    assert_error(client.patch("/api/campaigns/autumn", json={"attribution_days": 7},
+                              headers=h), 403, "forbidden")
+    for method, url in (("GET", "/api/shops"), ("POST", "/api/shops"),
+                        ("DELETE", "/api/shops/glow"),
+                        ("POST", "/api/shops/glow/forget-old-secrets")):
+        assert_error(call(client, method, url, headers=h,
+                          body=VALID_BODIES.get((url, method))), 403, "forbidden")
+    assert snapshot(seeded).items() >= {k: v for k, v in before.items()
+                                        if k != "shops"}.items()
+    assert counts(seeded) == dict(counts(seeded), orders=0, refunds=0)
+
+
+def test_scoped_token_cannot_block_or_change_another_campaigns_order(seeded, tokens, client):
+    """The issue's case: a scoped token posts an order id first. Orders are
+    keyed by (shop, order id), and the scoped writer can neither take
+    another campaign's order nor change it."""
+    h_autumn, h_admin = bearer(tokens.autumn), bearer(tokens.admin)
+    campaigns.add_promo(seeded, "autumn", "zoe", "ZOE20")
+    theirs = dict(ORDER, order_id="#1001", code="zoe20", amount="10.00")
+    resp = client.post("/api/campaigns/autumn/redemptions", json=theirs, headers=h_autumn)
+    assert resp.get_json()["new"] == 1
+    # the real order, with spring's code, from the shop's own (unscoped) signed
+    # webhook, updates it: the id did not block it
+    real = dict(ORDER, order_id="#1001", amount="30.00")
+    resp = deliver(client, access.webhook_secret(seeded), real)
+    assert (resp.get_json()["new"], resp.get_json()["updated"]) == (0, 1)
+    # (the campaign route, even with an admin token, writes only spring's orders)
+    resp = client.post("/api/campaigns/autumn/redemptions", json=real, headers=h_admin)
+    assert resp.get_json()["not_this_campaign"] == 1
+    row = seeded.one("SELECT * FROM orders WHERE order_id = '#1001'")
+    assert (row["code"], row["gross_minor"]) == ("mia10", 3000)
+    assert row["campaign_id"] == seeded.campaign("spring")["id"]
+    # and now autumn's token cannot change it back
+    resp = client.post("/api/campaigns/autumn/redemptions", json=theirs, headers=h_autumn)
+    assert (resp.get_json()["updated"], resp.get_json()["not_this_campaign"]) == (0, 1)
+    row = seeded.one("SELECT * FROM orders WHERE order_id = '#1001'")
+    assert (row["code"], row["gross_minor"]) == ("mia10", 3000)
+    # a scoped token cannot name a connected shop, and cannot plant a code on an
+    # order the shop has not sent yet: the real file's empty code clears it
+    assert_error(client.post("/api/campaigns/autumn/redemptions", headers=h_autumn,
+                             json={"orders": [theirs], "shop": "glow"}), 403, "forbidden")
+    planted = dict(ORDER, order_id="#2002", code="zoe20", amount="10.00")
+    assert client.post("/api/campaigns/autumn/redemptions", json=planted,
+                       headers=h_autumn).get_json()["new"] == 1
+    shop_file = dict(ORDER, order_id="#2002", code="", amount="80.00")
+    assert deliver(client, access.webhook_secret(seeded), shop_file).get_json()["updated"] == 1
+    row = seeded.one("SELECT * FROM orders WHERE order_id = '#2002'")
+    assert (row["code"], row["campaign_id"], row["gross_minor"]) == (None, None, 8000)
+    # the same id from another shop is another order
+    assert client.post("/api/campaigns/spring/redemptions",
+                       json={"orders": [real], "shop": "glow"},
+                       headers=h_admin).get_json()["new"] == 1
+    assert seeded.one("SELECT COUNT(*) AS n FROM orders WHERE order_id = '#1001'")["n"] == 2
 
 
 def test_scoped_token_cannot_enrol_another_campaigns_creator(seeded, tokens, client):
@@ -693,7 +759,7 @@ def deliver(client, secret, payload, timestamp=None, signature=None, headers=Non
 
 
 def redemptions(store):
-    return store.one("SELECT COUNT(*) AS n FROM redemptions")["n"]
+    return store.one("SELECT COUNT(*) AS n FROM orders")["n"]
 
 
 def test_webhook_signed_orders_count_once(seeded, client, db_url):
@@ -711,8 +777,8 @@ def test_webhook_signed_orders_count_once(seeded, client, db_url):
     assert resp.status_code == 200
     assert (resp.get_json()["orders"], resp.get_json()["new"]) == (3, 2)
     assert redemptions(seeded) == 3
-    row = seeded.one("SELECT * FROM redemptions WHERE order_id = 'o-2'")
-    assert (row["amount_minor"], row["currency"], row["code"]) == (2500, "EUR", "mia10")
+    row = seeded.one("SELECT * FROM orders WHERE order_id = 'o-2'")
+    assert (row["gross_minor"], row["currency"], row["code"]) == (2500, "EUR", "mia10")
 
 
 def test_webhook_refuses_bad_signatures_and_writes_nothing(seeded, client, db_url):
@@ -780,7 +846,7 @@ def test_webhook_bad_order_is_400_with_details_and_nothing_written(seeded, clien
     secret = webhook_secret(db_url)
     before = snapshot(seeded)
     batch = {"orders": [ORDER, dict(ORDER, order_id="o-2", amount="lots"),
-                        dict(ORDER, order_id="o-3", code="nobody"), dict(ORDER, order_id="o-1")]}
+                        dict(ORDER, order_id="o-3", currency="USD"), dict(ORDER, order_id="o-1")]}
     err = assert_error(deliver(client, secret, batch), 400, "invalid")
     assert [d["line"] for d in err["details"]] == [2, 3, 4]
     assert "amount" in err["details"][0]["error"]
@@ -1017,7 +1083,7 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
     for new in (1, 0):
         resp = client.post("/api/campaigns/hostile/redemptions", json=order, headers=h)
         assert resp.status_code == 201 and resp.get_json()["new"] == new
-    assert seeded.one("SELECT order_id FROM redemptions")["order_id"] == text
+    assert seeded.one("SELECT order_id FROM orders")["order_id"] == text
 
     # metrics: an unknown creator is a clean 400, the real one round-trips
     err = assert_error(client.post("/api/campaigns/hostile/metrics", json={"rows": [
@@ -1036,6 +1102,6 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
     expected = dict(before, campaigns=before["campaigns"] + 1, creators=before["creators"] + 1,
                     campaign_creators=before["campaign_creators"] + 1, links=before["links"] + 1,
                     clicks=before["clicks"] + 1, promo_codes=before["promo_codes"] + 1,
-                    redemptions=1, metrics=1)
+                    shops=before["shops"] + 1, orders=1, metrics=1)     # + the csv shop
     assert counts(seeded) == expected
     assert client.get("/api/campaigns/spring", headers=h).status_code == 200

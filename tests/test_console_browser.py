@@ -207,7 +207,7 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
     page.click("#upload-button")
     page.wait_for_selector("#preview-counts")
     assert page.text_content("#count-read") == "2" and page.text_content("#count-new") == "2"
-    assert server.store.one("SELECT COUNT(*) AS n FROM redemptions")["n"] == 0
+    assert server.store.one("SELECT COUNT(*) AS n FROM orders")["n"] == 0
     page.click("#import-button")
     page.wait_for_url(url + "/campaigns/spring")
     assert "2 order(s) imported: 2 new" in page.text_content(".flashes")

@@ -66,7 +66,7 @@ CELLS = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=30
 
 
 def counts(store):
-    return {t: store.count(t) for t in ("redemptions", "metrics")}
+    return {t: store.count(t) for t in ("orders", "metrics")}
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_redemption_import_refuses_cleanly_or_writes_all(seeded, rows, header):
     except TrackerError:
         assert counts(seeded) == before      # refused: nothing written
         return
-    assert counts(seeded)["redemptions"] == before["redemptions"] + result["new"]
+    assert counts(seeded)["orders"] == before["orders"] + result["new"]
 
 
 @FUZZ

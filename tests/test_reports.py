@@ -10,7 +10,7 @@
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -27,7 +27,7 @@ from .helpers import campaign_with_links
 # =============================================================================
 
 MIA, JADE = 1, 2
-CAMPAIGN = {"slug": "spring", "name": "Spring launch", "starts_on": "2026-11-01",
+CAMPAIGN = {"id": 7, "slug": "spring", "name": "Spring launch", "starts_on": "2026-11-01",
             "timezone": "Europe/Berlin", "currency": "EUR"}
 CREATORS = [
     {"id": JADE, "handle": "jade", "platform": "instagram", "fee_minor": 10050},  # 100.50
@@ -103,13 +103,37 @@ METRICS = [
 ]
 
 
-def order(order_id, amount_minor, redeemed_at, click=None, code=None) -> dict:
+def order(order_id, amount_minor, redeemed_at, click=None, code=None, *, status="counted",
+          refunded=0, click_at=None, bot=False, window=30, campaign=7, currency="EUR") -> dict:
     """An order as report_orders returns it: click=(creator, source) of its
-    click token, code=(creator, source or None) of its promo code."""
-    click, code = click or (None, None), code or (None, None)
-    return {"order_id": order_id, "amount_minor": amount_minor, "redeemed_at": redeemed_at,
-            "click_creator_id": click[0], "click_source": click[1],
-            "code_creator_id": code[0], "code_source": code[1]}
+    click token (a human click an hour before the order unless click_at or
+    bot say otherwise), code=(creator, source or None) of its promo code."""
+    at = datetime.fromisoformat(redeemed_at.replace("Z", "+00:00"))
+    row = {"shop": "csv", "shop_platform": "csv", "order_id": order_id, "name": None,
+           "campaign_id": campaign, "code": None, "click_id": None,
+           "gross_minor": amount_minor, "refunded_minor": refunded, "currency": currency,
+           "created_at": redeemed_at, "status": status, "updated_at": redeemed_at,
+           "click_campaign_id": None, "click_creator_id": None, "click_source": None,
+           "click_is_bot": None, "click_at": None, "click_attribution_days": None,
+           "code_campaign_id": None, "code_creator_id": None, "code_source": None}
+    if click:
+        clicked = click_at or (at - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        row.update(click_id=f"k-{order_id}", click_campaign_id=campaign,
+                   click_creator_id=click[0], click_source=click[1], click_is_bot=int(bot),
+                   click_at=clicked, click_attribution_days=window)
+    if code:
+        row.update(code=f"code-{code[0]}", code_campaign_id=campaign, code_creator_id=code[0],
+                   code_source=code[1])
+    return row
+
+
+def matched(by_click, by_code, conflicts, passed_over=None, not_converted=None) -> dict:
+    """The report's attribution section."""
+    return {"by_click": by_click, "by_code": by_code, "conflicts": conflicts,
+            "passed_over": {"unknown_id": 0, "bot_click": 0, "click_after_order": 0,
+                            "outside_window": 0, **(passed_over or {})},
+            "not_converted": {"pending": 0, "cancelled": 0, "refunded": 0,
+                              "other_currency": 0, **(not_converted or {})}}
 
 
 # Berlin is UTC+1 in November: the day of an order is its Berlin day.
@@ -160,6 +184,7 @@ def test_totals_for_the_first_7_days():
         "conversions": 5,
         "conversion_rate": 0.147059,           # 5 / 34 = 0.1470588…
         "revenue": "545.50",                   # 120 + 250 + 40 + 75.50 + 60
+        "gross_revenue": "545.50", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # 300.00 + 100.50, both creators
         "ad_spend": "100.00",                  # mia sponsored 11-01 (11-09's 50.00 is out)
         "cost": "500.50",                      # 400.50 + 100.00
@@ -186,6 +211,7 @@ def test_totals_for_all_time():
         "conversions": 9,                      # A..I
         "conversion_rate": 0.209302,           # 9 / 43 = 0.2093023…
         "revenue": "740.84",                   # 545.50 + 90 + 12.34 + 5 + 88
+        "gross_revenue": "740.84", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # the fee does not depend on the window
         "ad_spend": "150.00",                  # 100 + 50
         "cost": "550.50",                      # 400.50 + 150
@@ -193,9 +219,9 @@ def test_totals_for_all_time():
         "roas": 4.938933,                      # 740.84 / 150 = 4.9389333…
         "followers_gained": 16,                # 12 + 4
     }
-    assert report["attribution"] == {"by_click": 5,   # A B D G I
-                                     "by_code": 4,    # C E F H
-                                     "conflicts": 1}  # D
+    assert report["attribution"] == matched(5,   # A B D G I
+                                            4,   # C E F H
+                                            1)   # D
 
 
 def test_sources_for_the_first_7_days():
@@ -209,6 +235,7 @@ def test_sources_for_the_first_7_days():
         "conversions": 2,                      # B (by click), D (jade's click)
         "conversion_rate": 0.166667,           # 2 / 12
         "revenue": "325.50",                   # 250 + 75.50
+        "gross_revenue": "325.50", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # every fee is organic cost
         "ad_spend": "0.00", "cost": "400.50",
         "roi": -0.187266,                      # (325.50 - 400.50) / 400.50 = -0.1872659…
@@ -224,6 +251,7 @@ def test_sources_for_the_first_7_days():
         "conversions": 2,                      # A (click), E (code with source sponsored)
         "conversion_rate": 0.095238,           # 2 / 21
         "revenue": "180.00",                   # 120 + 60
+        "gross_revenue": "180.00", "refunds": "0.00",   # no refunds here
         "fee": "0.00", "ad_spend": "100.00", "cost": "100.00",
         "roi": 0.8,                            # (180 - 100) / 100
         "roas": 1.8,                           # 180 / 100
@@ -237,7 +265,8 @@ def test_sources_for_the_first_7_days():
         "impressions": None, "views": None, "reach": None, "engagements": None,
         "engagement_rate": None, "ctr": None,  # no impressions
         "conversions": 1, "conversion_rate": 0.333333,   # the sourceless code order, 1 / 3
-        "revenue": "40.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
+        "revenue": "40.00", "gross_revenue": "40.00",
+        "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
         "roi": None,                           # cost 0
         "roas": None,                          # ad spend 0
         "followers_gained": None,
@@ -261,6 +290,7 @@ def test_creators_for_the_first_7_days():
         "conversions": 3,                      # A, B, E (D went to jade's click)
         "conversion_rate": 0.111111,           # 3 / 27
         "revenue": "430.00",                   # 120 + 250 + 60
+        "gross_revenue": "430.00", "refunds": "0.00",   # no refunds here
         "fee": "300.00", "ad_spend": "100.00", "cost": "400.00",
         "roi": 0.075,                          # (430 - 400) / 400
         "roas": 4.3,                           # 430 / 100
@@ -296,14 +326,17 @@ def test_creators_for_the_first_7_days():
         "clicks": 0, "unique_visitors": 0, "bot_clicks": 0,
         "impressions": None, "views": None, "reach": None, "engagements": None,
         "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
-        "revenue": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
+        "revenue": "0.00", "gross_revenue": "0.00",
+        "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
         "roi": None, "roas": None, "followers_gained": None,
     }
-    assert jade["unattributed"] == {"conversions": 1, "revenue": "40.00"}   # C
-    assert mia["unattributed"] == {"conversions": 0, "revenue": "0.00"}
-    assert report["attribution"] == {"by_click": 3,   # A B D
-                                     "by_code": 2,    # C E
-                                     "conflicts": 1}  # D
+    assert jade["unattributed"] == {"conversions": 1, "revenue": "40.00",
+        "gross_revenue": "40.00", "refunds": "0.00"}   # C
+    assert mia["unattributed"] == {"conversions": 0, "revenue": "0.00",
+        "gross_revenue": "0.00", "refunds": "0.00"}
+    assert report["attribution"] == matched(3,   # A B D
+                                            2,   # C E
+                                            1)   # D
 
 
 @pytest.mark.parametrize("window, start, end, days", [
@@ -387,13 +420,14 @@ def test_an_empty_campaign_has_zeros_and_no_ratios():
             "clicks": 0, "unique_visitors": 0, "bot_clicks": 0,
             "impressions": None, "views": None, "reach": None, "engagements": None,
             "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
-            "revenue": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
+            "revenue": "0.00", "gross_revenue": "0.00",
+            "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
             "roi": None, "roas": None, "followers_gained": None,
         }
     dates = [d["date"] for d in report["daily"]]
     assert (len(dates), dates[0], dates[-1]) == (7, "2026-11-01", "2026-11-07")
     assert all(d["conversions"] == d["organic"] == d["bots"] == 0 for d in report["daily"])
-    assert report["attribution"] == {"by_click": 0, "by_code": 0, "conflicts": 0}
+    assert report["attribution"] == matched(0, 0, 0)
 
 
 def test_reported_zero_impressions_is_a_zero_denominator_not_a_missing_number():
@@ -469,8 +503,7 @@ def test_attribution_of_one_order(row, expected):
     report = build(7, orders=[row])
     assert report["totals"]["conversions"] == 1
     assert report["totals"]["revenue"] == "10.00"           # counted once
-    assert report["attribution"] == {"by_click": int(by == "click"),
-                                     "by_code": int(by == "code"), "conflicts": conflicts}
+    assert report["attribution"] == matched(int(by == "click"), int(by == "code"), conflicts)
     for c in report["creators"]:
         mine = c["handle"] == handle
         assert c["total"]["conversions"] == int(mine), c["handle"]
@@ -487,15 +520,15 @@ def test_attribution_counts_over_many_orders():
     rows = [c[1] for c in ATTRIBUTION_CASES]
     report = build(7, orders=rows)
     assert report["totals"]["conversions"] == 7
-    assert report["attribution"] == {"by_click": 4, "by_code": 3, "conflicts": 1}
+    assert report["attribution"] == matched(4, 3, 1)
     assert creator(report, "mia")["total"]["conversions"] == 3     # cases 1-3
     assert creator(report, "jade")["total"]["conversions"] == 4    # cases 4-7
-    assert creator(report, "jade")["unattributed"] == {"conversions": 2, "revenue": "20.00"}
+    assert creator(report, "jade")["unattributed"] == {"conversions": 2, "revenue": "20.00",
+        "gross_revenue": "20.00", "refunds": "0.00"}
     # an order outside the window counts in no attribution figure
     late = order("8", 1000, "2026-11-20T12:00:00Z", click=(MIA, "organic"), code=(JADE, None))
     assert build(7, orders=rows + [late])["attribution"] == report["attribution"]
-    assert build(None, orders=rows + [late])["attribution"] == {
-        "by_click": 5, "by_code": 3, "conflicts": 2}
+    assert build(None, orders=rows + [late])["attribution"] == matched(5, 3, 2)
 
 
 # =============================================================================
@@ -601,7 +634,7 @@ def test_order_days_follow_the_campaign_time_zone(store, app):
 
     week = reports.campaign_report(store, "fall", 7)
     assert (week["totals"]["conversions"], week["totals"]["revenue"]) == (2, "50.00")  # o1 o4
-    assert week["attribution"] == {"by_click": 2, "by_code": 0, "conflicts": 0}
+    assert week["attribution"] == matched(2, 0, 0)
     mia = creator(week, "mia")
     assert (mia["organic"]["conversions"], mia["sponsored"]["conversions"]) == (2, 0)
     assert creator(week, "jade")["total"]["conversions"] == 0
@@ -614,8 +647,9 @@ def test_order_days_follow_the_campaign_time_zone(store, app):
     everything = reports.campaign_report(store, "fall", "all")
     assert everything["window"]["from"] == "2026-10-31"
     assert (everything["totals"]["conversions"], everything["totals"]["revenue"]) == (4, "75.49")
-    assert everything["attribution"] == {"by_click": 2, "by_code": 2, "conflicts": 0}
-    assert creator(everything, "jade")["unattributed"] == {"conversions": 1, "revenue": "15.50"}
+    assert everything["attribution"] == matched(2, 2, 0)
+    assert creator(everything, "jade")["unattributed"] == {"conversions": 1, "revenue": "15.50",
+        "gross_revenue": "15.50", "refunds": "0.00"}
     assert creator(everything, "mia")["sponsored"]["conversions"] == 1          # o3
     marks = {m["handle"]: m for m in everything["marks"]}
     assert marks["mia"]["day_7"] == {"clicks": 3, "conversions": 2, "revenue": "50.00"}
@@ -664,7 +698,7 @@ def test_creator_scoped_report_shows_that_creator_only(store, app):
             week["totals"]["revenue"]) == (1, 2, "20.00")
     assert week["sources"]["unknown"]["clicks"] == 1
     assert week["sources"]["sponsored"]["clicks"] == 0                # mia's ad clicks excluded
-    assert week["attribution"] == {"by_click": 1, "by_code": 1, "conflicts": 0}
+    assert week["attribution"] == matched(1, 1, 0)
     assert [d["unknown"] for d in week["daily"] if d["date"] == "2026-11-03"] == [1]
     assert sum(d["organic"] + d["sponsored"] for d in week["daily"]) == 0
     # the scoped numbers are exactly jade's numbers in the full report

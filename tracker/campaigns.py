@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from . import validate
 from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
-from .vocabulary import CHANNELS, CODE_RE, DECLARED_SOURCES, PLATFORMS, normalize_handle
+from .vocabulary import (CHANNELS, CODE_RE, DECLARED_SOURCES, DEFAULT_CLICK_PARAM, PLATFORMS,
+                         normalize_handle)
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
@@ -42,6 +43,8 @@ def campaign_record(row: dict) -> dict:
         "currency": row["currency"],
         "budget": None if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
+        "attribution_days": row["attribution_days"],
+        "click_param": row["click_param"],
         "created_at": row["created_at"],
         "target_countries": campaign_targets(row),
         "archived_at": row.get("archived_at"),
@@ -57,10 +60,13 @@ def campaign_targets(row: dict) -> list[str]:
 def create_campaign(store: Store, slug: str, name: str, destination: str,
                     starts_on: str | None = None, timezone_name: str = "UTC",
                     currency: str = "USD", budget: str | None = None,
-                    target_countries=None) -> dict:
+                    target_countries=None, attribution_days: int | str | None = None,
+                    click_param: str | None = None) -> dict:
     """A new campaign. `target_countries` ('DE,AT,CH' or a list; optional)
     are the countries it is meant for: the report shows, per creator, the
-    share of clicks from elsewhere."""
+    share of clicks from elsewhere. attribution_days: how long a click
+    credits orders (default 30); click_param: the destination parameter that
+    carries the click id on its links (default trk)."""
     slug = validate.slug(slug)
     name = validate.text("campaign name", name)
     destination = validate.url(destination)
@@ -69,12 +75,15 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
     start = (validate.day(starts_on, "--starts-on") if starts_on
              else datetime.now(ZoneInfo(tz)).date())
     budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
+    days = validate.attribution_days(attribution_days, "--attribution-days")
+    param = validate.click_param(click_param, "--click-param")
     targets = validate.countries(target_countries)
     try:
         store.insert("campaigns", {
             "slug": slug, "name": name, "destination": destination,
             "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
             "budget_minor": budget_minor, "created_at": now_utc(),
+            "attribution_days": days, "click_param": param,
             "target_countries": ",".join(targets) or None,
         })
     except Conflict:
@@ -99,6 +108,12 @@ def list_campaigns(store: Store) -> list[dict]:
     return [campaign_record(r) for r in store.campaigns()]
 
 
+def set_attribution_days(store: Store, slug: str, days: int | str) -> dict:
+    """Change how long the campaign's clicks credit orders. Reports decide
+    attribution when they are made, so every figure follows at once."""
+    return update_campaign(store, slug, attribution_days=days)
+
+
 def campaign_creators(store: Store, slug: str) -> list[dict]:
     """The creators enrolled on a campaign, each with the fee paid to them."""
     campaign = get_campaign(store, slug)
@@ -121,24 +136,29 @@ def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -
 def update_campaign(store: Store, slug: str, name: str | None = None,
                     destination: str | None = None, starts_on: str | None = None,
                     timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None, target_countries=None) -> dict:
+                    budget: str | None = None, target_countries=None,
+                    attribution_days: int | str | None = None) -> dict:
     """Change the fields given (None leaves one as it is; budget "" and
     target_countries "" remove them). All or nothing. The destination is the default for new links;
     existing links keep theirs. The time zone fixes the local day of every
     click, so it can change only before the first click; the currency only
     before the first order or metrics row (fees and budget keep their face
-    value)."""
+    value). The attribution window applies to every report made afterwards
+    (see set_attribution_days)."""
     campaign = get_campaign(store, slug)
     if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
-                               target_countries)):
+                               target_countries, attribution_days)):
         raise BadInput("nothing to change: give --name, --destination, --starts-on, "
-                       "--timezone, --currency, --budget or --countries")
+                       "--timezone, --currency, --budget, --countries or --attribution-days")
     before = campaign_record(campaign)
     fields = {}
     if name is not None:
         fields["name"] = validate.text("campaign name", name)
     if destination is not None:
         fields["destination"] = validate.url(destination)
+    if attribution_days is not None:
+        fields["attribution_days"] = validate.attribution_days(attribution_days,
+                                                               "--attribution-days")
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
     if target_countries is not None:
@@ -163,10 +183,10 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
                     f"local days of {campaign['timezone']}; its time zone can change only "
                     "before the first click")
         if "currency" in fields:
-            used = {t: store.rows_on_campaign(t, campaign["id"]) for t in ("redemptions", "metrics")}
+            used = {t: store.rows_on_campaign(t, campaign["id"]) for t in ("orders", "metrics")}
             if any(used.values()):
                 raise BadInput(
-                    f"campaign {campaign['slug']!r} already has {used['redemptions']} order(s) "
+                    f"campaign {campaign['slug']!r} already has {used['orders']} order(s) "
                     f"and {used['metrics']} metrics row(s) in {old_cur}; its currency can "
                     "change only before the first import")
             for c in store.campaign_creators(campaign["id"]):
@@ -354,20 +374,23 @@ def _split_target(destination: str, target_url: str):
     return base, pieces, own, parts.fragment
 
 
-def redirect_location(destination: str, target_url: str, incoming, click_id: str | None) -> str:
+def redirect_location(destination: str, target_url: str, incoming, click_id: str | None,
+                      click_param: str = DEFAULT_CLICK_PARAM) -> str:
     """Where a click goes: the link's own target, plus what arrived on the
     short URL (the destination's own parameters win over it, it wins over
-    our UTMs), plus `trk`. Only the query can change: never host or path."""
+    our UTMs), plus the click id under the link's click_param (`trk`, or
+    e.g. `client_reference_id` for a Stripe Payment Link). Only the query
+    can change: never host or path."""
     base, pieces, own, fragment = _split_target(destination, target_url)
-    incoming = [(k, v) for k, v in incoming if k != "trk" and k not in own]
+    incoming = [(k, v) for k, v in incoming if k != click_param and k not in own]
     if not incoming and click_id is None:
         return target_url
     names = {k for k, _ in incoming}
-    query = [piece for name, piece in pieces if name not in names and name != "trk"]
+    query = [piece for name, piece in pieces if name not in names and name != click_param]
     if incoming:
         query.append(urlencode(incoming))
     if click_id is not None:
-        query.append("trk=" + quote(click_id, safe=""))
+        query.append(quote(click_param, safe="") + "=" + quote(click_id, safe=""))
     location = base + ("?" + "&".join(query) if query else "")
     return location + ("#" + fragment if fragment else "")
 
@@ -403,6 +426,7 @@ def link_record(row: dict, base_url: str) -> dict:
         "campaign": row["campaign"],
         "creator": row["creator"],
         "channel": row["channel"],
+        "click_param": row["click_param"],
         "disabled": bool(row["disabled"]),
         "created_at": row["created_at"],
     }
@@ -419,21 +443,24 @@ def check_code(code: str) -> str:
 
 def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
                 destination: str | None = None, code: str | None = None,
-                scoped: bool = False) -> dict:
+                click_param: str | None = None, scoped: bool = False) -> dict:
     """A short link; it puts its creator on the campaign (see check_enrolment
-    for `scoped`)."""
+    for `scoped`). click_param: the destination parameter its click id
+    travels in (default: the campaign's)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
+    param = (validate.click_param(click_param, "--click-param") if click_param
+             else campaign["click_param"])
     target = link_target(destination, creator["platform"], channel, campaign["slug"],
                         creator["handle"])
     for _attempt in range(8):
         row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
                "creator_id": creator["id"], "channel": channel,
                "destination": destination, "target_url": target,
-               "created_at": now_utc()}
+               "created_at": now_utc(), "click_param": param}
         try:
             with store.transaction():
                 check_enrolment(store, campaign, creator, scoped)

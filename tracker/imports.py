@@ -2,29 +2,47 @@
 
 Every row is checked before anything is written; a file with bad rows is
 refused with every bad row listed by line number. Orders are keyed by
-order_id, so importing the same or an overlapping file again adds nothing;
-metrics are keyed by (creator, source, day), so a re-import replaces.
+(shop, order id): importing the same or an overlapping file again adds
+nothing, and an order whose amount, code, status or refund changed is
+updated (tracker/orders/ledger.py writes them, as it writes webhooks).
+Metrics are keyed by (creator, source, day), so a re-import replaces.
 """
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import os
-from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
 from . import settings, validate
-from .errors import BadInput, TooLarge
 from .campaigns import get_campaign
-from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
-from .vocabulary import DECLARED_SOURCES, normalize_handle
+from .errors import BadInput, TooLarge
+from .orders import ledger, shops
 from .store import Store
+from .vocabulary import (
+    CSV_SHOP,
+    DECLARED_SOURCES,
+    DEFAULT_CLICK_PARAM,
+    ORDER_CANCELLED,
+    ORDER_COUNTED,
+    ORDER_PENDING,
+    ORDER_STATUSES,
+    normalize_handle,
+)
+from .vocabulary import METRIC_COUNTS as METRIC_FIELDS
 
 MAX_ERRORS_SHOWN = 50
 REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "click_id")
+#: Optional columns: the order's status (counted, pending, cancelled) and
+#: the amount refunded on it so far.
+REDEMPTION_OPTIONAL = ("status", "refunded")
 SHOPIFY_FIELDS = {"name": "order_id", "discount code": "code", "total": "amount",
                   "currency": "currency", "created at": "redeemed_at"}
+#: Shopify's Financial Status: an order not yet paid is pending, a voided or
+#: expired one is not a sale; refunds are applied from Refunded Amount.
+SHOPIFY_FINANCIAL = {"pending": ORDER_PENDING, "authorized": ORDER_PENDING,
+                     "voided": ORDER_CANCELLED, "expired": ORDER_CANCELLED}
+PROGRESS_EVERY = 1000
 Record = tuple[int, dict]   # (line number, fields by lower-case name)
 
 
@@ -129,11 +147,20 @@ def _missing(header: list[str], required: Iterable[str]) -> list[str]:
     return [name for name in required if name not in header]
 
 
-# -- redemptions --------------------------------------------------------------------
+# -- redemptions (orders) -------------------------------------------------------------
 
-def redemption_records(header: list[str], records: Iterator[Record]) -> tuple[str, Iterator[Record]]:
-    """('generic' | 'shopify', records with our field names)."""
+def redemption_records(header: list[str], records: Iterator[Record],
+                       shop_platform: str = CSV_SHOP) -> tuple[str, Iterator[Record]]:
+    """('generic' | 'shopify', records with our field names).
+
+    A Shopify orders export holds one line per line item: the first line of
+    an order carries it. Its order id is Shopify's `Id` when the file goes to
+    a connected Shopify shop (the id its webhooks send), else its `Name`
+    (#1001), as files imported before were keyed.
+    """
     if not _missing(header, SHOPIFY_FIELDS):
+        use_id = shop_platform == "shopify" and "id" in header
+
         def shopify():
             seen = set()
             for line, rec in records:
@@ -141,7 +168,14 @@ def redemption_records(header: list[str], records: Iterator[Record]) -> tuple[st
                 if name in seen:          # a further line item of the same order
                     continue
                 seen.add(name)
-                yield line, {ours: rec.get(theirs, "") for theirs, ours in SHOPIFY_FIELDS.items()}
+                row = {ours: rec.get(theirs, "") for theirs, ours in SHOPIFY_FIELDS.items()}
+                row["name"] = name
+                if use_id:
+                    row["order_id"] = rec.get("id", "")
+                row["status"] = _shopify_status(rec)
+                row["refunded"] = rec.get("refunded amount", "")
+                row["click_id"] = _note_attribute(rec.get("note attributes", ""))
+                yield line, row
         return "shopify", shopify()
     missing = _missing(header, ("order_id", "code", "amount", "redeemed_at"))
     if "code" in missing and "click_id" in header:
@@ -152,99 +186,173 @@ def redemption_records(header: list[str], records: Iterator[Record]) -> tuple[st
     return "generic", records
 
 
-def check_redemptions(store: Store, records: Iterable[Record], campaign: dict | None = None,
-                      lenient_codes: bool = False, progress: Callable | None = None):
-    """Validate orders; return (rows to insert, errors, skipped notes).
+def _shopify_status(rec: dict) -> str:
+    if (rec.get("cancelled at") or "").strip():
+        return ORDER_CANCELLED
+    return SHOPIFY_FINANCIAL.get((rec.get("financial status") or "").strip().lower(),
+                                 ORDER_COUNTED)
 
-    lenient_codes: a Shopify export holds every order of the shop, so an
-    order without a campaign code is skipped (and counted), not an error.
-    """
-    rows, errors, skipped, seen = [], [], {}, {}
-    now = validate.iso_utc(datetime.now(timezone.utc))
-    # Codes and campaigns repeat across orders: look each up once per import.
-    promo_code = functools.lru_cache(maxsize=None)(store.promo_code)
-    campaign_by_id = functools.lru_cache(maxsize=None)(store.campaign_by_id)
+
+def _note_attribute(text: str) -> str:
+    """A click id a storefront snippet left in the order's attributes
+    (the export writes them as 'name: value' lines)."""
+    for line in (text or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lstrip("_") == DEFAULT_CLICK_PARAM and value.strip():
+            return value.strip()
+    return ""
+
+
+def _incoming(rec: dict, line: int, keep: tuple[str, ...] = ledger.KEPT) -> dict:
+    """One record as an incoming order, or BadInput naming what is wrong."""
+    refuse_nul(rec)
+    order_id = validate.text("order_id", rec.get("order_id"), 128)
+    raw_currency = (rec.get("currency") or "").strip()
+    currency = validate.currency(raw_currency) if raw_currency else None
+    # Without a currency the amounts wait for the campaign's (_resolve_currency).
+    gross = _amount(rec.get("amount"), currency, "amount")
+    status = (rec.get("status") or "").strip().lower() or ORDER_COUNTED
+    status = validate.choice("status", status, ORDER_STATUSES)
+    refunded_text = (rec.get("refunded") or "").strip()
+    refunds = []
+    if refunded_text and _amount(refunded_text, currency, "refunded") != 0:
+        refunds.append({"refund_id": f"{order_id}:export", "kind": "total", "at": None,
+                        "amount_minor": _amount(refunded_text, currency, "refunded")})
+    codes = [(rec.get("code") or "").strip()]
+    order = ledger.incoming_order(
+        order_id, validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
+        currency, gross or 0, status, validate.text("name", rec.get("name"), 128, required=False),
+        codes, (rec.get("click_id") or "").strip() or None, refunds, line=line, keep=keep)
+    order["raw"] = {"amount": rec.get("amount"), "refunded": refunded_text}
+    return order
+
+
+def _amount(raw, currency: str | None, field: str) -> int | None:
+    """Minor units of currency; without one, only checked (None), except
+    that a zero is zero in any currency."""
+    if currency is not None:
+        return validate.money(raw, currency, field)
+    text = str(raw).strip() if raw is not None else ""
+    if not validate.DECIMAL_RE.match(text):
+        raise BadInput(f"{field} {text!r} is not a number (use digits and a '.', e.g. 1250.50)")
+    if text.startswith("-"):
+        raise BadInput(f"{field} {text!r} must not be negative")
+    return 0 if not text.strip("0.") else None
+
+
+def check_redemptions(records: Iterable[Record], progress: Callable | None = None,
+                      keep: tuple[str, ...] = ledger.KEPT):
+    """Read every order of a file: (incoming orders, errors by line). keep:
+    what a stored order keeps that this file does not say (see kept_fields)."""
+    orders, errors, seen = [], [], {}
     for n, (line, rec) in enumerate(records, 1):
-        if progress and n % 1000 == 0:
+        if progress and n % PROGRESS_EVERY == 0:
             progress(n)
         try:
-            refuse_nul(rec)
-            row = _redemption(store, rec, campaign, lenient_codes, promo_code, campaign_by_id)
+            order = _incoming(rec, line, keep)
         except BadInput as exc:
             errors.append((line, exc.message))
             continue
-        if row is None:
-            code = rec.get("code") or "(no code)"
-            skipped[code] = skipped.get(code, 0) + 1
+        if order["order_id"] in seen:
+            errors.append((line, f"order {order['order_id']!r} appears twice "
+                                 f"(first on line {seen[order['order_id']]})"))
             continue
-        if row["order_id"] in seen:
-            errors.append((line, f"order {row['order_id']!r} appears twice "
-                                 f"(first on line {seen[row['order_id']]})"))
-            continue
-        seen[row["order_id"]] = line
-        row["imported_at"] = now
-        rows.append(row)
-    return rows, errors, skipped
+        seen[order["order_id"]] = line
+        orders.append(order)
+    return orders, errors
 
 
-def _redemption(store: Store, rec: dict, campaign: dict | None, lenient: bool,
-                promo_code, campaign_by_id) -> dict | None:
-    order_id = validate.text("order_id", rec.get("order_id"), 128)
-    code = (rec.get("code") or "").strip().lower() or None
-    click_id = (rec.get("click_id") or "").strip() or None
-    click = store.click_owner(click_id) if click_id else None
-    promo = promo_code(code) if code else None
-    if click is None and promo is None:
-        if lenient:
-            return None
-        if code:
-            raise BadInput(f"code {code!r} matches no campaign's promo code"
-                           + (f" and click_id {click_id!r} matches no click" if click_id else ""))
-        if click_id:
-            raise BadInput(f"click_id {click_id!r} matches no click, and there is no code")
-        raise BadInput("neither code nor click_id is given")
-    owner_id = click["campaign_id"] if click else promo["campaign_id"]
-    if campaign is not None and owner_id != campaign["id"]:
-        # Worded like "no match": a campaign-scoped caller learns nothing of others.
-        raise BadInput(f"neither code nor click_id of order {order_id!r} belongs to campaign "
-                       f"{campaign['slug']!r}")
-    owner = campaign or campaign_by_id(owner_id)
-    currency = (rec.get("currency") or owner["currency"]).strip().upper()
-    if currency != owner["currency"]:
-        raise BadInput(f"currency {currency} differs from the campaign's {owner['currency']} "
-                       "(currency conversion is not supported)")
-    return {
-        "order_id": order_id, "campaign_id": owner_id, "code": code, "click_id": click_id,
-        "amount_minor": validate.money(rec.get("amount"), currency, "amount"),
-        "currency": currency,
-        "redeemed_at": validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
-    }
+def kept_fields(kind: str, header: Iterable[str]) -> tuple[str, ...]:
+    """What an order already stored keeps when this file does not say it: a
+    Shopify export has no landing page (the click id its webhooks brought
+    stays); our own layout says a code and a click id only in their columns."""
+    header = set(header)
+    if kind == "shopify":
+        return ledger.KEPT + ("click_id",)
+    return ledger.KEPT + tuple(f for f in ("code", "click_id") if f not in header)
+
+
+def _resolve_currency(store: Store, shop: dict, orders: list[dict], errors: list) -> None:
+    """A file without a currency column: each order takes the currency of
+    the campaign its code or click id names, else the one it was stored
+    with (amounts are then read in it). An order of nobody's not stored yet
+    keeps no currency: it is counted, not kept."""
+    facts = ledger.Facts(store)
+    waiting = [o for o in orders if o["currency"] is None]
+    stored = store.orders_by_id(shop["id"], [o["order_id"] for o in waiting])
+    for order in waiting:
+        credit = facts.credit({"created_at": order["created_at"], "click_id": order["click_id"],
+                               "code": facts.pick_code(order["codes"])})
+        if credit.campaign_id is not None:
+            currency = facts.campaign(credit.campaign_id)["currency"]
+        elif order["order_id"] in stored:
+            currency = stored[order["order_id"]]["currency"]
+        else:
+            continue
+        try:
+            order["currency"] = currency
+            order["gross_minor"] = validate.money(order["raw"]["amount"], currency, "amount")
+            for refund in order["refunds"]:
+                refund["amount_minor"] = validate.money(order["raw"]["refunded"], currency,
+                                                        "refunded")
+        except BadInput as exc:
+            errors.append((order["line"], exc.message))
 
 
 def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
                      kind: str = "generic", progress: Callable | None = None,
+                     shop: str | None = None, keep: tuple[str, ...] = ledger.KEPT,
                      dry_run: bool = False) -> dict:
     """Check every order, then write them all in one transaction or none.
-    dry_run: check and count the same way, write nothing."""
-    campaign = get_campaign(store, campaign_slug) if campaign_slug else None
-    rows, errors, skipped = check_redemptions(store, records, campaign,
-                                              lenient_codes=(kind == "shopify"), progress=progress)
-    read = len(rows) + len(errors) + sum(skipped.values())
-    if errors:
-        raise RowErrors("import", errors, read)
 
-    def write():
-        new = store.insert_redemptions(rows)
-        return {"format": kind, "read": read, "orders": len(rows), "new": new,
-                "already_imported": len(rows) - new, "skipped": skipped}
-    return _write(store, write, dry_run)
+    Orders that are no campaign's are not errors: they are counted (and
+    their unknown codes named), and kept for the shop's daily totals when
+    the file comes from a named shop (--shop). campaign_slug: write only
+    orders that are (and stay) that campaign's; the others are counted.
+    dry_run: the same checks, the same write and the same counts, in a
+    transaction that is rolled back: what the import would do, nothing kept.
+    """
+    campaign = get_campaign(store, campaign_slug) if campaign_slug else None
+    shop_row = shops.import_shop(store, shop, create=False)
+    orders, errors = check_redemptions(records, progress, keep)
+    _resolve_currency(store, shop_row, orders, errors)
+    bad_lines = {line for line, _ in errors}
+    read = len({o["line"] for o in orders} | bad_lines)
+    orders = [o for o in orders if o["line"] not in bad_lines]
+    options = dict(scope_campaign_id=campaign["id"] if campaign else None,
+                   keep_nobodys=shop_row["name"] != CSV_SHOP, check_currency=True)
+    if errors:
+        existing = store.orders_by_id(shop_row["id"], [o["order_id"] for o in orders])
+        errors += ledger.plan(store, shop_row, orders, existing, ledger.Facts(store),
+                              **options).errors
+        raise RowErrors("import", sorted(errors, key=lambda e: e[0]), read)
+
+    def write() -> dict:
+        shop = shop_row if shop_row["id"] is not None else shops.import_shop(store, CSV_SHOP)
+        return dict(ledger.save_orders(store, shop, orders, **options, dry_run=dry_run,
+                                       on_errors=lambda errs: RowErrors("import", errs, read)),
+                    shop=shop["name"])
+
+    # The csv shop is made by the first import; a dry run makes it only in a
+    # transaction that is rolled back as well.
+    result = _write(store, write, True) if dry_run and shop_row["id"] is None else write()
+    return {"format": kind, "shop": result["shop"], "read": read, "orders": len(orders),
+            "new": result["new"], "updated": result["updated"],
+            "already_imported": result["unchanged"], "no_campaign": result["no_campaign"],
+            "unknown_codes": result["unknown_codes"],
+            "not_this_campaign": result["not_this_campaign"]}
 
 
 def import_redemptions(store: Store, source, campaign_slug: str | None = None,
-                       progress: Callable | None = None, dry_run: bool = False) -> dict:
+                       progress: Callable | None = None, shop: str | None = None,
+                       dry_run: bool = False) -> dict:
+    """Orders from a CSV file (ours or a Shopify orders export) of a shop
+    (`csv` unless named); dry_run: see save_redemptions."""
+    shop_row = shops.import_shop(store, shop, create=False)
     header, records = read_csv(source)
-    kind, records = redemption_records(header, records)
-    return save_redemptions(store, records, campaign_slug, kind, progress, dry_run)
+    kind, records = redemption_records(header, records, shop_row["platform"])
+    return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"],
+                            kept_fields(kind, header), dry_run)
 
 
 # -- platform metrics ------------------------------------------------------------------
@@ -332,7 +440,7 @@ def import_metrics(store: Store, source, campaign_slug: str,
     (`replaced` counts those). dry_run: the same checks and counts, nothing
     written.
     """
-    from .metrics import parse_metrics    # openpyxl and the format tables load only here
+    from .metrics import parse_metrics  # openpyxl and the format tables load only here
 
     campaign = get_campaign(store, campaign_slug)
     enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}

@@ -69,7 +69,8 @@ def client_ip(environ, trusted_proxies: int) -> str:
 
 def checked_location(link: dict, incoming, click_id: str | None) -> str:
     """The link's Location, or ValueError if it is not a sendable URI."""
-    location = redirect_location(link["destination"], link["target_url"], incoming, click_id)
+    location = redirect_location(link["destination"], link["target_url"], incoming, click_id,
+                                 link["click_param"])
     if not LOCATION.fullmatch(location):
         raise ValueError(f"the link's target is not an ASCII URI: {location[:200]!r}")
     return location

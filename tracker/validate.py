@@ -18,7 +18,8 @@ import idna
 from babel.numbers import get_currency_precision, is_currency
 
 from .errors import BadInput
-from .vocabulary import HANDLE_RE, SLUG_RE, normalize_handle
+from .vocabulary import (CLICK_PARAM_RE, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_CLICK_PARAM, HANDLE_RE,
+                         MAX_ATTRIBUTION_DAYS, SLUG_RE, normalize_handle)
 
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -59,6 +60,29 @@ def text(field: str, value: str | None, max_len: int = 200, required: bool = Tru
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise BadInput(f"{field} must not contain control characters")
     return value
+
+
+def attribution_days(value, field: str = "attribution_days") -> int:
+    """Days a click credits orders: a whole number 1-365 (default 30)."""
+    if value is None or value == "":
+        return DEFAULT_ATTRIBUTION_DAYS
+    raw = str(value).strip()
+    if isinstance(value, bool) or not (raw.isascii() and raw.isdigit()) \
+            or not 1 <= int(raw) <= MAX_ATTRIBUTION_DAYS:
+        raise BadInput(f"{field} {raw!r} must be a whole number of days, "
+                       f"1-{MAX_ATTRIBUTION_DAYS}")
+    return int(raw)
+
+
+def click_param(value: str | None, field: str = "click_param") -> str:
+    """The destination parameter that carries the click id (default trk)."""
+    raw = (value or "").strip()
+    if not raw:
+        return DEFAULT_CLICK_PARAM
+    if not CLICK_PARAM_RE.match(raw) or raw.lower().startswith("utm_"):
+        raise BadInput(f"{field} {raw!r} must be a query parameter name: 1-64 letters, digits, "
+                       "'_', '.' or '-', starting with a letter or '_', and not a utm_ one")
+    return raw
 
 
 def handle(value: str) -> str:

@@ -82,3 +82,21 @@ FIRST_DAY, LAST_DAY = "0000-01-01", "9999-12-31"
 ALL_DAYS = (FIRST_DAY, LAST_DAY)
 #: Attribution window default: a click credits orders for this many days.
 DEFAULT_ATTRIBUTION_DAYS = 30
+
+
+# -- orders -----------------------------------------------------------------------
+
+#: How an order found its creator.
+CREDIT_METHODS = ("click", "code")
+#: Why an order's click id did not credit it (the report counts each), in the
+#: order the attribution function checks them.
+PASSED_OVER = ("unknown_id", "bot_click", "click_after_order", "outside_window")
+#: Bounds of a campaign's attribution window, in days.
+MAX_ATTRIBUTION_DAYS = 365
+#: Shop names: what follows /api/webhooks/<platform>/ in the URL a shop is given.
+SHOP_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+#: The platforms an order can come from: the shops that send webhooks, and files.
+ORDER_SOURCES = SHOP_PLATFORMS + (CSV_SHOP,)
+#: A destination parameter that may carry the click id (Stripe Payment Links
+#: take only client_reference_id).
+CLICK_PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$")

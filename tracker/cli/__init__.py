@@ -20,7 +20,7 @@ import click
 from ..errors import TrackerError
 from ..settings import BY_ENV
 from ..store import StoreError
-from . import access, admin, campaigns, creators, imports, links, promos, reports, users
+from . import access, admin, campaigns, creators, imports, links, promos, reports, shops, users
 from .base import Group, State
 from .output import fail, file_error, one_line
 
@@ -69,7 +69,9 @@ for command in (
     links.link,
     promos.promo,
     imports.import_,
+    shops.shop,
     reports.report,
+    reports.orders,
     reports.export_,
     access.token,
     access.share,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import campaigns
+from ..vocabulary import DEFAULT_ATTRIBUTION_DAYS, DEFAULT_CLICK_PARAM
 from .base import Group, argument, json_option, pass_state
 from .output import emit, note, print_json, report_changes, table
 
@@ -44,13 +45,50 @@ def campaign():
 @click.option("--currency", default="USD", show_default=True, help="ISO 4217 currency")
 @click.option("--budget", metavar="AMOUNT", help="total budget, e.g. 5000.00")
 @click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP)
+@click.option(
+    "--attribution-days",
+    metavar="N",
+    default=str(DEFAULT_ATTRIBUTION_DAYS),
+    show_default=True,
+    help="a click credits an order made within N days of it (promo codes know no window)",
+)
+@click.option(
+    "--click-param",
+    metavar="NAME",
+    default=DEFAULT_CLICK_PARAM,
+    show_default=True,
+    help="the destination parameter that carries the click id "
+    "(client_reference_id for Stripe Payment Links)",
+)
 @json_option
 @pass_state
-def create(state, slug, name, destination, starts_on, timezone, currency, budget, countries,
-           as_json):
+def create(
+    state,
+    slug,
+    name,
+    destination,
+    starts_on,
+    timezone,
+    currency,
+    budget,
+    countries,
+    attribution_days,
+    click_param,
+    as_json,
+):
     """create a campaign"""
     made = campaigns.create_campaign(
-        state.store(), slug, name, destination, starts_on, timezone, currency, budget, countries
+        state.store(),
+        slug,
+        name,
+        destination,
+        starts_on,
+        timezone,
+        currency,
+        budget,
+        countries,
+        attribution_days=attribution_days,
+        click_param=click_param,
     )
     emit(made, as_json, COLUMNS)
 
@@ -144,13 +182,38 @@ def unenroll(state, slug, handle, as_json):
 )
 @click.option("--starts-on", metavar="YYYY-MM-DD", help="first day")
 @click.option("--countries", metavar="CC,CC", help=COUNTRIES_HELP + "; '' removes them")
+@click.option(
+    "--attribution-days",
+    metavar="N",
+    help="a click credits an order made within N days of it; every report follows",
+)
 @json_option
 @pass_state
-def set_(state, slug, name, destination, budget, timezone, currency, starts_on, countries,
-         as_json):
+def set_(
+    state,
+    slug,
+    name,
+    destination,
+    budget,
+    timezone,
+    currency,
+    starts_on,
+    countries,
+    attribution_days,
+    as_json,
+):
     """change a campaign (only the options given)"""
     done = campaigns.update_campaign(
-        state.store(), slug, name, destination, starts_on, timezone, currency, budget, countries
+        state.store(),
+        slug,
+        name,
+        destination,
+        starts_on,
+        timezone,
+        currency,
+        budget,
+        countries,
+        attribution_days=attribution_days,
     )
     if as_json:
         print_json(done)

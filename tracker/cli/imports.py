@@ -6,7 +6,7 @@ import click
 
 from .. import imports
 from ..metrics import headers as metric_formats
-from ..vocabulary import METRICS_CSV_COLUMNS
+from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 from .base import Group, argument, json_option, pass_state
 from .output import emit, note
 
@@ -24,21 +24,48 @@ def progress(what: str):
     return lambda n: note(f"{what}: {n} rows checked")
 
 
-@import_.command(help=f"orders: {ORDER_COLUMNS} or a Shopify export; re-imports add nothing")
+@import_.command(
+    help=f"orders: {ORDER_COLUMNS} or a Shopify orders export; re-imports add nothing, "
+    "a changed order is updated"
+)
 @argument("file", help=f"a CSV file ({ORDER_COLUMNS}) or a Shopify orders export")
-@click.option("--campaign", metavar="SLUG", help="refuse orders that belong to another campaign")
+@click.option(
+    "--campaign",
+    metavar="SLUG",
+    help="write only orders that are (and stay) this campaign's; the others are counted",
+)
+@click.option(
+    "--shop",
+    metavar="NAME",
+    default=CSV_SHOP,
+    show_default=True,
+    help="the shop the file comes from; a connected shop also keeps its orders that are "
+    "no campaign's, for its daily totals",
+)
 @json_option
 @pass_state
-def redemptions(state, file, campaign, as_json):
-    result = imports.import_redemptions(state.store(), file, campaign, progress("redemptions"))
-    for code, count in sorted(result["skipped"].items()):
-        note(f"skipped {count} order(s) with code {code!r}: no campaign uses it")
+def redemptions(state, file, campaign, shop, as_json):
+    result = imports.import_redemptions(
+        state.store(), file, campaign, progress("redemptions"), shop=shop
+    )
+    for code, count in sorted(result["unknown_codes"].items()):
+        note(f"{count} order(s) with code {code!r}: no campaign uses it")
+    others = result["no_campaign"] - sum(result["unknown_codes"].values())
+    if others:
+        note(f"{others} order(s) with no campaign's code and no click id that credits them")
+    if result["no_campaign"] and result["shop"] != CSV_SHOP:
+        note(f"orders that are no campaign's count in shop {result['shop']}'s daily totals")
+    if result["not_this_campaign"]:
+        note(
+            f"{result['not_this_campaign']} order(s) of another campaign or of none: "
+            f"left alone (--campaign {campaign})"
+        )
     emit(
         result,
         as_json,
         human=lambda r: (
-            f"{r['orders']} order(s) read ({r['format']}): {r['new']} new, "
-            f"{r['already_imported']} already imported"
+            f"{r['orders']} order(s) read ({r['format']}, shop {r['shop']}): {r['new']} new, "
+            f"{r['updated']} updated, {r['already_imported']} already imported"
         ),
     )
 

@@ -48,12 +48,18 @@ def link():
 )
 @click.option("--destination", help="landing page (default: the campaign's)")
 @click.option("--code", help="choose the short code (3-32 of A-Z a-z 0-9 _ -)")
+@click.option(
+    "--click-param",
+    metavar="NAME",
+    help="the destination parameter that carries the click id (default: the campaign's, "
+    "trk unless it says otherwise; client_reference_id for a Stripe Payment Link)",
+)
 @json_option
 @pass_state
-def create(state, slug, handle, channel, destination, code, as_json):
+def create(state, slug, handle, channel, destination, code, click_param, as_json):
     """create a short link for a creator; prints the short URL"""
     made = campaigns.create_link(
-        state.store(), state.base_url(), slug, handle, channel, destination, code
+        state.store(), state.base_url(), slug, handle, channel, destination, code, click_param
     )
     enrolled_note(made)
     emit(made, as_json, human=lambda m: m["short_url"])

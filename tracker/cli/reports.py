@@ -30,6 +30,40 @@ def report(state, slug, window, as_json):
     emit(reports.campaign_report(state.store(), slug, window), as_json, human=report_text.render)
 
 
+ORDER_COLUMNS = (
+    ("shop", "shop"),
+    ("order_id", "order_id"),
+    ("name", "name"),
+    ("day", "day"),
+    ("status", "status"),
+    ("gross", "gross"),
+    ("refunded", "refunded"),
+    ("net", "net"),
+    ("conversion", "conversion"),
+    ("creator", "creator"),
+    ("source", "source"),
+    ("method", "method"),
+    ("passed_over", "passed_over"),
+)
+
+
+@click.command(cls=Command)
+@argument("slug", help="the campaign")
+@click.option(
+    "--window",
+    type=among(WINDOW_NAMES),
+    default=WINDOW_ALL,
+    show_default=True,
+    help="the campaign's first N local days, or all time",
+)
+@json_option
+@pass_state
+def orders(state, slug, window, as_json):
+    """every order the report counts: shop, order id, day, gross, refunded, net, creator,
+    source, method (click or code) and why a click id was passed over"""
+    emit(reports.campaign_orders(state.store(), slug, window), as_json, ORDER_COLUMNS)
+
+
 @click.group("export", cls=Group)
 def export_():
     """export data as CSV"""

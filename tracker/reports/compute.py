@@ -1,8 +1,10 @@
 """The campaign report: pure arithmetic over plain rows. No Flask, no SQL.
 
 Inputs are what the store hands over (see build.py): per-day click
-summaries, orders with what their click and code point at, platform
-metrics and fees. The definitions are the README's "Metrics"; every ratio
+summaries, orders with what their click and code point at (decided here by
+the one attribution function, tracker/orders/attribution.py), platform
+metrics and fees. Revenue is net of refunds in every figure; gross revenue
+and refunds are shown beside it. The definitions are the README's "Metrics"; every ratio
 with a zero or unknown denominator is None ("—" on the page, null in JSON).
 """
 from __future__ import annotations
@@ -10,25 +12,91 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from ..orders.attribution import Credit, attribute
 from ..validate import minor_units_text as money
-from ..vocabulary import ENGAGEMENT_FIELDS, MARKS, METRIC_COUNTS, SOURCES
+from ..vocabulary import (ENGAGEMENT_FIELDS, MARKS, METRIC_COUNTS, ORDER_CANCELLED, ORDER_COUNTED,
+                          ORDER_PENDING, PASSED_OVER, SOURCES)
 
 METRIC_FIELDS = METRIC_COUNTS
 
 
 @dataclass(frozen=True)
 class Order:
-    """An order and where it belongs: decided by attribute()."""
+    """An order as a campaign's report sees it, decided by the attribution
+    function (tracker/orders/attribution.py)."""
+    shop: str
     order_id: str
-    amount_minor: int
+    name: str | None
     day: str
+    status: str                # counted | pending | cancelled
+    currency: str
+    gross_minor: int
+    refunded_minor: int        # never more than gross_minor
+    credited: bool             # to this campaign (else only a passed-over click of it)
     creator_id: int | None
-    bucket: str          # organic | sponsored | unknown | unattributed
-    by: str              # click | code
+    bucket: str | None         # organic | sponsored | unknown | unattributed
+    by: str | None             # click | code
+    passed_over: str | None    # why its click id did not credit it
     conflict: bool
+    same_currency: bool
+
+    @property
+    def paid(self) -> bool:
+        """Its money counts: credited, counted, in the campaign's currency."""
+        return self.credited and self.status == ORDER_COUNTED and self.same_currency
+
+    @property
+    def fully_refunded(self) -> bool:
+        return self.refunded_minor > 0 and self.refunded_minor >= self.gross_minor
+
+    @property
+    def conversion(self) -> bool:
+        return self.paid and not self.fully_refunded
+
+    @property
+    def net_minor(self) -> int:
+        return self.gross_minor - self.refunded_minor if self.paid else 0
+
+
+def click_of(row: Mapping) -> dict | None:
+    """The order's click as attribution reads it; None if its id is unknown."""
+    if row.get("click_campaign_id") is None:
+        return None
+    return {"campaign_id": row["click_campaign_id"], "creator_id": row["click_creator_id"],
+            "source": row["click_source"], "is_bot": row["click_is_bot"],
+            "at": row["click_at"], "attribution_days": row["click_attribution_days"]}
+
+
+def code_of(row: Mapping) -> dict | None:
+    if row.get("code_campaign_id") is None:
+        return None
+    return {"campaign_id": row["code_campaign_id"], "creator_id": row["code_creator_id"],
+            "source": row["code_source"]}
+
+
+def credit_of(row: Mapping) -> Credit:
+    """The credit of an order row as the store's report_orders returns it."""
+    return attribute(row["created_at"], row["click_id"], click_of(row), code_of(row))
+
+
+def campaign_order(campaign: Mapping, row: Mapping, credit: Credit | None = None) -> Order | None:
+    """The order as the campaign sees it, or None if it is none of its
+    business (credited elsewhere, and its click, if any, not the campaign's)."""
+    credit = credit or credit_of(row)
+    credited = credit.campaign_id == campaign["id"]
+    if not credited and credit.passed_over_campaign_id != campaign["id"]:
+        return None
+    gross = int(row["gross_minor"])
+    return Order(
+        row["shop"], row["order_id"], row.get("name"), local_day(row["created_at"],
+                                                                 campaign["timezone"]),
+        row["status"], row["currency"], gross, min(int(row["refunded_minor"]), gross),
+        credited, credit.creator_id if credited else None, credit.bucket if credited else None,
+        credit.method if credited else None, credit.passed_over, credit.conflict and credited,
+        row["currency"] == campaign["currency"])
 
 
 def parse_window(value) -> int | None:
@@ -49,22 +117,6 @@ def local_day(utc_iso: str, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).date().isoformat()
 
 
-def attribute(row: dict, tz: str) -> Order:
-    """Click token first (it also says organic or sponsored), else promo code.
-
-    row: order_id, amount_minor, redeemed_at, click_creator_id, click_source,
-    code_creator_id, code_source (the click_* and code_* may be None).
-    """
-    conflict = (row["click_creator_id"] is not None and row["code_creator_id"] is not None
-                and row["click_creator_id"] != row["code_creator_id"])
-    if row["click_creator_id"] is not None:
-        creator, bucket, by = row["click_creator_id"], row["click_source"], "click"
-    else:
-        creator, bucket, by = row["code_creator_id"], row["code_source"] or "unattributed", "code"
-    return Order(row["order_id"], row["amount_minor"], local_day(row["redeemed_at"], tz),
-                 creator, bucket, by, conflict)
-
-
 def ratio(numerator, denominator) -> float | None:
     if numerator is None or not denominator:
         return None
@@ -77,6 +129,7 @@ class Tally:
     def __init__(self):
         self.clicks = self.visitors = self.bot_clicks = 0
         self.conversions = self.revenue = self.fee = self.ad_spend = 0
+        self.gross = self.refunds = 0
         self.metrics: dict[str, int | None] = dict.fromkeys(METRIC_FIELDS)
 
     def add_clicks(self, row: dict) -> None:
@@ -92,8 +145,13 @@ class Tally:
             self.ad_spend += int(row["spend_minor"])
 
     def add_order(self, order: Order) -> None:
-        self.conversions += 1
-        self.revenue += order.amount_minor
+        """Revenue is net of refunds; a cancelled, pending or fully refunded
+        order is no conversion (and a cancelled or pending one no money)."""
+        if order.paid:
+            self.gross += order.gross_minor
+            self.refunds += order.refunded_minor
+            self.revenue += order.net_minor
+        self.conversions += order.conversion
 
     def as_dict(self, digits: int) -> dict:
         m = self.metrics
@@ -113,6 +171,8 @@ class Tally:
             "conversions": self.conversions,
             "conversion_rate": ratio(self.conversions, self.visitors),
             "revenue": money(self.revenue, digits),
+            "gross_revenue": money(self.gross, digits),
+            "refunds": money(self.refunds, digits),
             "fee": money(self.fee, digits),
             "ad_spend": money(self.ad_spend, digits),
             "cost": money(cost, digits),
@@ -141,8 +201,7 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
     clicks maps a grouping to summary rows: "day", "source", "creator",
     "creator_source" (each row has day, clicks, bot_clicks, visitors and its keys).
     """
-    tz = campaign["timezone"]
-    attributed = [attribute(o, tz) for o in orders]
+    attributed = campaign_orders(campaign, orders)
     all_days = {r["day"] for r in clicks["day"]} | {o.day for o in attributed} | {
         m["day"] for m in metrics}
     lo, hi = window_bounds(campaign["starts_on"], window, all_days, today)
@@ -174,12 +233,21 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         if row["creator_id"] in per_creator:
             per_creator[row["creator_id"]]["total"].add_metrics(row)
             per_creator[row["creator_id"]][row["source"]].add_metrics(row)
-    matched = {"by_click": 0, "by_code": 0, "conflicts": 0}
+    passed_over = dict.fromkeys(PASSED_OVER, 0)
+    not_converted = {"pending": 0, "cancelled": 0, "refunded": 0, "other_currency": 0}
+    matched: dict = {"by_click": 0, "by_code": 0, "conflicts": 0,
+                     "passed_over": passed_over, "not_converted": not_converted}
     for order in attributed:
         if not inside(order.day):
             continue
+        if order.passed_over:
+            passed_over[order.passed_over] += 1
+        if not order.credited:
+            continue
         matched[f"by_{order.by}"] += 1
         matched["conflicts"] += order.conflict
+        if not order.conversion:
+            not_converted[_why_not(order)] += 1
         totals.add_order(order)
         # An order whose source is not known (a code without one) counts as
         # "unknown" here, so that the sources always add up to the totals.
@@ -208,6 +276,39 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
     }
 
 
+def campaign_orders(campaign: Mapping, rows: Iterable[Mapping]) -> list[Order]:
+    """The orders a campaign's report counts: those credited to it, and
+    those whose click id of this campaign was passed over."""
+    return [o for o in (campaign_order(campaign, row) for row in rows) if o is not None]
+
+
+def _why_not(order: Order) -> str:
+    if not order.same_currency:
+        return "other_currency"
+    if order.status in (ORDER_PENDING, ORDER_CANCELLED):
+        return order.status
+    return "refunded"
+
+
+def order_entries(campaign: Mapping, creators: list[dict], orders: Iterable[Order],
+                  window: int | None, today: str, digits: int) -> list[dict]:
+    """Every order a report over `window` counts, with each figure it adds:
+    what `tracker orders` and GET /api/campaigns/<slug>/orders list."""
+    orders = list(orders)
+    days = {o.day for o in orders}
+    lo, hi = window_bounds(campaign["starts_on"], window, days, today)
+    handles = {c["id"]: c["handle"] for c in creators}
+    return [{
+        "shop": o.shop, "order_id": o.order_id, "name": o.name, "day": o.day,
+        "status": o.status, "currency": o.currency,
+        "gross": money(o.gross_minor, digits), "refunded": money(o.refunded_minor, digits),
+        "net": money(o.net_minor, digits), "conversion": o.conversion,
+        "credited": o.credited, "creator": handles.get(o.creator_id),
+        "source": o.bucket, "method": o.by, "passed_over": o.passed_over,
+        "conflict": o.conflict,
+    } for o in orders if lo <= o.day <= hi]
+
+
 def _creator_entry(creator: dict, tallies: dict, digits: int) -> dict:
     unattributed = tallies["unattributed"]
     return {
@@ -217,7 +318,9 @@ def _creator_entry(creator: dict, tallies: dict, digits: int) -> dict:
         "organic": tallies["organic"].as_dict(digits),
         "sponsored": tallies["sponsored"].as_dict(digits),
         "unattributed": {"conversions": unattributed.conversions,
-                         "revenue": money(unattributed.revenue, digits)},
+                         "revenue": money(unattributed.revenue, digits),
+                         "gross_revenue": money(unattributed.gross, digits),
+                         "refunds": money(unattributed.refunds, digits)},
     }
 
 
@@ -232,9 +335,11 @@ def _marks(starts_on: str, creators, creator_rows, orders, digits) -> list[dict]
         for n, end in ends.items():
             clicks = sum(int(r["clicks"]) for r in creator_rows
                          if r["creator_id"] == c["id"] and first <= r["day"] <= end)
-            mine = [o for o in orders if o.creator_id == c["id"] and first <= o.day <= end]
-            entry[f"day_{n}"] = {"clicks": clicks, "conversions": len(mine),
-                                 "revenue": money(sum(o.amount_minor for o in mine), digits)}
+            mine = [o for o in orders if o.credited and o.creator_id == c["id"]
+                    and first <= o.day <= end]
+            entry[f"day_{n}"] = {"clicks": clicks,
+                                 "conversions": sum(o.conversion for o in mine),
+                                 "revenue": money(sum(o.net_minor for o in mine), digits)}
         out.append(entry)
     return out
 
@@ -252,7 +357,7 @@ def _daily(lo: str, hi: str, source_rows, orders) -> list[dict]:
             entry[row["source"]] += int(row["clicks"])
             entry["bots"] += int(row["bot_clicks"])
     for order in orders:
-        if order.day in days:
+        if order.day in days and order.conversion:
             days[order.day]["conversions"] += 1
     return list(days.values())
 

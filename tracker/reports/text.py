@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from .formatting import money, number, percent
 
+PASSED_OVER_TEXT = {"unknown_id": "unknown", "bot_click": "bot clicks",
+                    "click_after_order": "clicked after the order",
+                    "outside_window": "outside the attribution window"}
 COLUMNS = ("clicks", "visitors", "bots", "conv", "conv rate", "revenue", "cost", "ROI", "CTR")
 
 
@@ -27,7 +30,16 @@ def render(report: dict) -> str:
     for r in table:
         lines.append("  ".join(cell.ljust(widths[0]) if i == 0 else cell.rjust(widths[i])
                                for i, cell in enumerate(r)).rstrip())
-    a = report["attribution"]
-    lines += ["", f"orders by click token: {a['by_click']}, by promo code: {a['by_code']}, "
-                  f"click/code conflicts: {a['conflicts']}"]
+    a, t = report["attribution"], report["totals"]
+    lines += ["", f"revenue {money(t['revenue'], currency)} net = "
+                  f"{money(t['gross_revenue'], currency)} gross - "
+                  f"{money(t['refunds'], currency)} refunds",
+              f"orders by click token: {a['by_click']}, by promo code: {a['by_code']}, "
+              f"click/code conflicts: {a['conflicts']}"]
+    passed = ", ".join(f"{n} {PASSED_OVER_TEXT[k]}" for k, n in a["passed_over"].items() if n)
+    if passed:
+        lines.append(f"click ids passed over: {passed}")
+    waiting = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in a["not_converted"].items() if n)
+    if waiting:
+        lines.append(f"credited but not conversions: {waiting}")
     return "\n".join(lines)

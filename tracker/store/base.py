@@ -3,7 +3,7 @@ and the small interface each dialect fills in.
 
 Queries are written once, with `?` placeholders, in the subset of SQL that
 SQLite and PostgreSQL read alike (`ON CONFLICT`, `RETURNING`, text dates),
-in one module per area (campaigns, clicks, orders, metrics, access,
+in one module per area (campaigns, clicks, orders, shops, metrics, access,
 copying); `Store` puts them together. A dialect supplies connections,
 transactions and the few statements that truly differ.
 """
@@ -20,7 +20,7 @@ from typing import Any, Iterator, Sequence
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql",
+                   3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
                    5: "migrations/0005_house_in_order.sql",
                    # Versions are claimed per branch: one may land before a lower one.
                    7: "migrations/0007_users.sql",
@@ -135,6 +135,18 @@ class Database:
                     raise Conflict(str(exc)) from exc
                 raise
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence]) -> None:
+        """One statement for many parameter rows (pipelined on PostgreSQL)."""
+        if not rows:
+            return
+        with self._connection() as conn:
+            try:
+                conn.cursor().executemany(self._sql(sql), rows)
+            except Exception as exc:
+                if self._is_conflict(exc):
+                    raise Conflict(str(exc)) from exc
+                raise
+
     def query(self, sql: str, params: Sequence = ()) -> list[dict]:
         with self._connection() as conn:
             cur = conn.execute(self._sql(sql), params)
@@ -211,9 +223,10 @@ from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402
 from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
+from .shops import ShopQueries  # noqa: E402
 from .users import UserQueries  # noqa: E402
 
 
-class Store(CampaignQueries, ClickQueries, OrderQueries, MetricQueries, AccessQueries,
-            UserQueries, CopyQueries, Database):
+class Store(CampaignQueries, ClickQueries, OrderQueries, ShopQueries, MetricQueries,
+            AccessQueries, UserQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

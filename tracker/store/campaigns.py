@@ -4,7 +4,7 @@ from __future__ import annotations
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
-       l.created_at, c.slug AS campaign, cr.handle AS creator,
+       l.created_at, l.click_param, c.slug AS campaign, cr.handle AS creator,
        cr.platform AS creator_platform
   FROM links l
   JOIN campaigns c ON c.id = l.campaign_id
@@ -13,9 +13,9 @@ SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
 
 # What the edit commands may change, and the tables whose rows hang on a campaign.
 EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
-                          "budget_minor", "target_countries", "archived_at"},
+                          "budget_minor", "attribution_days", "target_countries", "archived_at"},
             "creators": {"handle", "platform", "name"}}
-ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "redemptions")
+ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 
 
 class CampaignQueries:
@@ -30,17 +30,17 @@ class CampaignQueries:
     def campaigns(self) -> list[dict]:
         return self.query("SELECT * FROM campaigns ORDER BY created_at, id")
 
-    def campaign_totals(self) -> dict[int, dict]:
-        """Per campaign id: human clicks, orders and revenue (minor units) so far."""
-        totals: dict[int, dict] = {}
-        for row in self.query("SELECT campaign_id, COUNT(*) AS clicks FROM clicks "
-                              "WHERE is_bot = 0 GROUP BY campaign_id"):
-            totals.setdefault(row["campaign_id"], {})["clicks"] = int(row["clicks"])
-        for row in self.query("SELECT campaign_id, COUNT(*) AS orders, "
-                              "SUM(amount_minor) AS revenue FROM redemptions GROUP BY campaign_id"):
-            totals.setdefault(row["campaign_id"], {}).update(
-                orders=int(row["orders"]), revenue_minor=int(row["revenue"]))
-        return totals
+    def click_params(self) -> list[str]:
+        """Every parameter name a link or campaign carries its click id in."""
+        return [r["click_param"] for r in self.query(
+            "SELECT click_param FROM links UNION SELECT click_param FROM campaigns "
+            "ORDER BY 1")]
+
+    def human_clicks_by_campaign(self) -> dict[int, int]:
+        """Human clicks so far, per campaign id (the console's list)."""
+        return {r["campaign_id"]: int(r["clicks"]) for r in self.query(
+            "SELECT campaign_id, COUNT(*) AS clicks FROM clicks WHERE is_bot = 0 "
+            "GROUP BY campaign_id")}
 
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])
@@ -84,7 +84,7 @@ class CampaignQueries:
 
     def rows_on_campaign(self, table: str, campaign_id: int, creator_id: int | None = None) -> int:
         """How many rows of `table` belong to a campaign (or to one creator on it)."""
-        assert table in ON_CAMPAIGN and (creator_id is None or table != "redemptions"), table
+        assert table in ON_CAMPAIGN and (creator_id is None or table != "orders"), table
         sql = f"SELECT COUNT(*) AS n FROM {table} WHERE campaign_id = ?"
         params = [campaign_id]
         if creator_id is not None:

@@ -21,7 +21,7 @@ INSERT_CLICK = "INSERT INTO clicks ({}) SELECT {} FROM links WHERE id = ? AND di
 
 LINK_FOR_REDIRECT = """
 SELECT l.id, l.destination, l.target_url, l.channel, l.disabled, l.campaign_id, l.creator_id,
-       c.timezone, cr.platform AS creator_platform
+       l.click_param, c.timezone, cr.platform AS creator_platform
   FROM links l
   JOIN campaigns c ON c.id = l.campaign_id
   JOIN creators cr ON cr.id = l.creator_id

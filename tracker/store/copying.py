@@ -8,11 +8,13 @@ from typing import Iterator
 COPY_ORDER = (
     ("settings", "key"), ("campaigns", "id"), ("creators", "id"),
     ("campaign_creators", "campaign_id, creator_id"), ("links", "id"), ("clicks", "id"),
-    ("visitor_salts", "day"), ("promo_codes", "code"), ("redemptions", "order_id"),
+    ("visitor_salts", "day"), ("promo_codes", "code"), ("shops", "id"),
+    ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
+    ("webhook_deliveries", "shop_id, delivery_id"),
     ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
     ("share_secrets", "campaign_id"), ("users", "id"),
 )
-IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "users")
+IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops", "users")
 
 
 class CopyQueries:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from .. import access, campaigns, imports, qr, reports
-from ..errors import BadInput, NotFound, TrackerError
+from ..errors import BadInput, Forbidden, NotFound, TrackerError
+from ..orders import shops
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..vocabulary import METRICS_CSV_COLUMNS
+from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
@@ -100,7 +101,8 @@ def create_campaign():
     made = campaigns.create_campaign(
         store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
         field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"), d.get("target_countries"))
+        field(d, "budget"), d.get("target_countries"),
+        attribution_days=field(d, "attribution_days"), click_param=field(d, "click_param"))
     return jsonify(made), 201
 
 
@@ -110,21 +112,26 @@ def get_campaign(slug):
 
 
 UPDATABLE = ("name", "destination", "starts_on", "timezone", "currency", "budget",
-             "target_countries")
+             "target_countries", "attribution_days")
 
 
 @bp.patch("/campaigns/<slug>")
 def update_campaign(slug):
-    """Change the fields given, as `tracker campaign set` does."""
+    """Change the fields given, as `tracker campaign set` does. The
+    attribution window moves credit between campaigns (a click's campaign
+    against a code's), so changing it takes an unscoped token."""
     slug = writable_campaign(slug)
     d = body()
     fixed = sorted(set(d) - set(UPDATABLE))
     if fixed or not d:
         raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
                        + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
+    if "attribution_days" in d:
+        check_write(g.token, global_change=True)
     return jsonify(campaigns.update_campaign(
         store(), slug, d.get("name"), d.get("destination"), d.get("starts_on"),
-        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries")))
+        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries"),
+        attribution_days=d.get("attribution_days")))
 
 
 @bp.get("/creators")
@@ -170,7 +177,8 @@ def create_link(slug):
     d = body()
     made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
                                  field(d, "creator", True), field(d, "channel", True),
-                                 field(d, "destination"), field(d, "code"), scoped=scoped())
+                                 field(d, "destination"), field(d, "code"),
+                                 field(d, "click_param"), scoped=scoped())
     return jsonify(made), 201
 
 
@@ -244,15 +252,39 @@ def order_records(data: dict) -> list[tuple[int, dict]]:
     for n, order in enumerate(orders, 1):
         if not isinstance(order, dict):
             raise BadInput(f"order {n} must be a JSON object")
-        records.append((n, {k: field(order, k) for k in imports.REDEMPTION_FIELDS}))
+        records.append((n, {k: field(order, k) for k in
+                            imports.REDEMPTION_FIELDS + imports.REDEMPTION_OPTIONAL}))
     return records
+
+
+def order_keep(data: dict) -> tuple[str, ...]:
+    """As for a file: an order stored already keeps its code or click id
+    when no order of the request names that field at all."""
+    orders = data["orders"] if "orders" in data else [data]
+    named = {k for order in orders if isinstance(order, dict) for k in order}
+    return imports.kept_fields("generic", named)
 
 
 @bp.post("/campaigns/<slug>/redemptions")
 def add_redemptions(slug):
+    """Orders of this campaign; orders that are (or would become) another
+    campaign's or nobody's are counted, never written."""
     slug = writable_campaign(slug)
-    result = imports.save_redemptions(store(), order_records(body()), slug)
+    data = body()
+    shop = field(data, "shop")
+    if scoped() and shop not in (None, CSV_SHOP):
+        # A connected shop's orders come from the shop (or an unscoped import).
+        raise Forbidden("a token scoped to one campaign writes orders to the csv shop only")
+    result = imports.save_redemptions(store(), order_records(data), slug, shop=shop,
+                                      keep=order_keep(data))
     return jsonify(result), 201
+
+
+@bp.get("/campaigns/<slug>/orders")
+def list_orders(slug):
+    """Every order the report over `window` counts, with what it adds."""
+    return jsonify(paginated(reports.campaign_orders(store(), campaign_slug(slug),
+                                                     request.args.get("window", "all"))))
 
 
 @bp.post("/campaigns/<slug>/metrics")
@@ -289,8 +321,52 @@ def webhook_redemptions():
     raw = request.get_data(cache=True)
     access.check_webhook(store(), request.headers.get("X-Tracker-Timestamp"),
                          request.headers.get("X-Tracker-Signature"), raw)
-    result = imports.save_redemptions(store(), order_records(body()))
+    data = body()
+    result = imports.save_redemptions(store(), order_records(data), shop=field(data, "shop"),
+                                      keep=order_keep(data))
     return jsonify(result), 200
+
+
+# -- shops (admin tokens only) -----------------------------------------------------------
+
+def admin(write: bool = False) -> None:
+    """Shops hold secrets and the orders of every campaign: unscoped tokens only."""
+    if g.token["campaign"] is not None:
+        raise Forbidden("this token is scoped to one campaign; shops need an unscoped token")
+    if write:
+        check_write(g.token)
+
+
+@bp.get("/shops")
+def list_shops():
+    admin()
+    return jsonify(paginated(shops.list_shops(store(), base_url())))
+
+
+@bp.post("/shops")
+def connect_shop():
+    """Connect a shop (or connect it again with a new secret; keep_old keeps
+    the previous one valid). Answers the URL to paste into the platform."""
+    admin(write=True)
+    d = body()
+    keep_old = d.get("keep_old", False)
+    if not isinstance(keep_old, bool):
+        raise BadInput("keep_old must be true or false")
+    made = shops.connect(store(), base_url(), field(d, "name", True), field(d, "platform", True),
+                         field(d, "secret", True), keep_old)
+    return jsonify(made), 201
+
+
+@bp.delete("/shops/<name>")
+def disconnect_shop(name):
+    admin(write=True)
+    return jsonify(shops.disconnect(store(), base_url(), name))
+
+
+@bp.post("/shops/<name>/forget-old-secrets")
+def forget_old_secrets(name):
+    admin(write=True)
+    return jsonify(shops.forget_old_secrets(store(), base_url(), name))
 
 
 @bp.get("/openapi.json")

@@ -55,10 +55,11 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         store, heavy, config.trusted_proxies)
     redirector.forget_old_salts()
 
-    from . import api, console, stats
+    from . import api, console, stats, webhooks
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_blueprint(console.bp)
 
     @app.errorhandler(TrackerError)

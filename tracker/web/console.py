@@ -36,7 +36,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import access, campaigns, imports, users
+from .. import access, campaigns, imports, reports, users
 from ..errors import NotFound, TrackerError
 from ..reports import formatting
 from ..validate import money_text
@@ -89,6 +89,7 @@ CAMPAIGN_FIELDS = (
     (r"^currency", "currency"),
     (r"^budget", "budget"),
     (r"^target countries", "target_countries"),
+    (r"^--attribution-days", "attribution_days"),
 )
 CREATOR_FIELDS = (
     (r"^creator handle", "handle"),
@@ -106,7 +107,7 @@ LINK_FIELDS = (
 PROMO_FIELDS = ((r"^promo code", "code"), (r"^source", "source"), (r"^creator", "creator"))
 SHARE_FIELDS = ((r"^duration", "expires"), (r"^creator", "creator"))
 # CLI spellings in messages, in the console's words.
-WORDS = (("--starts-on", "start date"),)
+WORDS = (("--starts-on", "start date"), ("--attribution-days", "attribution window"))
 
 
 # -- who may do what ------------------------------------------------------------------
@@ -298,14 +299,14 @@ def logout():
 
 @bp.get("/")
 def campaigns_page():
-    totals = store().campaign_totals()
+    totals = reports.campaign_summaries(store())
     rows = []
     for row in store().campaigns():
         made = campaigns.campaign_record(row)
         done = totals.get(row["id"], {})
         made.update(
             clicks=done.get("clicks", 0),
-            orders=done.get("orders", 0),
+            orders=done.get("conversions", 0),
             revenue_minor=done.get("revenue_minor", 0),
             budget_minor=row["budget_minor"],
         )
@@ -351,6 +352,7 @@ def new_campaign():
             f.get("currency") or "USD",
             form("budget"),
             form("target_countries"),
+            form("attribution_days"),
         )
     except TrackerError as exc:
         return campaign_form_page(f.to_dict(), errors_for(exc, CAMPAIGN_FIELDS), status=exc.status)
@@ -383,6 +385,7 @@ def edit_campaign(slug):
             currency=f.get("currency", ""),
             budget=f.get("budget", ""),
             target_countries=f.get("target_countries", ""),
+            attribution_days=f.get("attribution_days", ""),
         )
     except TrackerError as exc:
         if isinstance(exc, NotFound) and exc.message.startswith("campaign "):
@@ -424,7 +427,7 @@ def campaign_page_view(
     ]
     enrolled = campaigns.campaign_creators(store(), slug)
     everyone = campaigns.list_creators(store())
-    done = store().campaign_totals().get(row["id"], {})
+    done = reports.campaign_summaries(store(), [row]).get(row["id"], {})
     values = values or {}
     link_values = values.get("link") or {
         "creator": enrolled[0]["handle"] if enrolled else "",
@@ -457,7 +460,7 @@ def campaign_page_view(
         preview=preview,
         link_values=link_values,
         clicks=done.get("clicks", 0),
-        orders=done.get("orders", 0),
+        orders=done.get("conversions", 0),
         revenue_minor=done.get("revenue_minor", 0),
         errors=errors or {},
         values=values,
@@ -875,7 +878,7 @@ def upload_import(upload_id):
     else:
         text = (
             f"{result['orders']} order(s) imported: {result['new']} new, "
-            f"{result['already_imported']} already there."
+            f"{result['updated']} updated, {result['already_imported']} already there."
         )
     flash(text, "ok")
     if upload["campaign"]:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from ..qr import FORMATS
 from ..reports.audience import DIMENSIONS as AUDIENCE_DIMENSIONS
 from ..reports.export import COLUMNS as CSV_COLUMNS
-from ..vocabulary import (CHANNELS, CODE_PATTERN, DECLARED_SOURCES, METRICS_CSV_COLUMNS,
-                          METRICS_REQUIRED, PLATFORMS, SLUG_RE, WINDOW_NAMES)
+from ..vocabulary import (CHANNELS, CODE_PATTERN, CREDIT_METHODS, DECLARED_SOURCES,
+                          MAX_ATTRIBUTION_DAYS, METRICS_CSV_COLUMNS, METRICS_REQUIRED,
+                          ORDER_STATUSES, PASSED_OVER, PLATFORMS, SHOP_NAME_RE, SHOP_PLATFORMS,
+                          SLUG_RE, WINDOW_NAMES)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True,
@@ -18,6 +20,12 @@ CODE = {"name": "code", "in": "path", "required": True,
 PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
 WINDOW = {"name": "window", "in": "query", "schema": {"enum": list(WINDOW_NAMES)}}
+SHOP = {"name": "name", "in": "path", "required": True,
+        "schema": {"type": "string", "pattern": SHOP_NAME_RE.pattern}}
+PLATFORM = {"name": "platform", "in": "path", "required": True,
+            "schema": {"enum": list(SHOP_PLATFORMS)}}
+DAYS = {"type": "integer", "minimum": 1, "maximum": MAX_ATTRIBUTION_DAYS}
+NULLABLE = {"type": ["string", "null"]}
 TEXT = {"type": "string", "maxLength": 200}
 MONEY = {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$", "examples": ["1500.00"]}
 
@@ -33,7 +41,8 @@ def page_of(item: dict) -> dict:
 
 
 def errors(*codes) -> dict:
-    text = {400: "bad input", 401: "no or wrong token", 403: "token may not do this",
+    text = {400: "bad input", 401: "no or wrong token (a webhook: no or wrong signature)",
+            403: "token may not do this",
             404: "not found (or not visible to this token)", 409: "already exists",
             413: "body too large", 429: "too many failed token attempts"}
     out = {str(c): {"description": text[c], "content": {"application/json": {"schema": ERROR}}}
@@ -67,7 +76,7 @@ COUNTRIES = {"oneOf": [{"type": "array", "items": COUNTRY, "maxItems": 300},
                             "empty or null: none"}
 CAMPAIGN = obj({"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
                 "timezone": TEXT, "currency": TEXT, "budget": {"type": ["string", "null"]},
-                "created_at": TEXT,
+                "attribution_days": DAYS, "click_param": TEXT, "created_at": TEXT,
                 "target_countries": {"type": "array", "items": COUNTRY},
                 "archived_at": {"type": ["string", "null"]}})
 SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
@@ -102,14 +111,34 @@ REPORT = obj({"campaign": {"type": "object"}, "window": {"type": "object"},
 CLICK_CSV = "The click log as CSV; columns: " + ", ".join(CSV_COLUMNS)
 CREATOR = obj({"handle": TEXT, "platform": TEXT, "name": {"type": ["string", "null"]}})
 LINK = obj({"code": TEXT, "short_url": TEXT, "destination_url": TEXT, "campaign": TEXT,
-            "creator": TEXT, "channel": TEXT, "disabled": {"type": "boolean"}})
+            "creator": TEXT, "channel": TEXT, "click_param": TEXT,
+            "disabled": {"type": "boolean"}})
 ORDER = obj({"order_id": TEXT, "code": TEXT, "amount": {"type": ["string", "number"]},
-             "currency": TEXT, "redeemed_at": TEXT, "click_id": TEXT},
+             "currency": TEXT, "redeemed_at": TEXT, "click_id": TEXT,
+             "status": {"enum": list(ORDER_STATUSES)}, "refunded": MONEY},
             ["order_id", "amount", "redeemed_at"])
-ORDERS = {"oneOf": [ORDER, obj({"orders": {"type": "array", "items": ORDER, "minItems": 1}},
-                               ["orders"])]}
-IMPORTED = obj({"orders": {"type": "integer"}, "new": {"type": "integer"},
-                "already_imported": {"type": "integer"}})
+ORDERS = {"oneOf": [ORDER, obj({"orders": {"type": "array", "items": ORDER, "minItems": 1},
+                                "shop": TEXT}, ["orders"])]}
+COUNT = {"type": "integer"}
+IMPORTED = obj({"format": TEXT, "shop": TEXT, "orders": COUNT, "new": COUNT, "updated": COUNT,
+                "already_imported": COUNT, "no_campaign": COUNT,
+                "unknown_codes": {"type": "object", "additionalProperties": COUNT},
+                "not_this_campaign": COUNT})
+ORDER_LINE = obj({"shop": TEXT, "order_id": TEXT, "name": NULLABLE, "day": TEXT,
+                  "status": {"enum": list(ORDER_STATUSES)}, "currency": TEXT,
+                  "gross": MONEY, "refunded": MONEY, "net": MONEY,
+                  "conversion": {"type": "boolean"}, "credited": {"type": "boolean"},
+                  "creator": NULLABLE, "source": NULLABLE,
+                  "method": {"enum": list(CREDIT_METHODS) + [None]},
+                  "passed_over": {"enum": list(PASSED_OVER) + [None]},
+                  "conflict": {"type": "boolean"}})
+SHOP_RECORD = obj({"name": TEXT, "platform": TEXT, "url": NULLABLE,
+                   "connected": {"type": "boolean"}, "old_secrets": COUNT,
+                   "orders_received": COUNT, "last_delivery_at": NULLABLE,
+                   "created_at": TEXT, "disconnected_at": NULLABLE})
+DELIVERY = obj({"received": {"enum": ["order", "refund", "ignored", "duplicate", "ping"]},
+                "order_id": NULLABLE, "refund_id": TEXT, "result": TEXT, "reason": TEXT},
+               ["received"])
 METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in METRICS_CSV_COLUMNS},
                  METRICS_REQUIRED)
 
@@ -143,16 +172,18 @@ def spec() -> dict:
                 "post": op("Create a campaign", 201, CAMPAIGN, obj(
                     {"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
                      "timezone": TEXT, "currency": TEXT, "budget": MONEY,
-                     "target_countries": COUNTRIES},
+                     "target_countries": COUNTRIES, "attribution_days": DAYS,
+                     "click_param": TEXT},
                     ["slug", "name", "destination"]), fail=(401, 403, 409, 429)),
             },
             "/api/campaigns/{slug}": {
                 "get": op("Get a campaign", schema=CAMPAIGN, params=[SLUG]),
-                "patch": op("Change a campaign (the fields given)", schema=CAMPAIGN,
+                "patch": op("Change a campaign (the fields given; attribution_days with an "
+                            "unscoped token)", schema=CAMPAIGN,
                             body=obj({"name": TEXT, "destination": TEXT, "starts_on": TEXT,
                                       "timezone": TEXT, "currency": TEXT,
                                       "budget": {"type": "string", "maxLength": 40},
-                                      "target_countries": COUNTRIES}),
+                                      "target_countries": COUNTRIES, "attribution_days": DAYS}),
                             params=[SLUG], fail=(401, 403, 404, 429)),
             },
             "/api/creators": {
@@ -171,7 +202,8 @@ def spec() -> dict:
                 "get": op("List a campaign's links", schema=page_of(LINK), params=[SLUG, *PAGING]),
                 "post": op("Create a short link", 201, LINK, obj(
                     {"creator": TEXT, "channel": {"enum": list(CHANNELS)},
-                     "destination": TEXT, "code": TEXT}, ["creator", "channel"]),
+                     "destination": TEXT, "code": TEXT, "click_param": TEXT},
+                    ["creator", "channel"]),
                     params=[SLUG], fail=(401, 403, 404, 409, 429)),
             },
             "/api/links/{code}/disable": {"post": op("Switch a link off", schema=LINK, params=[CODE],
@@ -187,8 +219,16 @@ def spec() -> dict:
                     ["creator", "code"]), params=[SLUG], fail=(401, 403, 404, 409, 429)),
             },
             "/api/campaigns/{slug}/redemptions": {
-                "post": op("Record orders (one, or {orders: [...]}); idempotent on order_id", 201,
-                           IMPORTED, ORDERS, params=[SLUG], fail=(401, 403, 404, 429)),
+                "post": op("Record this campaign's orders (one, or {orders: [...], shop}); keyed "
+                           "by (shop, order_id): a changed order is updated, none counts twice; "
+                           "orders of another campaign or of none are counted, not written",
+                           201, IMPORTED, ORDERS, params=[SLUG], fail=(401, 403, 404, 429)),
+            },
+            "/api/campaigns/{slug}/orders": {
+                "get": op("Every order the report counts, with gross, refunded, net, creator, "
+                          "source, method and the reason a click id was passed over",
+                          schema=page_of(ORDER_LINE), params=[SLUG, WINDOW, *PAGING],
+                          fail=(400, 401, 404, 429)),
             },
             "/api/campaigns/{slug}/metrics": {
                 "post": op("Record platform metrics rows; a row's key replaces", 201,
@@ -215,6 +255,32 @@ def spec() -> dict:
                                       {"name": "X-Tracker-Signature", "in": "header", "required": True,
                                        "schema": {"type": "string"}}],
                               fail=(401,), security=False)},
+            },
+            "/api/webhooks/{platform}/{name}": {
+                "post": {**op("A connected shop's own webhook (Shopify, WooCommerce, Stripe), "
+                              "verified with the shop's secret (X-Shopify-Hmac-Sha256, "
+                              "X-WC-Webhook-Signature, Stripe-Signature) before it is read",
+                              200, DELIVERY, {}, params=[PLATFORM, SHOP],
+                              fail=(401, 404), security=False)},
+            },
+            "/api/shops": {
+                "get": op("Connected shops: platform, orders received, last delivery (never "
+                          "a secret); unscoped tokens", schema=page_of(SHOP_RECORD),
+                          params=PAGING, fail=(400, 401, 403, 429)),
+                "post": op("Connect a shop, or connect it again with a new secret (keep_old: "
+                           "the previous one stays valid); answers the webhook URL", 201,
+                           SHOP_RECORD, obj({"name": TEXT, "platform": {"enum": list(SHOP_PLATFORMS)},
+                                             "secret": TEXT, "keep_old": {"type": "boolean"}},
+                                            ["name", "platform", "secret"]),
+                           fail=(401, 403, 429)),
+            },
+            "/api/shops/{name}": {
+                "delete": op("Disconnect a shop (its orders stay)", schema=SHOP_RECORD,
+                             params=[SHOP], fail=(400, 401, 403, 404, 429)),
+            },
+            "/api/shops/{name}/forget-old-secrets": {
+                "post": op("Only the current secret stays valid", schema=SHOP_RECORD,
+                           params=[SHOP], fail=(400, 401, 403, 404, 429)),
             },
             "/api/openapi.json": {"get": op("This description", fail=(401, 429))},
         },

@@ -98,7 +98,7 @@ def test_link_qr_to_stdout_and_files(run, store, tmp_path):
     code, _, err = run("link", "qr", "mia-bio", "-o", str(tmp_path / "code.gif"))
     assert code == 2 and ".svg or .png" in err
     assert run("link", "qr", "ghost-code")[0] == 2
-    assert campaigns.get_link(store, BASE, "mia-bio")["code"] == "mia-bio"
+    assert campaigns.get_link(store, "mia-bio")["code"] == "mia-bio"
 
 
 def test_creator_set_handle_moves_the_links_utm_content(run, store):

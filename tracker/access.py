@@ -17,10 +17,10 @@ from datetime import datetime, timezone
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from .errors import BadInput, Duplicate, NotFound, Unauthorized
-from .campaigns import get_campaign, get_creator, now_utc
-from .store import Conflict, Store
 from . import validate
+from .campaigns import get_campaign, get_creator, now_utc
+from .errors import BadInput, Duplicate, NotFound, Unauthorized
+from .store import Conflict, Store
 
 TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
@@ -181,7 +181,9 @@ def share_link(store: Store, base_url: str, slug: str, creator: str | None = Non
         if store.enrolment(campaign["id"], found["id"]) is None:
             raise BadInput(f"creator {handle!r} is not on campaign {slug!r}")
     expires_at = int(time.time()) + parse_duration(expires)
-    token = _serializer(store, campaign).dumps({"c": campaign["slug"], "h": handle, "e": expires_at})
+    serializer = _serializer(store, campaign)
+    assert serializer is not None            # made if it was missing
+    token = serializer.dumps({"c": campaign["slug"], "h": handle, "e": expires_at})
     url = f"{base_url.rstrip('/')}/stats/{campaign['slug']}?share={token}"
     return {"url": url, "campaign": campaign["slug"], "creator": handle,
             "expires_at": datetime.fromtimestamp(expires_at, timezone.utc).isoformat()}
@@ -197,9 +199,9 @@ def check_share(store: Store, slug: str, token: str) -> dict:
     """The scope a share token grants on campaign `slug`: {"creator": …}."""
     campaign = store.campaign(slug)
     serializer = _serializer(store, campaign, create=False) if campaign else None
+    if campaign is None or serializer is None:
+        raise Unauthorized("this share link is not valid (or was revoked)")
     try:
-        if serializer is None:
-            raise BadSignature("no secret")
         data = serializer.loads(token)
     except BadSignature:
         raise Unauthorized("this share link is not valid (or was revoked)") from None

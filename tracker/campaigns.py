@@ -9,14 +9,21 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from . import validate
 from .errors import BadInput, Duplicate, Forbidden, NotFound
 from .store import Conflict, Store
-from .vocabulary import (CHANNELS, CODE_RE, DECLARED_SOURCES, DEFAULT_CLICK_PARAM, PLATFORMS,
-                         normalize_handle)
+from .vocabulary import (
+    CHANNELS,
+    CODE_RE,
+    DECLARED_SOURCES,
+    DEFAULT_CLICK_PARAM,
+    PLATFORMS,
+    normalize_handle,
+)
 
 CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
@@ -88,7 +95,7 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
         })
     except Conflict:
         raise Duplicate(f"campaign {slug!r} already exists") from None
-    return campaign_record(store.campaign(slug))
+    return campaign_record(get_campaign(store, slug))
 
 
 def set_target_countries(store: Store, slug: str, target_countries) -> dict:
@@ -151,7 +158,7 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
         raise BadInput("nothing to change: give --name, --destination, --starts-on, "
                        "--timezone, --currency, --budget, --countries or --attribution-days")
     before = campaign_record(campaign)
-    fields = {}
+    fields: dict[str, Any] = {}
     if name is not None:
         fields["name"] = validate.text("campaign name", name)
     if destination is not None:
@@ -193,7 +200,7 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
                 store.enroll(campaign["id"], c["id"], _same_amount(
                     c["fee_minor"], old_cur, cur, f"the fee of {c['handle']}"))
         store.update_campaign(campaign["id"], fields)
-    after = campaign_record(store.campaign(campaign["slug"]))
+    after = campaign_record(get_campaign(store, campaign["slug"]))
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     return dict(after, changed=changed)
 
@@ -204,7 +211,7 @@ def archive_campaign(store: Store, slug: str, archived: bool = True) -> dict:
     campaign = get_campaign(store, slug)
     if bool(campaign["archived_at"]) != archived:
         store.update_campaign(campaign["id"], {"archived_at": now_utc() if archived else None})
-    return campaign_record(store.campaign(campaign["slug"]))
+    return campaign_record(get_campaign(store, campaign["slug"]))
 
 
 # -- creators ----------------------------------------------------------------
@@ -222,7 +229,7 @@ def add_creator(store: Store, handle: str, platform: str, name: str | None = Non
                                   "name": name, "created_at": now_utc()})
     except Conflict:
         raise Duplicate(f"creator {handle!r} already exists") from None
-    return creator_record(store.creator(handle))
+    return creator_record(get_creator(store, handle))
 
 
 def get_creator(store: Store, handle: str) -> dict:
@@ -247,7 +254,7 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
     creator = get_creator(store, handle)
     if platform is None and name is None and new_handle is None:
         raise BadInput("nothing to change: give --platform or --name")
-    fields = {}
+    fields: dict[str, Any] = {}
     if new_handle is not None:
         fields["handle"] = validate.handle(new_handle)
     if platform is not None:
@@ -268,7 +275,7 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
     except Conflict:
         taken = fields["handle"]
         raise Duplicate(f"creator handle {taken!r} is taken by another creator") from None
-    after = creator_record(store.creator(fields.get("handle", creator["handle"])))
+    after = creator_record(get_creator(store, fields.get("handle", creator["handle"])))
     before = creator_record(creator)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     return dict(after, changed=changed, links_updated=retargeted)
@@ -473,15 +480,14 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
     else:  # pragma: no cover - 56**7 codes make this practically impossible
         raise Duplicate("could not find a free short code; try --code")
     # newly_enrolled: the creator was not on the campaign and now is, at fee 0.
-    return dict(link_record(store.link(row["code"]), base_url), newly_enrolled=enrolled_now)
+    return dict(link_record(get_link(store, row["code"]), base_url), newly_enrolled=enrolled_now)
 
 
-def get_link(store: Store, base_url: str, code: str) -> dict:
-    """A link's public record by its short code, or NotFound."""
+def get_link(store: Store, code: str) -> dict:
     row = store.link((code or "").strip())
     if row is None:
         raise NotFound(f"link {code!r} does not exist")
-    return link_record(row, base_url)
+    return row
 
 
 def list_links(store: Store, base_url: str, slug: str) -> list[dict]:
@@ -492,15 +498,13 @@ def list_links(store: Store, base_url: str, slug: str) -> list[dict]:
 def set_link_disabled(store: Store, base_url: str, code: str, disabled: bool = True) -> dict:
     if not store.set_link_disabled((code or "").strip(), disabled):
         raise NotFound(f"link {code!r} does not exist")
-    return link_record(store.link(code.strip()), base_url)
+    return link_record(get_link(store, code), base_url)
 
 
 def update_link(store: Store, base_url: str, code: str, destination: str | None = None) -> dict:
     """Give a link a new destination; its target URL (with the UTMs) is
     recomputed. Running servers follow within LINK_CACHE_SECONDS."""
-    link = store.link((code or "").strip())
-    if link is None:
-        raise NotFound(f"link {code!r} does not exist")
+    link = get_link(store, code)
     if destination is None:
         raise BadInput("nothing to change: give --destination")
     destination = validate.url(destination)
@@ -508,7 +512,7 @@ def update_link(store: Store, base_url: str, code: str, destination: str | None 
     store.set_link_target(link["id"], destination, link_target(
         destination, link["creator_platform"], link["channel"], link["campaign"],
         link["creator"]))
-    after = link_record(store.link(link["code"]), base_url)
+    after = link_record(get_link(store, link["code"]), base_url)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     return dict(after, changed=changed)
 

@@ -13,8 +13,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from . import campaigns
-from .settings import Config
 from .errors import Duplicate
+from .settings import Config
 from .vocabulary import ALL_DAYS
 
 # Real user-agent strings (from isbot, uap-core and device-detector fixtures).

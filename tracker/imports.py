@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import settings, validate
 from .campaigns import get_campaign
@@ -100,7 +100,7 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
         raise BadInput("the file is not UTF-8 text; save it as CSV UTF-8") from None
     stream.seek(0)
     if sample.startswith("\ufeff"):
-        stream = io.StringIO(stream.read().lstrip("\ufeff"))
+        stream = io.StringIO(stream.read().lstrip("\ufeff"))  # type: ignore[assignment]
         sample = sample.lstrip("\ufeff")
     if not sample.strip():
         raise BadInput("the file is empty")
@@ -244,7 +244,9 @@ def check_redemptions(records: Iterable[Record], progress: Callable | None = Non
                       keep: tuple[str, ...] = ledger.KEPT):
     """Read every order of a file: (incoming orders, errors by line). keep:
     what a stored order keeps that this file does not say (see kept_fields)."""
-    orders, errors, seen = [], [], {}
+    orders: list = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[tuple, int] = {}
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % PROGRESS_EVERY == 0:
             progress(n)
@@ -374,7 +376,9 @@ def check_metric_records(records: Iterable[Record], handles, currency: str, on: 
     they are enrolled ("campaign 'spring'"). Each row is keyed by "creator"
     (the handle), "source" and "day".
     """
-    rows, errors, seen = [], [], {}
+    rows: list[dict] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[tuple, int] = {}
     for n, (line, rec) in enumerate(records, 1):
         if progress and n % 1000 == 0:
             progress(n)
@@ -385,7 +389,7 @@ def check_metric_records(records: Iterable[Record], handles, currency: str, on: 
             if handle not in handles:
                 raise BadInput(f"creator {handle!r} is not on {on}")
             source = validate.choice("source", rec.get("source"), DECLARED_SOURCES)
-            row = {"creator": handle, "source": source, "day": day}
+            row: dict[str, Any] = {"creator": handle, "source": source, "day": day}
             for field in METRIC_FIELDS:
                 row[field] = _count(field, rec.get(field))
             spend = (rec.get("spend") or "").strip()

@@ -16,12 +16,12 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
+from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
 from .classify import MAX_ACCEPT_LANGUAGE, classify, country, primary_language, take_qr
 from .logs import scrub
-from .campaigns import LINK_CACHE_SECONDS, RESERVED_CODES, redirect_location
-from .vocabulary import CODE_PATTERN
 from .store import Store
 from .validate import iso_utc
+from .vocabulary import CODE_PATTERN
 
 CODE_PATH = re.compile("^/(" + CODE_PATTERN.strip("^$") + ")$")
 # What a Location may hold: a URI is printable ASCII without spaces, and

@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
+from typing import Literal, overload
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,8 +19,15 @@ import idna
 from babel.numbers import get_currency_precision, is_currency
 
 from .errors import BadInput
-from .vocabulary import (CLICK_PARAM_RE, DEFAULT_ATTRIBUTION_DAYS, DEFAULT_CLICK_PARAM, HANDLE_RE,
-                         MAX_ATTRIBUTION_DAYS, SLUG_RE, normalize_handle)
+from .vocabulary import (
+    CLICK_PARAM_RE,
+    DEFAULT_ATTRIBUTION_DAYS,
+    DEFAULT_CLICK_PARAM,
+    HANDLE_RE,
+    MAX_ATTRIBUTION_DAYS,
+    SLUG_RE,
+    normalize_handle,
+)
 
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -34,7 +42,7 @@ URI_KEEP = "!#$%&'()*+,/:;=?@[]~"
 STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def choice(field: str, value: str, allowed) -> str:
+def choice(field: str, value: str | None, allowed) -> str:
     value = (value or "").strip().lower()
     if value not in allowed:
         raise BadInput(f"{field} must be one of {', '.join(allowed)} (got {value!r})")
@@ -48,8 +56,17 @@ def slug(value: str) -> str:
     return value
 
 
+@overload
+def text(field: str, value: str | None, max_len: int = ...,
+         required: Literal[True] = ...) -> str: ...
+@overload
+def text(field: str, value: str | None, max_len: int = ..., *,
+         required: bool) -> str | None: ...
+
+
 def text(field: str, value: str | None, max_len: int = 200, required: bool = True) -> str | None:
-    """Free text (names, handles): any characters but control characters."""
+    """Free text (names, handles): any characters but control characters;
+    None only when it is not required and empty."""
     value = (value or "").strip()
     if not value:
         if required:
@@ -190,7 +207,7 @@ def _is_ip(host: str) -> bool:
         return False
 
 
-def day(value: str, field: str = "date") -> date:
+def day(value: str | None, field: str = "date") -> date:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
@@ -277,7 +294,7 @@ def minor_units_text(minor: int, digits: int) -> str:
     return str(Decimal(minor).scaleb(-digits).quantize(Decimal(1).scaleb(-digits)))
 
 
-def timestamp(value: str, field: str = "time") -> datetime:
+def timestamp(value: str | None, field: str = "time") -> datetime:
     """ISO 8601 or 'YYYY-MM-DD HH:MM:SS +HHMM' (Shopify) with an offset, to UTC."""
     raw = (value or "").strip()
     if not raw:

@@ -118,7 +118,7 @@ def set_(state, code, destination, as_json):
 @pass_state
 def qr_(state, code, output):
     """the link's QR code: its short URL with qr=1, so a scan can be told from a click"""
-    made = campaigns.get_link(state.store(), state.base_url(), code)
+    made = campaigns.link_record(campaigns.get_link(state.store(), code), state.base_url())
     kind = qr.kind_of(output) if output else "svg"
     image = qr.qr_code(made["short_url"], kind)
     if output is None:

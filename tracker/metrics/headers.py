@@ -131,7 +131,7 @@ def match(fmt: Format, header: list[str]) -> Match:
     by_key: dict[str, str] = {}
     for raw in header:
         by_key.setdefault(key(raw), raw)
-    suffixed = {}
+    suffixed: dict[str, tuple[str, str]] = {}
     for k, raw in by_key.items():
         if m := CURRENCY_SUFFIX_RE.fullmatch(k):
             suffixed.setdefault(m["base"], (raw, m["code"].upper()))

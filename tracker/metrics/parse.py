@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Collection, Sequence
 
 from .. import imports, validate
 from ..errors import BadInput
@@ -68,8 +68,8 @@ def parse_metrics(source, filename: str, *, handles: Sequence[str], currency: st
     currency = validate.currency(currency)
     roster = Roster(handles)
     creator = roster.enrolled(creator) if creator is not None else None
-    header, records = read_table(source, filename)
-    records = list(records)          # read to the end: the file (or workbook) is closed
+    header, reader = read_table(source, filename)
+    records = list(reader)           # read to the end: the file (or workbook) is closed
     found = recognise(header, currency, filename)
     if not records:
         raise BadInput(f"{filename} has a header but no rows")
@@ -192,6 +192,7 @@ def _add(total: dict, row: dict) -> None:
 
 def _our_rows(found: Match, records, roster: Roster, currency: str, creator: str | None,
              campaign: str | None):
+    handles: Collection[str]
     if creator:
         handles, on = {creator}, f"this import, which is for {creator!r} only"
     else:

@@ -49,7 +49,7 @@ def now_utc() -> str:
     return validate.iso_utc(datetime.now(UTC))
 
 
-def incoming_order(order_id: str, created_at: str, currency: str, gross_minor: int,
+def incoming_order(order_id: str, created_at: str, currency: str | None, gross_minor: int,
                    status: str = ORDER_COUNTED, name: str | None = None,
                    codes: Iterable[str] = (), click_id: str | None = None,
                    refunds: Iterable[Mapping] = (), payment_ref: str | None = None,

@@ -13,9 +13,22 @@ from collections.abc import Mapping, Sequence
 from .. import validate
 from ..errors import BadInput
 from ..vocabulary import DEFAULT_CLICK_PARAM, ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING
-from .common import (click_id_from_pairs, click_id_from_url, currency_code, dicts,
-                     discount_codes, header, header_text, hmac_base64_matches, iso_time,
-                     json_object, obj, optional_iso_time, optional_text, shop_id)
+from .common import (
+    click_id_from_pairs,
+    click_id_from_url,
+    currency_code,
+    dicts,
+    discount_codes,
+    header,
+    header_text,
+    hmac_base64_matches,
+    iso_time,
+    json_object,
+    obj,
+    optional_iso_time,
+    optional_text,
+    shop_id,
+)
 from .events import Ignored, OrderEvent, Refund, RefundEvent
 
 SIGNATURE_HEADER = "X-Shopify-Hmac-Sha256"

@@ -17,9 +17,22 @@ from collections.abc import Mapping, Sequence
 
 from ..errors import BadInput
 from ..vocabulary import DEFAULT_CLICK_PARAM, ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING
-from .common import (click_id_from_pairs, currency_code, dicts, discount_codes, header,
-                     hmac_sha256, iso_unix_time, json_object, minor_units, obj, optional_text,
-                     plausible_click_id, shop_id, usable_secrets)
+from .common import (
+    click_id_from_pairs,
+    currency_code,
+    dicts,
+    discount_codes,
+    header,
+    hmac_sha256,
+    iso_unix_time,
+    json_object,
+    minor_units,
+    obj,
+    optional_text,
+    plausible_click_id,
+    shop_id,
+    usable_secrets,
+)
 from .events import Ignored, OrderEvent, Refund, RefundEvent
 
 SIGNATURE_HEADER = "Stripe-Signature"
@@ -101,7 +114,7 @@ def _session_event(event: dict, session: dict, click_params: Sequence[str]
                                 "Stripe Checkout Session amount_total"),
         codes=discount_codes([obj(session.get("metadata")).get("code")]),
         click_id=_click_id(session, click_params),
-        status=_session_status(event.get("type"), session),
+        status=_session_status(str(event.get("type")), session),
         refunds=(),
         test=event.get("livemode", session.get("livemode")) is False,
         payment_ref=_payment_intent(session.get("payment_intent")),

@@ -14,9 +14,20 @@ from collections.abc import Mapping, Sequence
 
 from .. import validate
 from ..vocabulary import DEFAULT_CLICK_PARAM, ORDER_CANCELLED, ORDER_COUNTED, ORDER_PENDING
-from .common import (click_id_from_pairs, click_id_from_url, currency_code, dicts,
-                     discount_codes, header, header_text, hmac_base64_matches, iso_gmt_time,
-                     json_object, optional_text, shop_id)
+from .common import (
+    click_id_from_pairs,
+    click_id_from_url,
+    currency_code,
+    dicts,
+    discount_codes,
+    header,
+    header_text,
+    hmac_base64_matches,
+    iso_gmt_time,
+    json_object,
+    optional_text,
+    shop_id,
+)
 from .events import Ignored, OrderEvent, Refund
 
 SIGNATURE_HEADER = "X-WC-Webhook-Signature"

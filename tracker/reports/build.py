@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
-from . import audience, compute
-from ..errors import BadInput
 from ..campaigns import campaign_targets, get_campaign
+from ..errors import BadInput
 from ..store import Store
 from ..vocabulary import ALL_DAYS
+from . import audience, compute
 
 GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
              "creator_source": ("creator_id", "source")}

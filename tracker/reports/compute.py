@@ -17,8 +17,16 @@ from zoneinfo import ZoneInfo
 
 from ..orders.attribution import Credit, attribute
 from ..validate import minor_units_text as money
-from ..vocabulary import (ENGAGEMENT_FIELDS, MARKS, METRIC_COUNTS, ORDER_CANCELLED, ORDER_COUNTED,
-                          ORDER_PENDING, PASSED_OVER, SOURCES)
+from ..vocabulary import (
+    ENGAGEMENT_FIELDS,
+    MARKS,
+    METRIC_COUNTS,
+    ORDER_CANCELLED,
+    ORDER_COUNTED,
+    ORDER_PENDING,
+    PASSED_OVER,
+    SOURCES,
+)
 
 METRIC_FIELDS = METRIC_COUNTS
 
@@ -155,7 +163,7 @@ class Tally:
 
     def as_dict(self, digits: int) -> dict:
         m = self.metrics
-        parts = [m[f] for f in ENGAGEMENT_FIELDS if m[f] is not None]
+        parts: list[int] = [v for f in ENGAGEMENT_FIELDS if (v := m[f]) is not None]
         engagements = sum(parts) if parts else None
         cost = self.fee + self.ad_spend
         return {
@@ -251,7 +259,7 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         totals.add_order(order)
         # An order whose source is not known (a code without one) counts as
         # "unknown" here, so that the sources always add up to the totals.
-        by_source.get(order.bucket, by_source["unknown"]).add_order(order)
+        by_source.get(order.bucket or "unknown", by_source["unknown"]).add_order(order)
         tallies = per_creator.get(order.creator_id)
         if tallies:
             tallies["total"].add_order(order)

@@ -10,8 +10,8 @@ import io
 from typing import Iterable, Iterator
 
 from .. import validate
-from ..errors import BadInput
 from ..campaigns import get_campaign, get_creator
+from ..errors import BadInput
 from ..store import Store
 from ..vocabulary import FIRST_DAY, LAST_DAY
 

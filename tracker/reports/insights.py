@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from operator import itemgetter
 from statistics import median
+from typing import Any
 
 from .. import vocabulary
 
@@ -54,8 +55,8 @@ def ratio(numerator, denominator) -> float | None:
     return round(float(Decimal(numerator) / Decimal(denominator)), RATIO_DIGITS)
 
 
-def _total(daily: Mapping[date, object], first: date, last: date,
-           pick: Callable[[object], int] = lambda value: value) -> int:
+def _total(daily: Mapping[date, Any], first: date, last: date,
+           pick: Callable[[Any], int] = lambda value: value) -> int:
     """The sum of pick(value) over the days first..last (both included).
     Days absent from `daily` count as 0; an empty span (last < first) is 0."""
     return sum(int(pick(value)) for day, value in daily.items() if first <= day <= last)
@@ -169,7 +170,8 @@ def confidence_rank(creator_conversions: int, creator_visitors: int,
     rate = ratio(creator_conversions, creator_visitors)
     interval = wilson_interval(min(creator_conversions, creator_visitors), creator_visitors)
     low, high = interval if interval else (None, None)
-    if interval is None or creator_visitors < min_visitors or campaign_rate is None:
+    if (interval is None or low is None or high is None or creator_visitors < min_visitors
+            or campaign_rate is None):
         verdict = "too_early"
     elif low > campaign_rate:
         verdict = "better"
@@ -183,7 +185,7 @@ def confidence_rank(creator_conversions: int, creator_visitors: int,
 # -- how it moves -----------------------------------------------------------------
 
 def _trend(last: int, prev: int, change: float | None) -> str:
-    if prev == 0:
+    if prev == 0 or change is None:
         return "new" if last > 0 else "flat"
     if change >= TREND_THRESHOLD:
         return "rising"

@@ -2,8 +2,10 @@
 authentication attempts."""
 from __future__ import annotations
 
+from .base import Database  # defined before base.py imports this module
 
-class AccessQueries:
+
+class AccessQueries(Database):
     """Settings, tokens, share secrets, failed attempts."""
 
     def setting(self, key: str) -> str | None:
@@ -16,7 +18,7 @@ class AccessQueries:
             "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
             [key, value],
         )
-        return self.setting(key)
+        return self.value("SELECT value FROM settings WHERE key = ?", [key])
 
     def set_setting(self, key: str, value: str) -> None:
         self.execute(
@@ -50,7 +52,7 @@ class AccessQueries:
         self.execute(
             "INSERT INTO share_secrets (campaign_id, secret, rotated_at) VALUES (?, ?, ?) "
             f"ON CONFLICT (campaign_id) DO {action}", [campaign_id, secret, now])
-        return self.share_secret(campaign_id)
+        return self.value("SELECT secret FROM share_secrets WHERE campaign_id = ?", [campaign_id])
 
     def add_auth_failure(self, client: str, at: str) -> None:
         self.execute(

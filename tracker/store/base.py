@@ -101,6 +101,14 @@ class Database:
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
         raise NotImplementedError
 
+    # The hot path: each dialect writes it its own fastest way (clicks.py has the SQL).
+    def link_for_redirect(self, code: str) -> dict | None:
+        raise NotImplementedError
+
+    def insert_click(self, click: dict) -> bool:
+        """One committed row, or False when the link is disabled."""
+        raise NotImplementedError
+
     def close(self) -> None:
         pass
 
@@ -156,6 +164,14 @@ class Database:
         rows = self.query(sql, params)
         return rows[0] if rows else None
 
+    def value(self, sql: str, params: Sequence = ()) -> Any:
+        """The first column of the row a query always returns (a COUNT, a
+        value just written); a query that returns no row is a bug here."""
+        row = self.one(sql, params)
+        if row is None:
+            raise StoreError(f"no row from: {sql.split()[0]} …")
+        return next(iter(row.values()))
+
     def insert(self, table: str, row: dict) -> None:
         cols = ", ".join(row)
         marks = ", ".join("?" * len(row))
@@ -185,7 +201,7 @@ class Database:
 
     def ping(self) -> bool:
         try:
-            return self.one("SELECT 1 AS ok")["ok"] == 1
+            return self.value("SELECT 1 AS ok") == 1
         except Exception:
             return False
 
@@ -217,7 +233,7 @@ class Database:
             return result
 
 
-from .access import AccessQueries  # noqa: E402  (the mixins need nothing above)
+from .access import AccessQueries  # noqa: E402  (each mixin subclasses Database, above)
 from .campaigns import CampaignQueries  # noqa: E402
 from .clicks import ClickQueries  # noqa: E402
 from .copying import CopyQueries  # noqa: E402

@@ -1,6 +1,7 @@
 """Campaigns, creators, enrolments, links and promo codes."""
 from __future__ import annotations
 
+from .base import Database  # defined before base.py imports this module
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
@@ -18,7 +19,7 @@ EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "curre
 ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 
 
-class CampaignQueries:
+class CampaignQueries(Database):
     """Campaigns, creators, enrolments, links and promo codes."""
 
     def campaign(self, slug: str) -> dict | None:
@@ -90,7 +91,7 @@ class CampaignQueries:
         if creator_id is not None:
             sql += " AND creator_id = ?"
             params.append(creator_id)
-        return int(self.one(sql, params)["n"])
+        return int(self.value(sql, params))
 
     def enrolment(self, campaign_id: int, creator_id: int) -> dict | None:
         return self.one(

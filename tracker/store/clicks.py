@@ -3,8 +3,9 @@ fastest way, from CLICK_COLUMNS and INSERT_CLICK), the visitor salts, and
 the reads of reports and exports."""
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
+from .base import Database  # defined before base.py imports this module
 from .readers import readers
 
 CLICK_COLUMNS = (
@@ -64,7 +65,7 @@ def audience_dimensions(dimensions: Iterable[str]) -> list[str]:
     return dimensions
 
 
-class ClickQueries:
+class ClickQueries(Database):
     """The click log, the visitor salts, and what reports and exports read."""
 
     def visitor_salt(self, day: str, new_salt: str) -> str:
@@ -73,7 +74,7 @@ class ClickQueries:
             "INSERT INTO visitor_salts (day, salt) VALUES (?, ?) ON CONFLICT (day) DO NOTHING",
             [day, new_salt],
         )
-        return self.one("SELECT salt FROM visitor_salts WHERE day = ?", [day])["salt"]
+        return self.value("SELECT salt FROM visitor_salts WHERE day = ?", [day])
 
     def forget_salts_before(self, day: str) -> None:
         self.execute("DELETE FROM visitor_salts WHERE day < ?", [day])
@@ -89,12 +90,12 @@ class ClickQueries:
 
     def click_count(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
-            return self.one("SELECT COUNT(*) AS n FROM clicks")["n"]
-        return self.one(
+            return self.value("SELECT COUNT(*) AS n FROM clicks")
+        return self.value(
             "SELECT COUNT(*) AS n FROM clicks WHERE campaign_id = ?", [campaign_id]
-        )["n"]
+        )
 
-    def click_summaries(self, campaign_id: int, groupings: dict[str, Iterable[str]],
+    def click_summaries(self, campaign_id: int, groupings: Mapping[str, Iterable[str]],
                         day_from: str, day_to: str) -> dict[str, list[dict]]:
         """Several click_summary groupings at once. Each is a scan of the
         campaign's clicks; both databases serve concurrent readers, so they

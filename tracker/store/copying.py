@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from .base import Database  # defined before base.py imports this module
+
 # Every table worth copying to another database, parents before children,
 # with the columns that order its rows. auth_failures is transient.
 COPY_ORDER = (
@@ -17,7 +19,7 @@ COPY_ORDER = (
 IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops", "users")
 
 
-class CopyQueries:
+class CopyQueries(Database):
     """Whole tables, for copying an install."""
 
     def clear_settings(self) -> None:
@@ -25,7 +27,7 @@ class CopyQueries:
 
     def count(self, table: str) -> int:
         assert table in dict(COPY_ORDER), table
-        return int(self.one(f"SELECT COUNT(*) AS n FROM {table}")["n"])
+        return int(self.value(f"SELECT COUNT(*) AS n FROM {table}"))
 
     def table_rows(self, table: str) -> Iterator[dict]:
         return self.iter_query(f"SELECT * FROM {table} ORDER BY {dict(COPY_ORDER)[table]}")

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from ..vocabulary import METRIC_COLUMNS
+from .base import Database  # defined before base.py imports this module
 
 
-class MetricQueries:
+class MetricQueries(Database):
     """Platform metrics rows."""
 
     def upsert_metrics(self, rows: list[dict]) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from .base import Database  # defined before base.py imports this module
+
 CHUNK = 500     # ids per IN (...) list
 
 ORDER_COLUMNS = ("shop_id", "order_id", "name", "campaign_id", "click_campaign_id", "code",
@@ -94,7 +96,7 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterator[list]:
         yield items[start:start + size]
 
 
-class OrderQueries:
+class OrderQueries(Database):
     """Orders, refunds, deliveries, and the clicks and codes orders name."""
 
     def click_owner(self, click_id: str) -> dict | None:
@@ -111,7 +113,7 @@ class OrderQueries:
         return found
 
     def orders_by_id(self, shop_id: int, order_ids: Iterable[str]) -> dict[str, dict]:
-        found = {}
+        found: dict[str, dict] = {}
         for part in chunks(sorted(set(order_ids))):
             rows = self.query(f"SELECT * FROM orders WHERE shop_id = ? AND order_id IN "
                               f"({', '.join('?' * len(part))})", [shop_id, *part])
@@ -186,5 +188,5 @@ class OrderQueries:
     def orders_with_code(self, code: str) -> int:
         """Orders of any shop that used a code (a promo code they carry
         cannot be removed: it may be what credits them)."""
-        return int(self.one("SELECT COUNT(*) AS n FROM orders WHERE code = ?",
-                            [code.lower()])["n"])
+        return int(self.value("SELECT COUNT(*) AS n FROM orders WHERE code = ?",
+                            [code.lower()]))

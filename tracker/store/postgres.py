@@ -8,8 +8,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import psycopg
@@ -59,13 +59,13 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url
-        self._pool = None
-        self._pool_pid = None
+        self._pool: ConnectionPool | None = None
+        self._pool_pid: int | None = None
         self._sql_cache: dict[str, str] = {}
         self._hot_pid: int | None = None
-        self._hot_idle: list[psycopg.Connection] = []
+        self._hot_idle: list[psycopg.Connection[dict]] = []
         self._hot_lock = threading.Lock()
-        self.last_hot: psycopg.Connection | None = None     # for tests
+        self.last_hot: psycopg.Connection[dict] | None = None     # for tests
 
     @property
     def pool(self) -> ConnectionPool:
@@ -94,7 +94,7 @@ class PostgresStore(Store):
             self._hot_slots = threading.BoundedSemaphore(HOT_CONNECTIONS)
         return self._hot_idle, self._hot_slots
 
-    def _connect_hot(self) -> psycopg.Connection:
+    def _connect_hot(self) -> psycopg.Connection[dict]:
         self._check_reachable()
         timeout_ms = int(settings.read("TRACKER_PG_TIMEOUT") * 1000)
         conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,

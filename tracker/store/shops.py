@@ -1,11 +1,13 @@
 """Shops: where orders come from, their signing secrets and delivery counts."""
 from __future__ import annotations
 
+from .base import Database  # defined before base.py imports this module
+
 SHOP_COLUMNS = ("id", "name", "platform", "secret", "old_secrets", "created_at",
                 "disconnected_at", "last_delivery_at", "orders_received")
 
 
-class ShopQueries:
+class ShopQueries(Database):
     """Shops and their secrets."""
 
     def shop(self, name: str) -> dict | None:
@@ -22,7 +24,9 @@ class ShopQueries:
         self.execute(
             "INSERT INTO shops (name, platform, old_secrets, created_at) VALUES (?, ?, '[]', ?) "
             "ON CONFLICT (name) DO NOTHING", [name, platform, now])
-        return self.shop(name)
+        shop = self.shop(name)
+        assert shop is not None       # inserted above, or there already
+        return shop
 
     def set_shop_secrets(self, shop_id: int, platform: str, secret: str | None,
                          old_secrets: str) -> None:
@@ -51,5 +55,5 @@ class ShopQueries:
                          [n, shop_id])
 
     def shop_order_count(self, shop_id: int) -> int:
-        return int(self.one("SELECT COUNT(*) AS n FROM orders WHERE shop_id = ?",
-                            [shop_id])["n"])
+        return int(self.value("SELECT COUNT(*) AS n FROM orders WHERE shop_id = ?",
+                            [shop_id]))

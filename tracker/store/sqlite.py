@@ -89,11 +89,11 @@ class SQLiteStore(Store):
 
         def days():
             sql = "SELECT MIN(day) AS day FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ?"
-            day = self.one(sql, [campaign_id, day_from, day_to])["day"]
+            day = self.value(sql, [campaign_id, day_from, day_to])
             while day is not None:
                 yield day
-                day = self.one(sql.replace("day >= ?", "day > ?"),
-                               [campaign_id, day, day_to])["day"]
+                day = self.value(sql.replace("day >= ?", "day > ?"),
+                               [campaign_id, day, day_to])
 
         for day in days():
             yield from base(campaign_id, day, day, include_bots, creator_id)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from .base import Database  # defined before base.py imports this module
 
-class UserQueries:
+
+class UserQueries(Database):
     """Users: e-mail, password hash, role."""
 
     def user(self, email: str) -> dict | None:

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from .. import access, campaigns, imports, qr, reports
 from ..errors import BadInput, Forbidden, NotFound, TrackerError
 from ..orders import shops
+from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
-from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead

@@ -10,12 +10,11 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from .. import access
-
-from ..settings import Config
 from ..errors import TrackerError
-from ..logs import scrub, scrub_handler
 from ..heavy import HeavyRoutes
+from ..logs import scrub, scrub_handler
 from ..redirect import Redirector
+from ..settings import Config
 from ..store import open_store
 
 
@@ -72,7 +71,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         if not request.path.startswith("/api/"):
             return exc
         code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.code, "http_error")
+            exc.code or 500, "http_error")
         return jsonify({"error": {"code": code, "message": exc.description,
                                   "details": None}}), exc.code
 
@@ -100,5 +99,5 @@ def create_app(config: Config | None = None, store=None) -> Flask:
             "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
         return response
 
-    app.wsgi_app = redirector
+    app.wsgi_app = redirector  # type: ignore[method-assign]  # Flask's documented way
     return app

@@ -4,13 +4,27 @@ tests/test_api.py checks that it names exactly the routes the app has.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..qr import FORMATS
 from ..reports.audience import DIMENSIONS as AUDIENCE_DIMENSIONS
 from ..reports.export import COLUMNS as CSV_COLUMNS
-from ..vocabulary import (CHANNELS, CODE_PATTERN, CREDIT_METHODS, DECLARED_SOURCES,
-                          MAX_ATTRIBUTION_DAYS, METRICS_CSV_COLUMNS, METRICS_REQUIRED,
-                          ORDER_STATUSES, PASSED_OVER, PLATFORMS, SHOP_NAME_RE, SHOP_PLATFORMS,
-                          SLUG_RE, WINDOW_NAMES)
+from ..vocabulary import (
+    CHANNELS,
+    CODE_PATTERN,
+    CREDIT_METHODS,
+    DECLARED_SOURCES,
+    MAX_ATTRIBUTION_DAYS,
+    METRICS_CSV_COLUMNS,
+    METRICS_REQUIRED,
+    ORDER_STATUSES,
+    PASSED_OVER,
+    PLATFORMS,
+    SHOP_NAME_RE,
+    SHOP_PLATFORMS,
+    SLUG_RE,
+    WINDOW_NAMES,
+)
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SLUG = {"name": "slug", "in": "path", "required": True,
@@ -56,7 +70,7 @@ def errors(*codes) -> dict:
 
 def op(summary: str, ok: int = 200, schema: dict | None = None, body: dict | None = None,
        params=(), fail=(401, 404, 429), security=True) -> dict:
-    out = {"summary": summary, "parameters": list(params),
+    out: dict[str, Any] = {"summary": summary, "parameters": list(params),
            "responses": {str(ok): {"description": "ok", "content": {
                "application/json": {"schema": schema or {"type": "object"}}}},
                **errors(*fail)}}

@@ -5,13 +5,12 @@ one place (see `guard`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, render_template, request, \
-    stream_with_context
+from flask import Blueprint, Response, g, jsonify, render_template, request, stream_with_context
 
 from .. import access, reports
+from ..errors import TrackerError
 from ..reports import compute, export, formatting
 from ..reports.chart import daily_chart
-from ..errors import TrackerError
 from ..vocabulary import MARKS, WINDOW_LABELS
 from .auth import authenticate, bearer, check_campaign, current_user, store
 

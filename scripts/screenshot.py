@@ -1,5 +1,6 @@
-"""Regenerate docs/stats-demo.png: a fresh demo campaign, served by the real
-server, photographed in Debian's headless Chromium. `make screenshot`."""
+"""Regenerate docs/stats-demo.png (1400 px wide) and docs/stats-phone.png
+(390 px, a phone): a fresh demo campaign, served by the real server,
+photographed in Debian's headless Chromium. `make screenshot`."""
 import os
 import subprocess
 import sys
@@ -29,11 +30,14 @@ with tempfile.TemporaryDirectory() as tmp:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.goto(share)
-            page.screenshot(path=str(ROOT / "docs" / "stats-demo.png"), full_page=True)
+            for name, viewport in (("stats-demo.png", {"width": 1400, "height": 900}),
+                                   ("stats-phone.png", {"width": 390, "height": 844})):
+                page = browser.new_page(viewport=viewport, device_scale_factor=1)
+                page.goto(share)
+                page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+                page.close()
             browser.close()
     finally:
         os.killpg(server.pid, 15)
-print("wrote docs/stats-demo.png")
+print("wrote docs/stats-demo.png and docs/stats-phone.png")
 subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot_console.py")], check=True)

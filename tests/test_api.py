@@ -28,10 +28,10 @@ from tracker import access, campaigns
 from tracker.orders import shops
 from tracker.web.app import create_app
 from tracker.settings import Config
-from tracker.web.openapi import spec
 from tracker.store import open_store
 from tracker.store.base import read_sql
 from tracker.vocabulary import HANDLE_RE
+from tracker.web.openapi import spec
 
 from .conftest import tracker
 from .helpers import BASE, campaign_with_links
@@ -1105,3 +1105,26 @@ def test_hostile_strings_round_trip_or_are_refused(seeded, tokens, client, text)
                     shops=before["shops"] + 1, orders=1, metrics=1)     # + the csv shop
     assert counts(seeded) == expected
     assert client.get("/api/campaigns/spring", headers=h).status_code == 200
+
+
+def test_report_windows_last7_and_custom_through_the_api_and_the_stats_json(seeded, tokens,
+                                                                             client):
+    h = bearer(tokens.admin)
+    last7 = client.get("/api/campaigns/spring/report?window=last7", headers=h).get_json()
+    assert last7["window"]["name"] == "last7" and last7["window"]["includes_today"] is False
+    custom = client.get("/api/campaigns/spring/report?from=2026-11-03&to=2026-11-09",
+                        headers=h).get_json()
+    assert {k: custom["window"][k] for k in ("name", "from", "to")} == {
+        "name": "custom", "from": "2026-11-03", "to": "2026-11-09"}
+    assert client.get("/stats/spring.json?from=2026-11-03&to=2026-11-09",
+                      headers=h).get_json() == custom
+    for query, words in (("from=2026-11-09&to=2026-11-03", "after"),
+                         ("from=2026-11-09", "both from and to"),
+                         ("window=7&from=2026-11-01&to=2026-11-02", "not both")):
+        body = assert_error(client.get(f"/api/campaigns/spring/report?{query}", headers=h),
+                            400, "invalid")
+        assert words in body["message"], query
+    # The page's creator CSV: the creator table, header first.
+    resp = client.get("/stats/spring/creators.csv?window=last7", headers=h)
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    assert resp.get_data(as_text=True).splitlines()[0].startswith("Creator,Platform,")

@@ -45,6 +45,14 @@ def report_json(server, window="all"):
         return json.load(r)
 
 
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def shown_int(page, selector):
     return int(page.text_content(selector).replace(",", ""))
 
@@ -75,19 +83,48 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
     # Sort the creator table by clicks (descending), then ascending.
     page.click("#creators th:has-text('Clicks') >> nth=0")
     clicks = [int(v) for v in page.eval_on_selector_all(
-        "#creators tbody tr td:nth-child(3)", "cells => cells.map(c => c.dataset.value)")]
+        "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)")]
     assert clicks == sorted(clicks, reverse=True)
     page.click("#creators th:has-text('Clicks') >> nth=0")
     clicks = [int(v) for v in page.eval_on_selector_all(
-        "#creators tbody tr td:nth-child(3)", "cells => cells.map(c => c.dataset.value)")]
+        "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)")]
     assert clicks == sorted(clicks)
 
-    # Download the click log: humans only, one row per human click.
+    # Download the click log: humans only, one row per human click of the
+    # window shown (the link follows the window: here the first 7 days).
     with page.expect_download() as download:
         page.click("#csv-link")
     rows = list(csv.DictReader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
-    assert len(rows) == everything["totals"]["clicks"]
+    assert len(rows) == week["totals"]["clicks"]
     assert {r["is_bot"] for r in rows} == {"false"}
+
+    # Creators (CSV) is the page's table: same rows, same order, the cells' values.
+    page.goto(demo_server.share)
+    with page.expect_download() as download:
+        page.click("#creators-csv-link")
+    table = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    shown = page.eval_on_selector_all(
+        "#creators tbody tr", "rows => rows.map(r => Array.from(r.querySelectorAll("
+        "'td[data-key]')).map(c => c.dataset.value))")
+    headings = page.eval_on_selector_all(
+        "#creators thead th[data-key]", "hs => hs.map(h => h.textContent.trim())")
+    assert table[0] == headings
+    assert [[float(v) if _number(v) else v for v in row] for row in table[1:]] == \
+        [[float(v) if _number(v) else v for v in row] for row in shown]
+    assert len(table) == 1 + len(everything["creators"])
+
+    # Last 7 days and a custom range, from the page, follow the JSON.
+    page.click("nav.windows a[data-window='last7']")
+    page.wait_for_url("**window=last7*")
+    last7 = report_json(demo_server, "last7")
+    assert shown_int(page, "#kpi-clicks") == last7["totals"]["clicks"]
+    page.fill("#range-form input[name=from]", last7["window"]["from"])
+    page.fill("#range-form input[name=to]", last7["window"]["to"])
+    page.click("#range-form button")
+    page.wait_for_url("**to=*")
+    assert shown_int(page, "#kpi-clicks") == last7["totals"]["clicks"]
+    assert page.text_content("#window-range").strip() == \
+        f"{last7['window']['from']} → {last7['window']['to']}"
 
     # A screenshot that is not blank: the chart and tables put many colours on it.
     page.goto(demo_server.share)
@@ -131,3 +168,48 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
     assert page.locator("#creators tbody tr td:first-child").text_content() == "@" + handle
     assert dialogs == []
     page.close()
+
+
+def test_phone_shows_each_creators_key_figures_without_sideways_scrolling(browser, demo_server):
+    """At 390 px each creator is a card whose key figures are in view without
+    scrolling sideways, and an explanation opens on a tap (no title tooltip)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(demo_server.share)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    everything = report_json(demo_server)
+    cards = page.locator("#creators tbody tr")
+    assert cards.count() == len(everything["creators"])
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        for key in ("creator", "verdict", "conversions", "conversion_rate", "revenue", "roi",
+                    "trend"):
+            cell = card.locator(f"td[data-key={key}]")
+            assert cell.is_visible(), key
+            box = cell.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (key, box)
+        # the section itself does not scroll sideways
+        assert page.evaluate("(() => { const s = document.querySelector("
+                             "'section[aria-label=creators]'); "
+                             "return s.scrollWidth <= s.clientWidth; })()")
+    # The other figures open on a tap.
+    first = cards.nth(0)
+    assert not first.locator("td[data-key=cpa]").is_visible()
+    first.locator("button.more-button").tap()
+    assert first.locator("td[data-key=cpa]").is_visible()
+    # An explanation opens on a tap and is in view.
+    why = page.locator("#answer-growth details.why")
+    assert not why.locator(".why-text").is_visible()
+    why.locator("summary").tap()
+    text = why.locator(".why-text")
+    assert text.is_visible() and "last 7 full days" in text.text_content()
+    box = text.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # the narrow chart is the one shown, with its right axis
+    assert page.locator("svg.chart-narrow").is_visible()
+    assert not page.locator("#daily-chart").is_visible()
+    assert errors == []
+    context.close()

@@ -517,3 +517,23 @@ def test_import_metrics_reads_a_platform_export_and_names_the_creator(run):
     result = json.loads(out)
     assert code == 0 and (result["format"], result["rows"]) == ("meta_ads", 4)
     assert "skipped 2 row(s) that name no creator on usd" in err
+
+
+def test_report_windows_csv_and_refused_ranges(seeded):
+    code, out, _ = seeded("report", "spring", "--window", "last7", "--json")
+    assert code == 0 and json.loads(out)["window"]["name"] == "last7"
+    code, out, _ = seeded("report", "spring", "--from", "2026-11-01", "--to", "2026-11-07",
+                          "--json")
+    window = json.loads(out)["window"]
+    assert (code, window["name"], window["from"], window["to"]) == (
+        0, "custom", "2026-11-01", "2026-11-07")
+    code, _, err = seeded("report", "spring", "--from", "2026-11-07", "--to", "2026-11-01")
+    assert code == 2 and "from 2026-11-07 is after to 2026-11-01" in err
+    code, _, err = seeded("report", "spring", "--from", "2026-11-07")
+    assert code == 2 and "both from and to" in err
+    code, out, _ = seeded("report", "spring", "--csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Creator,Platform,") and lines[1].startswith("mia,")
+    code, out, _ = seeded("report", "spring")
+    assert code == 0 and "ROAS = sponsored revenue / ad spend" in out
+    assert "budget: spent" in out and "of €5,000.00" in out

@@ -12,6 +12,7 @@ import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -583,3 +584,51 @@ def test_the_cli_for_shops_orders_windows_and_click_params(run, store, tmp_path)
     assert json.loads(ok("orders", "pay", "--window", "7", "--json")[0]) == list(got.values())
     out, _ = ok("shop", "disconnect", "glow")
     assert out == "glow disconnected; its 6 order(s) stay\n"
+
+
+def test_the_report_compares_the_shop_before_and_since_the_campaign(store, spring):
+    """The shop baseline: the whole shop's daily orders and net revenue in the
+    28 days before the campaign against the days since it started (full days),
+    and the campaign's share; a comparison, not a causal claim."""
+    shop = store.shop(shops.connect(store, BASE, "glow", "shopify", "s")["name"])
+    ledger.save_orders(store, shop, [
+        shop_order("b1", 2000, code=None, at="2026-10-10T10:00:00.000000Z"),
+        shop_order("b2", 4000, code=None, at="2026-10-20T10:00:00.000000Z"),
+        shop_order("c1", 5000, code="mia10", at="2026-11-03T10:00:00.000000Z"),
+        shop_order("c2", 3000, code=None, at="2026-11-04T10:00:00.000000Z")])
+    found = reports.campaign_report(store, "spring")["shop_baseline"]
+    assert found["shops"] == ["glow"] and found["label"] == "comparison, not a causal claim"
+    # before: 10-04..10-31, but the shop's first known day is 10-10: 22 days,
+    # 2 orders, 20.00 + 40.00 = 60.00, 60.00 / 22 = 2.727… -> 2.73 a day
+    assert {k: found["before"][k] for k in ("from", "to", "days", "orders", "net")} == \
+        {"from": "2026-10-10", "to": "2026-10-31", "days": 22, "orders": 2, "net": "60.00"}
+    assert found["before"]["net_per_day"] == "2.73"
+    # since: 11-01 to yesterday; 2 orders, 50.00 + 30.00 = 80.00, mia's 50.00 credited
+    today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+    since = (today - date(2026, 11, 1)).days
+    assert (found["since_start"]["days"], found["since_start"]["orders"],
+            found["since_start"]["net"]) == (since, 2, "80.00")
+    assert found["attributed_net"] == "50.00" and found["attributed_share"] == 0.625
+    # a creator's share link shows no shop figures
+    assert reports.campaign_report(store, "spring", creator="mia")["shop_baseline"] is None
+
+
+def test_the_stats_page_shows_the_shop_baseline_labelled_as_a_comparison(store, spring, client):
+    shop = store.shop(shops.connect(store, BASE, "glow", "shopify", "s")["name"])
+    ledger.save_orders(store, shop, [
+        shop_order("b1", 2000, code=None, at="2026-10-10T10:00:00.000000Z"),
+        shop_order("c1", 5000, code="mia10", at="2026-11-03T10:00:00.000000Z")])
+    url = access.share_link(store, BASE, "spring")["url"]
+    page = client.get(url.replace(BASE, "")).get_data(as_text=True)
+    assert 'id="shop-baseline"' in page and "comparison, not a causal claim" in page
+    assert "€0.91" in page            # 20.00 over the 22 days from 10-10 to 10-31
+    from tracker.reports.text import render
+
+    text = render(reports.campaign_report(store, "spring"))
+    assert "the whole shop (glow; comparison, not a causal claim)" in text
+    assert "€0.91 a day in the 22 days before" in text
+
+
+def test_orders_from_plain_files_give_no_shop_baseline(store, spring):
+    import_redemptions(store, shopify_export(EXPORT))            # the `csv` shop
+    assert reports.campaign_report(store, "spring")["shop_baseline"] is None

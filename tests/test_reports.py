@@ -10,15 +10,15 @@
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tracker import campaigns, imports, reports
-from tracker.reports import compute
 from tracker.errors import BadInput
+from tracker.reports import compute
 
 from .helpers import campaign_with_links
 
@@ -159,6 +159,11 @@ def build(window, orders=ORDERS, metrics=METRICS, clicks=None, creators=CREATORS
                                 digits)
 
 
+# The added fields of an M without clicks, orders or cost: every ratio None.
+NOTHING_NEW = {"click_conversions": 0, "code_conversions": 0, "sponsored_revenue": "0.00",
+               "cpc": None, "cpa": None, "aov": None, "bot_share": None}
+
+
 def creator(report, handle) -> dict:
     (entry,) = [c for c in report["creators"] if c["handle"] == handle]
     return entry
@@ -182,14 +187,22 @@ def test_totals_for_the_first_7_days():
         "ctr": 0.009,                          # 45 / 5000
         # orders on Berlin days 11-01..11-07: A B C D E (F is 00:30 on 11-08 in Berlin)
         "conversions": 5,
-        "conversion_rate": 0.147059,           # 5 / 34 = 0.1470588…
+        "click_conversions": 3,                # A B D came by click token
+        "code_conversions": 2,                 # C E by promo code alone ("+ 2 by code")
+        # by click only: 3 / 34 = 0.0882352… (code orders have no visitors)
+        "conversion_rate": 0.088235,
         "revenue": "545.50",                   # 120 + 250 + 40 + 75.50 + 60
+        "sponsored_revenue": "180.00",         # A 120 (sponsored click) + E 60 (sponsored code)
         "gross_revenue": "545.50", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # 300.00 + 100.50, both creators
         "ad_spend": "100.00",                  # mia sponsored 11-01 (11-09's 50.00 is out)
         "cost": "500.50",                      # 400.50 + 100.00
         "roi": 0.08991,                        # (545.50 - 500.50) / 500.50 = 0.0899101…
-        "roas": 5.455,                         # 545.50 / 100.00
+        "roas": 1.8,                           # sponsored revenue 180.00 / ad spend 100.00
+        "cpc": "11.12",                        # 500.50 / 45 clicks = 11.1222…
+        "cpa": "100.10",                       # 500.50 / 5 conversions
+        "aov": "109.10",                       # 545.50 / 5
+        "bot_share": 0.117647,                 # 6 / (45 + 6) = 0.1176470…
         "followers_gained": 12,                # mia organic 11-01 only reported it
     }
 
@@ -197,7 +210,8 @@ def test_totals_for_the_first_7_days():
 def test_totals_for_all_time():
     report = build(None)
     # all days: from the start (no data before it) to today, since today is later
-    assert report["window"] == {"days": None, "from": "2026-11-01", "to": TODAY}
+    assert report["window"] == {"days": None, "from": "2026-11-01", "to": TODAY,
+                                "name": "all", "includes_today": True}
     assert report["totals"] == {
         "clicks": 55,                          # 35 + 10 + 10
         "unique_visitors": 43,                 # 25 + 9 + 9
@@ -209,14 +223,21 @@ def test_totals_for_all_time():
         "engagement_rate": 0.038571,           # 270 / 7000 = 0.0385714…
         "ctr": 0.007857,                       # 55 / 7000 = 0.0078571…
         "conversions": 9,                      # A..I
-        "conversion_rate": 0.209302,           # 9 / 43 = 0.2093023…
+        "click_conversions": 5,                # A B D G I
+        "code_conversions": 4,                 # C E F H
+        "conversion_rate": 0.116279,           # 5 / 43 = 0.1162790…
         "revenue": "740.84",                   # 545.50 + 90 + 12.34 + 5 + 88
+        "sponsored_revenue": "192.34",         # A 120 + E 60 + G 12.34
         "gross_revenue": "740.84", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # the fee does not depend on the window
         "ad_spend": "150.00",                  # 100 + 50
         "cost": "550.50",                      # 400.50 + 150
         "roi": 0.345758,                       # (740.84 - 550.50) / 550.50 = 0.3457584…
-        "roas": 4.938933,                      # 740.84 / 150 = 4.9389333…
+        "roas": 1.282267,                      # 192.34 / 150 = 1.2822666…
+        "cpc": "10.01",                        # 550.50 / 55 = 10.009…
+        "cpa": "61.17",                        # 550.50 / 9 = 61.1666…
+        "aov": "82.32",                        # 740.84 / 9 = 82.3155…
+        "bot_share": 0.098361,                 # 6 / 61 = 0.0983606…
         "followers_gained": 16,                # 12 + 4
     }
     assert report["attribution"] == matched(5,   # A B D G I
@@ -233,13 +254,19 @@ def test_sources_for_the_first_7_days():
         "engagement_rate": 0.114,              # 114 / 1000
         "ctr": 0.015,                          # 15 / 1000
         "conversions": 2,                      # B (by click), D (jade's click)
+        "click_conversions": 2, "code_conversions": 0,
         "conversion_rate": 0.166667,           # 2 / 12
         "revenue": "325.50",                   # 250 + 75.50
+        "sponsored_revenue": "0.00",
         "gross_revenue": "325.50", "refunds": "0.00",   # no refunds here
         "fee": "400.50",                       # every fee is organic cost
         "ad_spend": "0.00", "cost": "400.50",
         "roi": -0.187266,                      # (325.50 - 400.50) / 400.50 = -0.1872659…
         "roas": None,                          # no ad spend
+        "cpc": "26.70",                        # 400.50 / 15
+        "cpa": "200.25",                       # 400.50 / 2
+        "aov": "162.75",                       # 325.50 / 2
+        "bot_share": 0.166667,                 # 3 / (15 + 3)
         "followers_gained": 12,
     }
     assert sources["sponsored"] == {
@@ -249,12 +276,18 @@ def test_sources_for_the_first_7_days():
         "engagement_rate": 0.03,               # 120 / 4000
         "ctr": 0.0065,                         # 26 / 4000
         "conversions": 2,                      # A (click), E (code with source sponsored)
-        "conversion_rate": 0.095238,           # 2 / 21
+        "click_conversions": 1, "code_conversions": 1,
+        "conversion_rate": 0.047619,           # A only: 1 / 21 = 0.0476190…
         "revenue": "180.00",                   # 120 + 60
+        "sponsored_revenue": "180.00",
         "gross_revenue": "180.00", "refunds": "0.00",   # no refunds here
         "fee": "0.00", "ad_spend": "100.00", "cost": "100.00",
         "roi": 0.8,                            # (180 - 100) / 100
         "roas": 1.8,                           # 180 / 100
+        "cpc": "3.85",                         # 100 / 26 = 3.846…
+        "cpa": "50.00",                        # 100 / 2
+        "aov": "90.00",                        # 180 / 2
+        "bot_share": 0.0,                      # 0 / 26
         "followers_gained": None,              # not reported on sponsored rows
     }
     # unknown: its clicks, and the order whose code names no source (so that
@@ -264,11 +297,16 @@ def test_sources_for_the_first_7_days():
         "clicks": 4, "unique_visitors": 3, "bot_clicks": 3,
         "impressions": None, "views": None, "reach": None, "engagements": None,
         "engagement_rate": None, "ctr": None,  # no impressions
-        "conversions": 1, "conversion_rate": 0.333333,   # the sourceless code order, 1 / 3
-        "revenue": "40.00", "gross_revenue": "40.00",
+        "conversions": 1,                      # C, the sourceless code order
+        "click_conversions": 0, "code_conversions": 1,
+        "conversion_rate": 0.0,                # 0 by click / 3 visitors
+        "revenue": "40.00", "sponsored_revenue": "0.00", "gross_revenue": "40.00",
         "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
         "roi": None,                           # cost 0
         "roas": None,                          # ad spend 0
+        "cpc": "0.00", "cpa": "0.00",          # nothing spent: 0 / 4 clicks, 0 / 1 order
+        "aov": "40.00",                        # 40 / 1
+        "bot_share": 0.428571,                 # 3 / (4 + 3) = 0.4285714…
         "followers_gained": None,
     }
     totals = build(7)["totals"]
@@ -288,12 +326,18 @@ def test_creators_for_the_first_7_days():
         "engagement_rate": 0.038,              # 190 / 5000
         "ctr": 0.0072,                         # 36 / 5000
         "conversions": 3,                      # A, B, E (D went to jade's click)
-        "conversion_rate": 0.111111,           # 3 / 27
+        "click_conversions": 2, "code_conversions": 1,   # A B by click, E by code
+        "conversion_rate": 0.074074,           # 2 / 27 = 0.0740740…
         "revenue": "430.00",                   # 120 + 250 + 60
+        "sponsored_revenue": "180.00",         # A 120 + E 60
         "gross_revenue": "430.00", "refunds": "0.00",   # no refunds here
         "fee": "300.00", "ad_spend": "100.00", "cost": "400.00",
         "roi": 0.075,                          # (430 - 400) / 400
-        "roas": 4.3,                           # 430 / 100
+        "roas": 1.8,                           # 180 / 100 (B's 250 was organic)
+        "cpc": "11.11",                        # 400 / 36 = 11.111…
+        "cpa": "133.33",                       # 400 / 3 = 133.333…
+        "aov": "143.33",                       # 430 / 3 = 143.333…
+        "bot_share": 0.052632,                 # 2 / 38 = 0.0526315…
         "followers_gained": 12,
     }
     # (creator, part): (clicks, visitors, conversions, revenue, fee, cost, roi, conv rate)
@@ -303,10 +347,10 @@ def test_creators_for_the_first_7_days():
                              0.125),           # 1 / 8
         ("mia", "sponsored"): (26, 21, 2, "180.00", "0.00", "100.00",
                                0.8,            # (180 - 100) / 100
-                               0.095238),      # 2 / 21
+                               0.047619),      # A by click (E by code): 1 / 21
         ("jade", "total"): (9, 8, 2, "115.50", "100.50", "100.50",   # clicks 5 + 4 (unknown)
                             0.149254,          # (115.50 - 100.50) / 100.50 = 0.1492537…
-                            0.25),             # 2 / 8
+                            0.125),            # D by click (C by code): 1 / 8
         ("jade", "organic"): (5, 5, 1, "75.50", "100.50", "100.50",  # the unknown 4 are not here
                               -0.248756,       # (75.50 - 100.50) / 100.50 = -0.2487562…
                               0.2),            # 1 / 5
@@ -328,7 +372,7 @@ def test_creators_for_the_first_7_days():
         "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
         "revenue": "0.00", "gross_revenue": "0.00",
         "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
-        "roi": None, "roas": None, "followers_gained": None,
+        "roi": None, "roas": None, "followers_gained": None, **NOTHING_NEW,
     }
     assert jade["unattributed"] == {"conversions": 1, "revenue": "40.00",
         "gross_revenue": "40.00", "refunds": "0.00"}   # C
@@ -347,7 +391,9 @@ def test_creators_for_the_first_7_days():
 ])
 def test_window_bounds_and_one_daily_row_per_day(window, start, end, days):
     report = build(window)
-    assert report["window"] == {"days": window, "from": start, "to": end}
+    assert report["window"] == {"days": window, "from": start, "to": end,
+                                "name": "all" if window is None else str(window),
+                                "includes_today": end == TODAY}
     dates = [d["date"] for d in report["daily"]]
     assert (dates[0], dates[-1], len(dates), len(set(dates))) == (start, end, days, days)
 
@@ -363,7 +409,8 @@ def test_all_time_starts_at_data_before_the_campaign_start():
     early = order("Z", 100, "2026-10-30T12:00:00.000000Z", code=(MIA, None))
     report = build(None, orders=ORDERS + [early], today="2026-11-15")
     # from: the early order's day; to: the last data day (12-05), later than today
-    assert report["window"] == {"days": None, "from": "2026-10-30", "to": "2026-12-05"}
+    assert report["window"] == {"days": None, "from": "2026-10-30", "to": "2026-12-05",
+                                "name": "all", "includes_today": True}
     assert report["totals"]["conversions"] == 10
     assert build(7, orders=ORDERS + [early])["totals"]["conversions"] == 5   # not in day 1-7
 
@@ -371,7 +418,7 @@ def test_all_time_starts_at_data_before_the_campaign_start():
 def test_daily_for_the_first_7_days_fills_days_without_data():
     def day(date, organic=0, sponsored=0, unknown=0, bots=0, conversions=0):
         return {"date": date, "organic": organic, "sponsored": sponsored, "unknown": unknown,
-                "bots": bots, "conversions": conversions}
+                "bots": bots, "conversions": conversions, "partial": False}
     assert build(7)["daily"] == [
         day("2026-11-01", organic=15, sponsored=20, bots=3, conversions=1),  # A
         day("2026-11-02", conversions=1),                                    # B, no clicks
@@ -390,7 +437,7 @@ def test_daily_for_all_time_runs_to_today_with_zeros():
     assert daily["2026-11-20"]["conversions"] == 1                   # H
     assert daily["2026-12-05"]["conversions"] == 1                   # I
     assert daily[TODAY] == {"date": TODAY, "organic": 0, "sponsored": 0, "unknown": 0,
-                            "bots": 0, "conversions": 0}
+                            "bots": 0, "conversions": 0, "partial": True}   # today is not over
     assert sum(d["conversions"] for d in daily.values()) == 9
 
 
@@ -422,7 +469,7 @@ def test_an_empty_campaign_has_zeros_and_no_ratios():
             "engagement_rate": None, "ctr": None, "conversions": 0, "conversion_rate": None,
             "revenue": "0.00", "gross_revenue": "0.00",
             "refunds": "0.00", "fee": "0.00", "ad_spend": "0.00", "cost": "0.00",
-            "roi": None, "roas": None, "followers_gained": None,
+            "roi": None, "roas": None, "followers_gained": None, **NOTHING_NEW,
         }
     dates = [d["date"] for d in report["daily"]]
     assert (len(dates), dates[0], dates[-1]) == (7, "2026-11-01", "2026-11-07")
@@ -550,7 +597,7 @@ def click(app, code, utc, user_agent=CHROME) -> str:
 
 
 def utc(*parts) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def all_time_end(*data_days) -> str:
@@ -585,7 +632,8 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
                     "2026-11-08"]
 
     week = reports.campaign_report(store, "fall", 7)
-    assert week["window"] == {"days": 7, "from": "2026-11-01", "to": "2026-11-07"}
+    assert week["window"] == {"days": 7, "from": "2026-11-01", "to": "2026-11-07",
+                              "name": "7", "includes_today": False}
     t = week["totals"]
     # human clicks day1, day7, day7ad; the same person on 11-01 and 11-07 = 2 visitor-days
     assert (t["clicks"], t["bot_clicks"], t["unique_visitors"]) == (3, 1, 2)
@@ -594,13 +642,13 @@ def test_click_days_follow_the_campaign_time_zone(store, app):
     assert list(daily) == [f"2026-11-0{n}" for n in range(1, 8)]
     assert (daily["2026-11-01"]["organic"], daily["2026-11-01"]["sponsored"]) == (1, 0)
     assert daily["2026-11-07"] == {"date": "2026-11-07", "organic": 1, "sponsored": 1,
-                                   "unknown": 0, "bots": 1, "conversions": 0}
+                                   "unknown": 0, "bots": 1, "conversions": 0, "partial": False}
     assert creator(week, "jade")["total"]["clicks"] == 0
     assert creator(week, "mia")["total"]["clicks"] == 3
 
     everything = reports.campaign_report(store, "fall", "all")
-    assert everything["window"] == {"days": None, "from": "2026-10-31",
-                                    "to": all_time_end("2026-11-08")}
+    assert {k: everything["window"][k] for k in ("days", "from", "to")} == {
+        "days": None, "from": "2026-10-31", "to": all_time_end("2026-11-08")}
     t = everything["totals"]
     # + the eve click and jade's day-8 click; one visitor on each of 4 days
     assert (t["clicks"], t["bot_clicks"], t["unique_visitors"]) == (5, 1, 4)
@@ -720,3 +768,203 @@ def test_report_refuses_a_bad_window(store):
 def test_bot_share_is_bots_over_all_clicks():
     assert compute.bot_share({"clicks": 3, "bot_clicks": 1}) == 0.25
     assert compute.bot_share({"clicks": 0, "bot_clicks": 0}) is None
+
+
+# =============================================================================
+# 5. Issue 9: the figures a marketer acts on, each worked out by hand
+# =============================================================================
+
+def test_budget_is_fees_and_all_ad_spend_against_the_budget():
+    report = build(7, campaign=dict(CAMPAIGN, budget_minor=60000))          # 600.00
+    # spent = fees 300.00 + 100.50 + ALL ad spend 100.00 + 50.00 (not only the window's)
+    assert report["budget"] == {"budget": "600.00", "spent": "550.50",
+                                "remaining": "49.50",              # 600.00 - 550.50
+                                "share_spent": 0.9175,             # 550.50 / 600.00
+                                "over_budget": False, "through": TODAY}
+    over = build(7, campaign=dict(CAMPAIGN, budget_minor=50000))["budget"]
+    assert (over["remaining"], over["over_budget"]) == ("-50.50", True)   # 500.00 - 550.50
+    # no budget set: spent is known, the rest is not
+    assert build(7)["budget"] == {"budget": None, "spent": "550.50", "remaining": None,
+                                  "share_spent": None, "over_budget": None, "through": TODAY}
+    # a budget of 0: no share (zero denominator), over budget as soon as anything is spent
+    zero = build(7, campaign=dict(CAMPAIGN, budget_minor=0))["budget"]
+    assert (zero["share_spent"], zero["over_budget"]) == (None, True)
+
+
+def test_unit_costs_with_zero_denominators_are_none():
+    empty = {"day": [], "source": [], "creator": [], "creator_source": []}
+    totals = build(7, orders=[], clicks=empty)["totals"]
+    # cost 400.50 + 100.00, but no clicks and no conversions
+    assert (totals["cpc"], totals["cpa"], totals["aov"]) == (None, None, None)
+    assert totals["conversion_rate"] is None and totals["bot_share"] is None
+    # clicks but no orders: CPC = 500.50 / 45 = 11.1222… -> 11.12; CPA, AOV none
+    totals = build(7, orders=[])["totals"]
+    assert (totals["cpc"], totals["cpa"], totals["aov"]) == ("11.12", None, None)
+
+
+def test_conversion_rate_total_lies_between_its_sources():
+    report = build(7)
+    t, s = report["totals"], report["sources"]
+    # organic 2/12 = 0.166667, sponsored 1/21 = 0.047619, total 3/34 = 0.088235
+    assert s["sponsored"]["conversion_rate"] <= t["conversion_rate"] \
+        <= s["organic"]["conversion_rate"]
+    # "+ 2 by code" beside it: C and E
+    assert (t["click_conversions"], t["code_conversions"]) == (3, 2)
+
+
+def test_campaign_marks_cumulative_split_with_roi():
+    marks = build(None)["campaign_marks"]
+    assert [(m["mark"], m["to"], m["status"], m["days_left"]) for m in marks] == [
+        (7, "2026-11-07", "reached", 0), (14, "2026-11-14", "reached", 0),
+        (30, "2026-11-30", "reached", 0)]
+    day7 = marks[0]
+    # day 7: clicks 15 organic + 26 sponsored + 4 unknown = 45; orders A B C D E
+    assert day7["totals"] == {"clicks": 45, "conversions": 5, "revenue": "545.50",
+                              "cost": "500.50",     # fees 400.50 + ad spend through 11-07 100
+                              "roi": 0.08991}       # 45.00 / 500.50
+    assert day7["sources"]["organic"] == {"clicks": 15, "conversions": 2,   # B D
+                                          "revenue": "325.50", "cost": "400.50",
+                                          "roi": -0.187266}   # -75 / 400.50 = -0.1872659…
+    assert day7["sources"]["sponsored"] == {"clicks": 26, "conversions": 2,  # A E
+                                            "revenue": "180.00", "cost": "100.00",
+                                            "roi": 0.8}
+    assert day7["sources"]["unknown"]["roi"] is None          # no cost: no ROI
+    day14 = marks[1]
+    # + F (90, organic code) + G (12.34 sponsored click), + ad spend of 11-09 (50)
+    assert day14["totals"] == {"clicks": 55, "conversions": 7, "revenue": "647.84",
+                               "cost": "550.50",
+                               "roi": 0.176821}     # 97.34 / 550.50 = 0.1768210…
+    # H (5.00, jade code without source) is day 20: unknown at day 30
+    assert marks[2]["sources"]["unknown"]["revenue"] == "45.00"   # C 40 + H 5
+
+
+def test_marks_in_progress_say_days_left():
+    # today 11-10: 9 full days elapsed (11-01..11-09); 11-10 is running
+    marks = build(None, today="2026-11-10")["campaign_marks"]
+    assert [(m["status"], m["days_elapsed"], m["days_left"]) for m in marks] == [
+        ("reached", 7, 0), ("in_progress", 9, 5), ("in_progress", 9, 21)]
+
+
+def test_creator_marks_detail_per_creator():
+    jade = creator(build(None), "jade")["marks_detail"][0]          # day 7
+    # jade: clicks 5 organic + 4 unknown; D (organic click) + C (code, no source)
+    assert jade["totals"] == {"clicks": 9, "conversions": 2, "revenue": "115.50",
+                              "cost": "100.50", "roi": 0.149254}   # 15 / 100.50 = 0.1492537…
+    assert jade["sources"]["unknown"]["conversions"] == 1            # C
+
+
+def test_momentum_and_late_surge_per_creator():
+    # today 11-15: last 7 full days 11-08..11-14, the 7 before 11-01..11-07
+    report = build(None, today="2026-11-15")
+    mia = creator(report, "mia")
+    assert mia["momentum"] == {"through": "2026-11-14",
+                               "clicks_last7": 7,            # 11-10
+                               "clicks_prev7": 36,           # 30 + 6
+                               "clicks_change": -0.805556,   # (7 - 36) / 36 = -0.8055…
+                               "conversions_last7": 1,       # G
+                               "conversions_prev7": 3,       # A B E
+                               "conversions_change": -0.666667,
+                               "trend": "falling"}
+    # first week days 30, 0, 6, 0, 0, 0, 0: median 0, floored at 1 click;
+    # 11-10 has 7 > 3 x 1: a late surge
+    assert mia["late_surge"] == {"surge": True, "first_day": "2026-11-10", "peak_ratio": 7.0,
+                                 "baseline": 1.0, "first_week_median": 0.0}
+    jade = creator(report, "jade")
+    # jade: 11-10 has 3 clicks, not more than 3 x 1
+    assert jade["late_surge"]["surge"] is False and jade["late_surge"]["peak_ratio"] == 3.0
+    assert report["growth"]["surging"] == ["mia"] and report["growth"]["rising"] == []
+    # the campaign: last 7 = 10 clicks (11-10), before = 45: (10 - 45) / 45 = -0.777…
+    assert report["growth"]["momentum"]["clicks_change"] == -0.777778
+    # before day 7 has ended there is no surge flag
+    assert creator(build(None, today="2026-11-05"), "mia")["late_surge"]["surge"] is False
+
+
+def test_confidence_against_the_campaign_rate():
+    report = build(None)
+    # campaign rate by click: 5 / 43 = 0.116279
+    mia = creator(report, "mia")["confidence"]
+    # mia: 4 by click (A B G I) / 34 visitors = 0.1176470…; Wilson 95%:
+    #   centre = (p + z²/2n) / (1 + z²/n), half = z·sqrt(p(1-p)/n + z²/4n²) / (1 + z²/n)
+    #   z² = 3.841459, n = 34: centre = (0.117647 + 0.056492) / 1.112984 = 0.156461
+    #   half = 1.959964 · sqrt(0.003053 + 0.000831) / 1.112984 = 0.109747
+    assert mia == {"rate": 0.117647, "low": 0.046714, "high": 0.266208, "verdict": "level"}
+    # jade: 10 visitors < 30: too early to tell, the interval still shown
+    jade = creator(report, "jade")["confidence"]
+    assert jade["verdict"] == "too_early" and jade["rate"] == 0.1     # D / 10 visitors
+
+
+def test_confidence_better_and_worse_and_no_visitors():
+    from tracker.reports import insights
+    # 30 of 100 against a campaign at 10%: the interval (0.219, 0.396) lies above
+    assert insights.confidence_rank(30, 100, 0.10, 30)["verdict"] == "better"
+    # 1 of 100 against 10%: (0.0018, 0.0545) lies below
+    assert insights.confidence_rank(1, 100, 0.10, 30)["verdict"] == "worse"
+    assert insights.confidence_rank(0, 0, 0.10, 30) == {
+        "rate": None, "low": None, "high": None, "verdict": "too_early"}
+
+
+def test_last7_window_is_the_last_7_full_days():
+    # today 11-15: yesterday 11-14 and the 6 before it, 11-08..11-14
+    report = build(compute.window_spec("last7"), today="2026-11-15")
+    assert report["window"] == {"days": None, "from": "2026-11-08", "to": "2026-11-14",
+                                "name": "last7", "includes_today": False}
+    t = report["totals"]
+    # clicks of 11-10 (10); orders F (Berlin 11-08, 90) and G (11-12, 12.34)
+    assert (t["clicks"], t["conversions"], t["revenue"], t["ad_spend"]) == (
+        10, 2, "102.34", "50.00")                      # ad spend of 11-09
+    assert len(report["daily"]) == 7
+    # the same span as momentum's "last 7"
+    assert creator(report, "mia")["momentum"]["clicks_last7"] == \
+        creator(report, "mia")["total"]["clicks"] == 7
+
+
+def test_custom_window_from_to():
+    report = build(compute.window_spec(None, "2026-11-03", "2026-11-05"))
+    assert report["window"] == {"days": None, "from": "2026-11-03", "to": "2026-11-05",
+                                "name": "custom", "includes_today": False}
+    t = report["totals"]
+    # clicks of 11-03 (10); orders C (40) D (75.50) E (60)
+    assert (t["clicks"], t["conversions"], t["revenue"]) == (10, 3, "175.50")
+    assert [d["date"] for d in report["daily"]] == ["2026-11-03", "2026-11-04", "2026-11-05"]
+
+
+@pytest.mark.parametrize("window, first, last, message", [
+    (None, "2026-11-05", "2026-11-03", "from 2026-11-05 is after to 2026-11-03"),
+    (None, "2026-11-05", None, "needs both from and to"),
+    (None, None, "2026-11-05", "needs both from and to"),
+    (None, "5 Nov", "2026-11-06", "must be dates as YYYY-MM-DD"),
+    (None, "2026-02-30", "2026-03-01", "must be dates as YYYY-MM-DD"),
+    ("7", "2026-11-01", "2026-11-02", "either window=7 or a from/to range"),
+    ("custom", None, None, "needs from and to"),
+    (None, "2020-01-01", "2026-01-01", "at most 731 days"),
+    ("last8", None, None, "window must be"),
+])
+def test_bad_windows_are_refused_with_a_clear_message(window, first, last, message):
+    with pytest.raises(ValueError, match=message):
+        compute.window_spec(window, first, last)
+
+
+def test_store_report_refuses_bad_range_as_bad_input(store):
+    campaigns.create_campaign(store, "fall", "Fall", "https://shop.example/", "2026-11-01")
+    with pytest.raises(BadInput, match="after"):
+        reports.campaign_report(store, "fall", None, date_from="2026-11-09",
+                                date_to="2026-11-01")
+    week = reports.campaign_report(store, "fall", None, date_from="2026-11-01",
+                                   date_to="2026-11-07")
+    assert (week["window"]["name"], week["window"]["to"]) == ("custom", "2026-11-07")
+
+
+def test_creator_csv_rows_are_the_page_rows_best_roi_first():
+    from tracker.reports import table
+    report = build(None)
+    rows = table.creator_csv_rows(report)
+    assert rows[0][:4] == ["Creator", "Platform", "Conv. rate vs campaign", "Clicks"]
+    # jade ROI (210.50 - 100.50) / 100.50 = 1.094527 before mia's 0.178533
+    assert [r[0] for r in rows[1:]] == ["jade", "mia"]
+    page = table.creator_rows(report)
+    assert [[table.csv_cell(c["value"]) for c in row["cells"]] for row in page] == rows[1:]
+    mia = dict(zip(rows[0], rows[2]))
+    assert (mia["Conv."], mia["of which by code"], mia["Conv. rate"], mia["ROAS"],
+            mia["CPC"], mia["Late surge"]) == ("5", "1", "0.117647", "1.282267", "10.47",
+                                               "since 2026-11-10")
+    assert mia["ROI"] == "0.178533"           # (530.34 - 450.00) / 450.00 = 0.1785333…

@@ -75,8 +75,17 @@ METRICS_CSV_COLUMNS = METRICS_REQUIRED + METRIC_COUNTS + ("spend",)
 MARKS = (7, 14, 30)
 #: What `window` may be: a mark (the first N days) or "all".
 WINDOW_ALL = "all"
-WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_ALL,)
-WINDOW_LABELS = {**{str(m): f"{m} days" for m in MARKS}, WINDOW_ALL: "All time"}
+#: The last 7 FULL local days (yesterday and the 6 before it): today is partial.
+WINDOW_LAST7 = "last7"
+#: A from/to range of local days, both included (given as from= and to=).
+WINDOW_CUSTOM = "custom"
+WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_LAST7, WINDOW_ALL)
+WINDOW_LABELS = {**{str(m): f"First {m} days" for m in MARKS}, WINDOW_LAST7: "Last 7 days",
+                 WINDOW_ALL: "All time"}
+#: The longest custom range a report takes (a daily chart of more is unreadable).
+MAX_CUSTOM_DAYS = 731
+#: A creator needs this many unique visitors before its conversion rate gets a verdict.
+MIN_VISITORS_FOR_VERDICT = 30
 #: Every local day there is: the bounds of an "all time" range in SQL.
 FIRST_DAY, LAST_DAY = "0000-01-01", "9999-12-31"
 ALL_DAYS = (FIRST_DAY, LAST_DAY)

@@ -5,29 +5,36 @@ API get a report from, so that they can never disagree.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
 from ..campaigns import campaign_targets, get_campaign
 from ..errors import BadInput
+from ..orders import shops
 from ..store import Store
-from ..vocabulary import ALL_DAYS
-from . import audience, compute
+from ..validate import minor_units_text
+from ..vocabulary import ALL_DAYS, CSV_SHOP
+from . import audience, compute, insights
 
 GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
              "creator_source": ("creator_id", "source")}
 
 
-def campaign_report(store: Store, slug: str, window=None, creator: str | None = None) -> dict:
+def campaign_report(store: Store, slug: str, window=None, creator: str | None = None,
+                    date_from: str | None = None, date_to: str | None = None) -> dict:
     """The report document for a campaign; `creator` narrows it to one
-    creator's own numbers (what a creator-scoped share link shows)."""
+    creator's own numbers (what a creator-scoped share link shows). The
+    window is 7, 14, 30, "last7" or "all", or a custom date_from..date_to."""
     try:
-        days = compute.parse_window(window)
+        days = compute.window_spec(window, date_from, date_to)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     campaign = get_campaign(store, slug)
+    if creator is not None:
+        # A creator's share link shows that creator's numbers, not the campaign's budget.
+        campaign = dict(campaign, budget_minor=None)
     creators = store.campaign_creators(campaign["id"])
     orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])
@@ -48,7 +55,42 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
     report = compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
                                   get_currency_precision(campaign["currency"]))
     report["audience"] = audience_of(store, campaign, creators, report["window"], creator)
+    if creator is None:
+        report["shop_baseline"] = shop_baseline_of(store, campaign, report, orders, today)
     return report
+
+
+def shop_baseline_of(store: Store, campaign: dict, report: dict, orders: list[dict],
+                     today: str) -> dict | None:
+    """The whole shop before and since the campaign (a comparison, not a
+    causal claim): the shops this campaign's orders came from, connected or
+    imported with --shop; none for orders from plain files (`csv`), whose
+    shop's other sales are unknown. Every shop's known days count, imported
+    history included."""
+    names = sorted({o["shop"] for o in orders if o["shop"] != CSV_SHOP})
+    if not names:
+        return None
+    days: dict[date, tuple[int, int]] = {}
+    first: date | None = None
+    for name in names:
+        totals = shops.daily_totals(store, name, campaign["timezone"])
+        for day, (count, net) in totals["days"].items():
+            before = days.get(day, (0, 0))
+            days[day] = (before[0] + count, before[1] + net)
+        first = min(d for d in (first, totals["first_day"], *totals["days"]) if d is not None)
+    digits = get_currency_precision(campaign["currency"])
+    start, now = date.fromisoformat(campaign["starts_on"]), date.fromisoformat(today)
+    yesterday = (now - timedelta(days=1)).isoformat()
+    attributed = sum(o.net_minor for o in compute.campaign_orders(campaign, orders)
+                     if o.credited and o.paid and campaign["starts_on"] <= o.day <= yesterday)
+    found = insights.shop_baseline(days, start, now, attributed, first)
+    found["shops"] = names
+    for span in (found["before"], found["since_start"]):
+        span["net"] = minor_units_text(span["net"], digits)
+        if span["net_per_day"] is not None:
+            span["net_per_day"] = minor_units_text(round(span["net_per_day"]), digits)
+    found["attributed_net"] = minor_units_text(found["attributed_net"], digits)
+    return found
 
 
 def audience_of(store: Store, campaign: dict, creators: list[dict], window: dict,

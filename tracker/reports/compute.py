@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -20,13 +20,19 @@ from ..validate import minor_units_text as money
 from ..vocabulary import (
     ENGAGEMENT_FIELDS,
     MARKS,
+    MAX_CUSTOM_DAYS,
     METRIC_COUNTS,
+    MIN_VISITORS_FOR_VERDICT,
     ORDER_CANCELLED,
     ORDER_COUNTED,
     ORDER_PENDING,
     PASSED_OVER,
     SOURCES,
+    WINDOW_ALL,
+    WINDOW_CUSTOM,
+    WINDOW_LAST7,
 )
+from . import insights
 
 METRIC_FIELDS = METRIC_COUNTS
 
@@ -120,6 +126,56 @@ def parse_window(value) -> int | None:
     return days
 
 
+@dataclass(frozen=True)
+class Window:
+    """A report window other than the first N days: the last 7 full days, or
+    a custom range of local days (first..last, both included)."""
+    name: str                  # last7 | custom
+    first: str | None = None
+    last: str | None = None
+
+    @property
+    def days(self) -> None:
+        return None
+
+
+def window_spec(value=None, first: str | None = None, last: str | None = None):
+    """What a report's window is: 7, 14, 30 or None (all time) as parse_window
+    says, Window("last7"), or Window("custom", first, last) when a from/to
+    range is given. Refused with a message a person can act on: both ends
+    are needed, as YYYY-MM-DD, from not after to, at most MAX_CUSTOM_DAYS,
+    and not together with another window."""
+    first, last = (first or "").strip() or None, (last or "").strip() or None
+    if first is None and last is None:
+        if value == WINDOW_LAST7:
+            return Window(WINDOW_LAST7)
+        if value == WINDOW_CUSTOM:
+            raise ValueError("a custom window needs from and to (YYYY-MM-DD)")
+        return parse_window(value)
+    if value not in (None, "", WINDOW_ALL, WINDOW_CUSTOM):
+        raise ValueError(f"give either window={value} or a from/to range, not both")
+    if first is None or last is None:
+        raise ValueError("a custom window needs both from and to (YYYY-MM-DD)")
+    try:
+        lo, hi = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        raise ValueError(f"from and to must be dates as YYYY-MM-DD (got {first!r}, {last!r})"
+                         ) from None
+    if lo > hi:
+        raise ValueError(f"from {first} is after to {last}")
+    if (hi - lo).days + 1 > MAX_CUSTOM_DAYS:
+        raise ValueError(f"a custom window spans at most {MAX_CUSTOM_DAYS} days "
+                         f"(got {(hi - lo).days + 1})")
+    return Window(WINDOW_CUSTOM, lo.isoformat(), hi.isoformat())
+
+
+def window_name(window) -> str:
+    """The window as the page, the CLI and the API name it ("7", "last7", …)."""
+    if isinstance(window, Window):
+        return window.name
+    return WINDOW_ALL if window is None else str(window)
+
+
 def local_day(utc_iso: str, tz: str) -> str:
     moment = datetime.fromisoformat(utc_iso.replace("Z", "+00:00"))
     return moment.astimezone(ZoneInfo(tz)).date().isoformat()
@@ -139,6 +195,9 @@ class Tally:
         self.conversions = self.revenue = self.fee = self.ad_spend = 0
         self.gross = self.refunds = 0
         self.metrics: dict[str, int | None] = dict.fromkeys(METRIC_FIELDS)
+        # Conversions credited by a click token (the conversion rate's
+        # numerator) and revenue of sponsored orders (ROAS's numerator).
+        self.click_conversions = self.sponsored_revenue = 0
 
     def add_clicks(self, row: dict) -> None:
         self.clicks += int(row["clicks"])
@@ -160,6 +219,13 @@ class Tally:
             self.refunds += order.refunded_minor
             self.revenue += order.net_minor
         self.conversions += order.conversion
+        self._add_credit(order)
+
+    def _add_credit(self, order: Order) -> None:
+        if order.conversion:
+            self.click_conversions += order.by == "click"
+        if order.paid and order.bucket == "sponsored":
+            self.sponsored_revenue += order.net_minor
 
     def as_dict(self, digits: int) -> dict:
         m = self.metrics
@@ -177,7 +243,7 @@ class Tally:
             "engagement_rate": ratio(engagements, m["impressions"]),
             "ctr": ratio(self.clicks, m["impressions"]),
             "conversions": self.conversions,
-            "conversion_rate": ratio(self.conversions, self.visitors),
+            "conversion_rate": insights.conversion_rate(self.click_conversions, self.visitors),
             "revenue": money(self.revenue, digits),
             "gross_revenue": money(self.gross, digits),
             "refunds": money(self.refunds, digits),
@@ -185,13 +251,41 @@ class Tally:
             "ad_spend": money(self.ad_spend, digits),
             "cost": money(cost, digits),
             "roi": ratio(self.revenue - cost, cost),
-            "roas": ratio(self.revenue, self.ad_spend),
+            "roas": insights.roas(self.sponsored_revenue, self.ad_spend),
             "followers_gained": m["followers_gained"],
+            **self.figures(digits),
+        }
+
+    def figures(self, digits: int) -> dict:
+        """The fields added for issue 9 (docs/metrics.md): conversions by
+        click and by code alone, sponsored revenue, CPC, CPA, AOV, bot share."""
+        cost = self.fee + self.ad_spend
+        units = insights.unit_costs(cost, self.clicks, self.conversions, self.revenue)
+        return {
+            "click_conversions": self.click_conversions,
+            "code_conversions": self.conversions - self.click_conversions,
+            "sponsored_revenue": money(self.sponsored_revenue, digits),
+            **{k: _money_or_none(v, digits) for k, v in units.items()},
+            "bot_share": ratio(self.bot_clicks, self.clicks + self.bot_clicks),
         }
 
 
-def window_bounds(starts_on: str, days: int | None, data_days: Iterable[str],
+def _money_or_none(minor: float | None, digits: int) -> str | None:
+    """A float of minor units (an average) as money text, rounded half up to
+    a whole minor unit; None stays None."""
+    if minor is None:
+        return None
+    whole = int(Decimal(str(minor)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return money(whole, digits)
+
+
+def window_bounds(starts_on: str, days, data_days: Iterable[str],
                   today: str) -> tuple[str, str]:
+    """First and last local day of a window: days is 7, 14, 30, None (all
+    time: from the start or the first data, to today or the last data) or a
+    Window (the last 7 full days end yesterday; a custom range as given)."""
+    if isinstance(days, Window):
+        return _named_bounds(days, today)
     start = date.fromisoformat(starts_on)
     if days is not None:
         return start.isoformat(), (start + timedelta(days=days - 1)).isoformat()
@@ -199,6 +293,14 @@ def window_bounds(starts_on: str, days: int | None, data_days: Iterable[str],
     first = min([start.isoformat()] + seen[:1])
     last = max([today] + seen[-1:])
     return first, last
+
+
+def _named_bounds(window: Window, today: str) -> tuple[str, str]:
+    if window.name == WINDOW_LAST7:
+        yesterday = date.fromisoformat(today) - timedelta(days=1)
+        return (yesterday - timedelta(days=insights.WEEK - 1)).isoformat(), yesterday.isoformat()
+    assert window.first is not None and window.last is not None   # a custom range has both
+    return window.first, window.last
 
 
 def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[dict]],
@@ -272,9 +374,11 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         per_creator[c["id"]]["total"].fee += fee
         per_creator[c["id"]]["organic"].fee += fee
 
-    return {
+    report = {
         "campaign": {k: campaign[k] for k in ("slug", "name", "starts_on", "timezone", "currency")},
-        "window": {"days": window, "from": lo, "to": hi},
+        "window": {"days": window.days if isinstance(window, Window) else window,
+                   "from": lo, "to": hi, "name": window_name(window),
+                   "includes_today": lo <= today <= hi},
         "totals": totals.as_dict(digits),
         "sources": {s: t.as_dict(digits) for s, t in by_source.items()},
         "creators": [_creator_entry(c, per_creator[c["id"]], digits) for c in creators],
@@ -282,6 +386,8 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
         "daily": _daily(lo, hi, clicks["source"], attributed),
         "attribution": matched,
     }
+    add_figures(report, campaign, creators, clicks, attributed, metrics, today, digits)
+    return report
 
 
 def campaign_orders(campaign: Mapping, rows: Iterable[Mapping]) -> list[Order]:
@@ -379,3 +485,128 @@ def sort_creators(creators: list[dict], key: str = "roi") -> list[dict]:
     """Best first by a total field; None (no cost, say) goes last."""
     return sorted(creators, key=lambda c: (c["total"][key] is None, -(c["total"][key] or 0)))
 
+
+
+# -- the figures a marketer acts on (issue 9; arithmetic in insights.py) ----------
+
+def _converts(order: Order) -> bool:
+    """Whether an order counts as a conversion (credited, counted, not fully refunded)."""
+    return order.conversion
+
+
+def _net(order: Order) -> int:
+    """The revenue an order brings (minor units): net of refunds."""
+    return order.net_minor
+
+
+def _day(iso: str) -> date:
+    return date.fromisoformat(iso)
+
+
+def _daily_by_source(click_rows, orders) -> dict:
+    """day -> source -> clicks, conversions, revenue_minor (insights.marks' input);
+    an order whose source is not known counts under "unknown", as in `sources`."""
+    out: dict = {}
+
+    def cell(day: str, source: str) -> dict:
+        return out.setdefault(_day(day), {}).setdefault(
+            source, {"clicks": 0, "conversions": 0, "revenue_minor": 0})
+
+    for row in click_rows:
+        cell(row["day"], row["source"])["clicks"] += int(row["clicks"])
+    for order in orders:
+        if _converts(order):
+            entry = cell(order.day, order.bucket if order.bucket in SOURCES else "unknown")
+            entry["conversions"] += 1
+            entry["revenue_minor"] += _net(order)
+    return out
+
+
+def _clicks_and_conversions(click_rows, orders) -> dict:
+    """day -> (human clicks, conversions): momentum's input."""
+    out: dict = {}
+    for row in click_rows:
+        clicks, conv = out.get(_day(row["day"]), (0, 0))
+        out[_day(row["day"])] = (clicks + int(row["clicks"]), conv)
+    for order in orders:
+        if _converts(order):
+            clicks, conv = out.get(_day(order.day), (0, 0))
+            out[_day(order.day)] = (clicks, conv + 1)
+    return out
+
+
+def _ad_spend_by_day(metrics) -> dict:
+    out: dict = {}
+    for row in metrics:
+        if row.get("spend_minor") is not None:
+            out[_day(row["day"])] = out.get(_day(row["day"]), 0) + int(row["spend_minor"])
+    return out
+
+
+def _money_marks(marks: list[dict], digits: int) -> list[dict]:
+    """insights.marks with its money as decimal text, like the rest of the report."""
+    def line(m: dict) -> dict:
+        return dict(m, revenue=money(m["revenue"], digits), cost=money(m["cost"], digits))
+    return [dict(mk, totals=line(mk["totals"]),
+                 sources={s: line(v) for s, v in mk["sources"].items()}) for mk in marks]
+
+
+def _growth(daily: dict, starts_on: date, today: date) -> dict:
+    return {"momentum": insights.momentum(daily, today),
+            "late_surge": insights.late_surge({d: v[0] for d, v in daily.items()},
+                                              starts_on, today)}
+
+
+def add_figures(report: dict, campaign: dict, creators: list[dict], clicks: dict,
+                orders: list[Order], metrics: list[dict], today: str, digits: int) -> None:
+    """Adds what tells a marketer whom to pay again and whether it still grows:
+
+    - budget: fees + all ad spend so far against the campaign's budget;
+    - campaign_marks: the campaign at days 7/14/30, cumulative, organic /
+      sponsored / unknown, revenue, cost and ROI, "in_progress" with days left
+      (and each creator's own as creator["marks_detail"]);
+    - growth: the campaign's momentum (last 7 full days vs the 7 before) and
+      late surge, with the handles rising and surging;
+    - per creator: momentum, late_surge and confidence (conversion rate by
+      click with its 95% Wilson interval and the verdict against the
+      campaign's rate over the window);
+    - shop_baseline: None until the shop's daily totals reach the report;
+    - daily: `partial` on today's row (it is not over yet).
+    Marks, momentum, surge and budget do not depend on the window.
+    """
+    start, now = _day(campaign["starts_on"]), _day(today)
+    fees = sum(int(c["fee_minor"]) for c in creators)
+    spend = _ad_spend_by_day(metrics)
+    report["budget"] = {
+        k: (money(v, digits) if k in ("budget", "spent", "remaining") and v is not None else v)
+        for k, v in insights.budget(campaign.get("budget_minor"), fees,
+                                    sum(spend.values())).items()}
+    report["budget"]["through"] = today
+    report["campaign_marks"] = _money_marks(insights.marks(
+        _daily_by_source(clicks["source"], orders), fees, spend, start, now), digits)
+    report["growth"] = _growth(_clicks_and_conversions(clicks["day"], orders), start, now)
+    campaign_rate = report["totals"]["conversion_rate"]
+    entries = {c["handle"]: c for c in report["creators"]}
+    rising, surging = [], []
+    for c in creators:
+        entry = entries[c["handle"]]
+        mine = [o for o in orders if o.creator_id == c["id"]]
+        own_clicks = [r for r in clicks["creator"] if r["creator_id"] == c["id"]]
+        entry.update(_growth(_clicks_and_conversions(own_clicks, mine), start, now))
+        total = entry["total"]
+        entry["confidence"] = insights.confidence_rank(
+            total["click_conversions"], total["unique_visitors"], campaign_rate,
+            MIN_VISITORS_FOR_VERDICT)
+        own_sources = [r for r in clicks["creator_source"] if r["creator_id"] == c["id"]]
+        entry["marks_detail"] = _money_marks(insights.marks(
+            _daily_by_source(own_sources, mine), int(c["fee_minor"]),
+            _ad_spend_by_day([m for m in metrics if m["creator_id"] == c["id"]]), start, now),
+            digits)
+        if entry["momentum"]["trend"] in ("rising", "new"):
+            rising.append(c["handle"])
+        if entry["late_surge"]["surge"]:
+            surging.append(c["handle"])
+    report["growth"]["rising"], report["growth"]["surging"] = rising, surging
+    report["shop_baseline"] = None
+    for row in report["daily"]:
+        row["partial"] = row["date"] == today

@@ -300,8 +300,10 @@ def add_metrics(slug):
 
 @bp.get("/campaigns/<slug>/report")
 def report(slug):
+    args = request.args
     return jsonify(reports.campaign_report(store(), campaign_slug(slug),
-                                               request.args.get("window", "all")))
+                                           args.get("window") or None,
+                                           date_from=args.get("from"), date_to=args.get("to")))
 
 
 @bp.get("/campaigns/<slug>/clicks.csv")

@@ -34,6 +34,10 @@ CODE = {"name": "code", "in": "path", "required": True,
 PAGING = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}}]
 WINDOW = {"name": "window", "in": "query", "schema": {"enum": list(WINDOW_NAMES)}}
+DATE_FROM = {"name": "from", "in": "query", "schema": {"type": "string", "format": "date"},
+             "description": "a custom window's first local day (with `to`, instead of `window`)"}
+DATE_TO = {"name": "to", "in": "query", "schema": {"type": "string", "format": "date"},
+           "description": "a custom window's last local day, included"}
 SHOP = {"name": "name", "in": "path", "required": True,
         "schema": {"type": "string", "pattern": SHOP_NAME_RE.pattern}}
 PLATFORM = {"name": "platform", "in": "path", "required": True,
@@ -251,7 +255,8 @@ def spec() -> dict:
             },
             "/api/campaigns/{slug}/report": {
                 "get": op("The campaign report (as /stats/<slug>.json)", schema=REPORT,
-                          params=[SLUG, WINDOW], fail=(400, 401, 404, 429)),
+                          params=[SLUG, WINDOW, DATE_FROM, DATE_TO],
+                          fail=(400, 401, 404, 429)),
             },
             "/api/campaigns/{slug}/clicks.csv": {
                 "get": {"summary": CLICK_CSV, "parameters": [

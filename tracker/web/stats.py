@@ -9,9 +9,9 @@ from flask import Blueprint, Response, g, jsonify, render_template, request, str
 
 from .. import access, reports
 from ..errors import TrackerError
-from ..reports import compute, export, formatting
-from ..reports.chart import daily_chart
-from ..vocabulary import MARKS, WINDOW_LABELS
+from ..reports import compute, export, formatting, table
+from ..reports.chart import daily_charts
+from ..vocabulary import MARKS, WINDOW_ALL, WINDOW_CUSTOM, WINDOW_LABELS
 from .auth import authenticate, bearer, check_campaign, current_user, store
 
 bp = Blueprint("stats", __name__)
@@ -77,22 +77,55 @@ def stats_error(exc: TrackerError):
     return jsonify(exc.as_json()), exc.status, exc.headers
 
 
-def window_arg() -> str:
-    return request.args.get("window", "all")
+def window_args() -> dict:
+    """The window of a stats request: ?window=7|14|30|last7|all or ?from=&to=."""
+    args = request.args
+    return {"window": args.get("window") or None, "date_from": args.get("from"),
+            "date_to": args.get("to")}
+
+
+def report_for(slug: str) -> dict:
+    w = window_args()
+    return reports.campaign_report(store(), slug, w["window"], g.creator, w["date_from"],
+                                   w["date_to"])
+
+
+def window_query(report: dict) -> dict:
+    """The query that asks for the report's window again (links, downloads)."""
+    w = report["window"]
+    if w["name"] == WINDOW_CUSTOM:
+        return {"from": w["from"], "to": w["to"]}
+    return {"window": w["name"]}
 
 
 @bp.get("/stats/<slug>.json")
 def stats_json(slug: str):
-    return jsonify(reports.campaign_report(store(), slug, window_arg(), g.creator))
+    return jsonify(report_for(slug))
 
 
 @bp.get("/stats/<slug>")
 def stats_page(slug: str):
-    report = reports.campaign_report(store(), slug, window_arg(), g.creator)
+    report = report_for(slug)
+    w = report["window"]
+    # The click CSV follows the window: its local days are the report's.
+    clicks_window = {} if w["name"] == WINDOW_ALL else {"since": w["from"], "until": w["to"]}
     return render_template(
-        "stats.html", report=report, chart=daily_chart(report["daily"]),
+        "stats.html", report=report, charts=daily_charts(report["daily"]),
+        glance=table.glance(report),
         creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
-        window=window_arg(), windows=WINDOW_CHOICES, marks=MARKS, currency=report["campaign"]["currency"])
+        rows=table.creator_rows(report), columns=table.COLUMNS, key_columns=table.KEY_COLUMNS,
+        window=w["name"], window_query={**window_query(report), **g.keep},
+        clicks_window={**clicks_window, **g.keep}, windows=WINDOW_CHOICES, marks=MARKS,
+        currency=report["campaign"]["currency"])
+
+
+@bp.get("/stats/<slug>/creators.csv")
+def creators_csv(slug: str):
+    """The creator table as the page shows it (same rows, same order)."""
+    rows = table.creator_csv_rows(report_for(slug))
+    return Response(export.csv_chunks(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-creators.csv"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.get("/stats/<slug>/clicks.csv")

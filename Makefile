@@ -31,7 +31,9 @@ init: venv
 run: init
 	@echo ""
 	@echo "  Tracker is starting on http://127.0.0.1:8000  (database: $(TRACKER_DATABASE))"
-	@echo "  In another terminal:"
+	@echo "  In another terminal, create the first user of the console (it asks for a password):"
+	@echo "    $(BIN)/tracker user add you@example.com --role admin"
+	@echo "  then sign in at http://127.0.0.1:8000/ . And if you like:"
 	@echo "    $(BIN)/tracker demo                 # a demo campaign with a month of clicks"
 	@echo "    $(BIN)/tracker share demo-launch    # prints a link to its stats page: open it"
 	@echo "    $(BIN)/tracker --help               # everything else"

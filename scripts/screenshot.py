@@ -40,3 +40,4 @@ with tempfile.TemporaryDirectory() as tmp:
     finally:
         os.killpg(server.pid, 15)
 print("wrote docs/stats-demo.png and docs/stats-phone.png")
+subprocess.run([sys.executable, str(ROOT / "scripts" / "screenshot_console.py")], check=True)

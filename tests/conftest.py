@@ -186,6 +186,17 @@ def serve():
         server.stop()
 
 
+@pytest.fixture
+def cheap_hashes(monkeypatch):
+    """Still scrypt, with a cost a test can afford a hundred times."""
+    from tracker import users
+
+    monkeypatch.setattr(users, "HASH_METHOD", "scrypt:1024:8:1")
+    users._decoy_hash.cache_clear()
+    yield
+    users._decoy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def real_agents():
     """Real user-agent strings from public fixture files (see the origin column)."""

@@ -71,7 +71,8 @@ GUARDED = [r for r in ALL_ROUTES if r[0].startswith(("/api/", "/stats/"))
 WEBHOOK = [r for r in ALL_ROUTES if r[2] in PUBLIC_ENDPOINTS]
 API_WRITES = [r for r in ALL_ROUTES if r[0].startswith("/api/") and r[1] != "GET"
               and r[2] not in PUBLIC_ENDPOINTS]
-CAMPAIGN_ROUTES = [r for r in ALL_ROUTES if "<slug>" in r[0]]
+# Routes a bearer token reaches (the console's take a session: tests/test_console.py).
+CAMPAIGN_ROUTES = [r for r in GUARDED if "<slug>" in r[0]]
 
 
 def fill(rule: str, **values) -> str:

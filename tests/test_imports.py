@@ -50,9 +50,10 @@ def total_minor(store) -> int:
 
 
 def imported(orders, new, already=0, updated=0, fmt="generic", shop="csv", no_campaign=0,
-             unknown_codes=None, not_this_campaign=0) -> dict:
-    """An import's result."""
-    return {"format": fmt, "shop": shop, "orders": orders, "new": new, "updated": updated,
+             unknown_codes=None, not_this_campaign=0, read=None) -> dict:
+    """An import's result (`read`: the file's orders, good or bad; default `orders`)."""
+    return {"format": fmt, "shop": shop, "read": orders if read is None else read,
+            "orders": orders, "new": new, "updated": updated,
             "already_imported": already, "no_campaign": no_campaign,
             "unknown_codes": unknown_codes or {}, "not_this_campaign": not_this_campaign}
 
@@ -366,11 +367,53 @@ def test_amounts_follow_the_currency(store, currency, amount, minor):
         assert orders(store)["M-1"]["gross_minor"] == minor
 
 
+# -- dry runs: the same checks and counts, nothing written ---------------------------------
+
+def test_dry_run_counts_what_the_import_would_do_and_writes_nothing(store, spring):
+    import_redemptions(store, data("redemptions_first.csv"))
+    before = orders(store)
+    preview = import_redemptions(store, data("redemptions_overlap.csv"), dry_run=True)
+    assert orders(store) == before
+    done = import_redemptions(store, data("redemptions_overlap.csv"))
+    assert preview == done
+    assert (done["new"], done["updated"], done["already_imported"]) == (2, 1, 1)
+
+
+def test_dry_run_of_a_shopify_export_counts_unknown_codes(store, spring):
+    preview = import_redemptions(store, data("shopify_orders.csv"), dry_run=True)
+    assert count(store, "orders") == 0 and count(store, "shops") == 0
+    assert (preview["read"], preview["new"], preview["no_campaign"]) == (5, 3, 2)
+    assert {k.lower(): v for k, v in preview["unknown_codes"].items()} == {"welcome10": 1}
+    assert preview == import_redemptions(store, data("shopify_orders.csv"))
+
+
+def test_dry_run_refuses_bad_rows_like_the_import(store, spring):
+    with pytest.raises(RowErrors) as exc:
+        import_redemptions(store, data("redemptions_three_bad.csv"), "spring", dry_run=True)
+    assert [d["line"] for d in exc.value.details] == [3, 6]      # line 7: no campaign's code
+    assert exc.value.read == 6 and count(store, "orders") == 0
+
+
+def test_metrics_dry_run_counts_new_and_replaced_rows(store, spring):
+    import_metrics(store, data("metrics_week1.csv"), "spring")
+    before = metrics(store)
+    preview = import_metrics(store, data("metrics_week1_corrected.csv"), "spring", dry_run=True)
+    assert (preview["rows"], preview["new"], preview["replaced"]) == (4, 1, 3)
+    assert metrics(store) == before
+    assert preview == import_metrics(store, data("metrics_week1_corrected.csv"), "spring")
+    import_metrics(store, data("metrics_week1.csv"), "spring")
+    before = metrics(store)
+    with pytest.raises(RowErrors) as exc:
+        import_metrics(store, data("metrics_bad.csv"), "spring", dry_run=True)
+    assert exc.value.read == 10 and metrics(store) == before
+
+
 # -- metrics -----------------------------------------------------------------------
 
 def test_metrics_empty_cells_are_null_not_zero(store, spring):
     result = import_metrics(store, data("metrics_week1.csv"), "spring")
     assert (result["rows"], result["format"], result["skipped_unmatched"]) == (4, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (4, 0)
     assert metrics(store) == {
         ("jade", "organic", "2026-11-03"): metric_row(None, 5400, None, 300, None, None, None,
                                                       None, None),
@@ -385,6 +428,7 @@ def test_metrics_empty_cells_are_null_not_zero(store, spring):
 def test_metrics_missing_columns_are_null(store, spring):
     result = import_metrics(store, data("metrics_missing_columns.csv"), "spring")
     assert (result["rows"], result["format"], result["skipped_unmatched"]) == (2, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (2, 0)
     assert metrics(store) == {
         ("jade", "sponsored", "2026-11-03"): metric_row(None, None, None, 77, None, None, None,
                                                         None, None),
@@ -399,6 +443,7 @@ def test_metrics_reimport_replaces_the_row(store, spring):
     assert count(store, "metrics") == 4
     result = import_metrics(store, data("metrics_week1_corrected.csv"), "spring")
     assert (result["rows"], result["format"], result["skipped_unmatched"]) == (4, "tracker_csv", 0)
+    assert (result["new"], result["replaced"]) == (1, 3)
     got = metrics(store)
     assert count(store, "metrics") == 5
     assert got[("mia", "organic", "2026-11-03")] == metric_row(15500, 9900, 12100, 870, 45, 18,

@@ -25,8 +25,10 @@ from .store import Conflict, Store
 TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
 CLIENT_KEY = "client_hash_key"
-MAX_FAILURES_PER_MINUTE = 10
-FAILURE_WINDOW = 60             # seconds, sliding
+SESSION_SECRET = "session_secret"   # signs the console's session cookies
+MAX_FAILURES_PER_MINUTE = 10        # per client: wrong tokens and passwords together
+MAX_ACCOUNT_FAILURES_PER_MINUTE = 5  # per account: wrong passwords from anywhere
+FAILURE_WINDOW = 60                 # seconds, sliding
 WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
 DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")     # ASCII digits only, not \d
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -37,6 +39,14 @@ def ensure_secrets(store: Store) -> None:
     """Create the install's secrets once (tracker init, app start)."""
     store.ensure_setting(WEBHOOK_SECRET, secrets.token_urlsafe(32))
     store.ensure_setting(CLIENT_KEY, secrets.token_hex(32))
+    store.ensure_setting(SESSION_SECRET, secrets.token_urlsafe(32))
+
+
+def session_secret(store: Store) -> str:
+    """The key that signs console sessions: made once per install, shared by
+    every app server through the database (never a constant in the code)."""
+    return store.setting(SESSION_SECRET) or store.ensure_setting(
+        SESSION_SECRET, secrets.token_urlsafe(32))
 
 
 # -- API tokens ------------------------------------------------------------------
@@ -78,15 +88,31 @@ def token_for(store: Store, bearer: str | None) -> dict | None:
 
 
 # -- failed attempts ----------------------------------------------------------------
-# A client may get MAX_FAILURES_PER_MINUTE wrong tokens in any FAILURE_WINDOW
-# seconds (a sliding window, not calendar minutes); beyond that a wrong token
-# is a 429 that says when to retry. Only failures count and only failures are
-# refused: see web/auth.py, which checks the token first.
+#
+# One limiter for every secret a client can guess. A client may get
+# MAX_FAILURES_PER_MINUTE wrong tokens or passwords in any FAILURE_WINDOW
+# seconds (a sliding window, not calendar minutes); an account
+# MAX_ACCOUNT_FAILURES_PER_MINUTE wrong passwords, from wherever they come.
+# Beyond that the answer is a 429 that says when to retry.
+#
+# Tokens are checked before the limiter (web/auth.py): they carry 256 random
+# bits, so only failures count and only failures are refused. Passwords are
+# checked after it (users.sign_in): over the limit a sign-in is refused
+# without looking at the password, or the limit would slow no guesser. The
+# refusal lifts by itself once the failures leave the window, so nobody is
+# locked out for good.
 
 def client_key(store: Store, address: str) -> str:
     """A keyed hash of the client address: rate limits without storing IPs."""
     key = store.setting(CLIENT_KEY) or ""
     return hmac.new(key.encode(), address.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def account_key(store: Store, email: str) -> str:
+    """The limiter's key for an account (keyed too: no e-mail address in the table)."""
+    key = store.setting(CLIENT_KEY) or ""
+    return "account:" + hmac.new(key.encode(), email.lower().encode(),
+                                 hashlib.sha256).hexdigest()[:24]
 
 
 def _at(moment: float) -> str:
@@ -97,12 +123,14 @@ def _seconds(at: str) -> float:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def retry_after(store: Store, client: str, now: float | None = None) -> int | None:
-    """None while the client is under the limit; else the whole seconds until
-    enough of its failures have left the window for one more attempt."""
+def retry_after(store: Store, key: str, now: float | None = None,
+                limit: int = MAX_FAILURES_PER_MINUTE) -> int | None:
+    """None while `key` (a client, or an account_key) is under `limit`; else
+    the whole seconds until enough of its failures have left the window for
+    one more attempt."""
     now = time.time() if now is None else now
-    rows = store.auth_failures_after(client, _at(now - FAILURE_WINDOW))
-    excess = sum(r["failures"] for r in rows) - MAX_FAILURES_PER_MINUTE
+    rows = store.auth_failures_after(key, _at(now - FAILURE_WINDOW))
+    excess = sum(r["failures"] for r in rows) - limit
     if excess < 0:
         return None
     for row in rows:                                  # oldest first
@@ -112,10 +140,12 @@ def retry_after(store: Store, client: str, now: float | None = None) -> int | No
     return max(1, math.ceil(_seconds(row["at"]) + FAILURE_WINDOW - now))
 
 
-def record_failure(store: Store, client: str, now: float | None = None) -> None:
-    """Count one failure, and forget every client's that left the window."""
+def record_failure(store: Store, *keys: str, now: float | None = None) -> None:
+    """Count one failure against each key, and forget every failure that
+    left the window."""
     now = time.time() if now is None else now
-    store.add_auth_failure(client, _at(now))
+    for key in keys:
+        store.add_auth_failure(key, _at(now))
     store.forget_auth_failures_before(_at(now - FAILURE_WINDOW))
 
 

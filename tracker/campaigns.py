@@ -29,7 +29,8 @@ CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 # Paths of the app itself that a short code must never shadow (only names
 # the code pattern can match; "favicon.ico" cannot).
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout"})
+RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout",
+                            "campaigns", "creators", "links", "uploads"})
 # How long a server trusts its copy of a link (redirect.py): `tracker link
 # set` and `tracker creator set --platform` change link targets from another
 # process, and running servers follow within this many seconds.
@@ -53,6 +54,7 @@ def campaign_record(row: dict) -> dict:
         "click_param": row["click_param"],
         "created_at": row["created_at"],
         "target_countries": campaign_targets(row),
+        "archived_at": row.get("archived_at"),
     }
 
 
@@ -203,6 +205,15 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
     return dict(after, changed=changed)
 
 
+def archive_campaign(store: Store, slug: str, archived: bool = True) -> dict:
+    """Take a campaign off the console's list (archived=False puts it back).
+    Nothing else changes: its links keep redirecting and its stats stay."""
+    campaign = get_campaign(store, slug)
+    if bool(campaign["archived_at"]) != archived:
+        store.update_campaign(campaign["id"], {"archived_at": now_utc() if archived else None})
+    return campaign_record(get_campaign(store, campaign["slug"]))
+
+
 # -- creators ----------------------------------------------------------------
 
 def creator_record(row: dict) -> dict:
@@ -233,32 +244,51 @@ def list_creators(store: Store) -> list[dict]:
 
 
 def update_creator(store: Store, handle: str, platform: str | None = None,
-                   name: str | None = None) -> dict:
-    """Change a creator's platform or name (name "" removes it). The platform
-    is every link's utm_source: the creator's links get their target URL
-    recomputed in the same transaction (`links_updated` says how many)."""
+                   name: str | None = None, new_handle: str | None = None) -> dict:
+    """Change a creator's platform, name (name "" removes it) or handle;
+    all or nothing. Platform and handle are in every link's UTMs (utm_source,
+    utm_content): the creator's links get their target URL recomputed in the
+    same transaction (`links_updated` says how many), and running servers
+    follow within LINK_CACHE_SECONDS. Share links made for the old handle
+    stop showing the creator's numbers."""
     creator = get_creator(store, handle)
-    if platform is None and name is None:
+    if platform is None and name is None and new_handle is None:
         raise BadInput("nothing to change: give --platform or --name")
     fields: dict[str, Any] = {}
+    if new_handle is not None:
+        fields["handle"] = validate.handle(new_handle)
     if platform is not None:
         fields["platform"] = validate.choice("platform", platform, PLATFORMS)
     if name is not None:
         fields["name"] = validate.text("name", name, required=False)
     fields = {k: v for k, v in fields.items() if v != creator[k]}
     retargeted = 0
-    with store.transaction():
-        store.update_creator(creator["id"], fields)
-        if "platform" in fields:
-            for link in store.creator_links(creator["id"]):
-                store.set_link_target(link["id"], link["destination"], link_target(
-                    link["destination"], fields["platform"], link["channel"],
-                    link["campaign"], creator["handle"]))
-                retargeted += 1
-    after = creator_record(get_creator(store, creator["handle"]))
+    try:
+        with store.transaction():
+            store.update_creator(creator["id"], fields)
+            if {"handle", "platform"} & set(fields):
+                for link in store.creator_links(creator["id"]):     # with the new values
+                    store.set_link_target(link["id"], link["destination"], link_target(
+                        link["destination"], link["creator_platform"], link["channel"],
+                        link["campaign"], link["creator"]))
+                    retargeted += 1
+    except Conflict:
+        taken = fields["handle"]
+        raise Duplicate(f"creator handle {taken!r} is taken by another creator") from None
+    after = creator_record(get_creator(store, fields.get("handle", creator["handle"])))
     before = creator_record(creator)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     return dict(after, changed=changed, links_updated=retargeted)
+
+
+def creators_with_campaigns(store: Store) -> list[dict]:
+    """Every creator with the campaigns they are on (slug, name, fee)."""
+    on: dict[int, list] = {}
+    for row in store.creator_campaigns():
+        on.setdefault(row["creator_id"], []).append(
+            {"slug": row["slug"], "name": row["name"], "archived": bool(row["archived_at"]),
+             "fee": validate.money_text(row["fee_minor"], row["currency"])})
+    return [dict(creator_record(r), campaigns=on.get(r["id"], [])) for r in store.creators()]
 
 
 def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -> None:
@@ -376,6 +406,19 @@ def link_target(destination: str, platform: str, channel: str, campaign_slug: st
                 handle: str) -> str:
     """Where a link sends its clicks: the destination with our UTMs."""
     return add_params(destination, utm_params(platform, channel, campaign_slug, handle))
+
+
+def preview_link(store: Store, slug: str, handle: str, channel: str,
+                 destination: str | None = None) -> dict:
+    """What create_link would make of these choices, without making it:
+    the destination URL with its UTMs (the console's live preview)."""
+    channel = validate.choice("channel", channel, CHANNELS)
+    campaign = get_campaign(store, slug)
+    creator = get_creator(store, handle)
+    destination = validate.url(destination) if destination else campaign["destination"]
+    return {"destination_url": link_target(destination, creator["platform"], channel,
+                                           campaign["slug"], creator["handle"]),
+            "campaign": campaign["slug"], "creator": creator["handle"], "channel": channel}
 
 
 def new_code() -> str:

@@ -33,10 +33,11 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-# What may take seconds: stats pages and their JSON, reports, exports. The
-# rest of the API (small reads and writes, the shops' webhooks, which must
-# not be refused under a burst of orders) runs inline like any request.
-HEAVY_PREFIXES = ("/stats/",)
+# What may take seconds: stats pages and their JSON, reports, exports, and
+# the console's uploads (a file checked, previewed and imported). The rest
+# of the API (small reads and writes, the shops' webhooks, which must not be
+# refused under a burst of orders) runs inline like any request.
+HEAVY_PREFIXES = ("/stats/", "/uploads")
 HEAVY_SUFFIXES = ("/report", "/clicks.csv", "/orders", "/metrics/import")
 NICE = 10
 BUSY_PAGE = b"Busy with other reports, please try again in a few seconds."

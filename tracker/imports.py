@@ -47,15 +47,34 @@ Record = tuple[int, dict]   # (line number, fields by lower-case name)
 
 
 class RowErrors(BadInput):
-    """Bad rows: the message lists them all, `details` has them as data."""
+    """Bad rows: the message lists them all, `details` has them as data;
+    `read` is how many rows the file had (good and bad)."""
 
-    def __init__(self, what: str, errors: list[tuple[int, str]]):
+    def __init__(self, what: str, errors: list[tuple[int, str]], read: int | None = None):
         lines = [f"  line {line}: {why}" for line, why in errors[:MAX_ERRORS_SHOWN]]
         if len(errors) > MAX_ERRORS_SHOWN:
             lines.append(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more")
         super().__init__(f"{what} refused, nothing was written: {len(errors)} bad row(s)\n"
                          + "\n".join(lines),
                          details=[{"line": line, "error": why} for line, why in errors])
+        self.read = len(errors) if read is None else read
+
+
+class _DryRun(Exception):
+    """Raised inside the write's transaction to roll it back."""
+
+
+def _write(store: Store, write: Callable[[], dict], dry_run: bool) -> dict:
+    """Run write() in one transaction; a dry run rolls it back, so it reports
+    exactly what the import would do and leaves nothing behind."""
+    try:
+        with store.transaction():
+            result = write()
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as done:
+        result = done.args[0]
+    return result
 
 
 # -- reading CSV -------------------------------------------------------------------
@@ -284,19 +303,23 @@ def _resolve_currency(store: Store, shop: dict, orders: list[dict], errors: list
 
 def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
                      kind: str = "generic", progress: Callable | None = None,
-                     shop: str | None = None, keep: tuple[str, ...] = ledger.KEPT) -> dict:
+                     shop: str | None = None, keep: tuple[str, ...] = ledger.KEPT,
+                     dry_run: bool = False) -> dict:
     """Check every order, then write them all in one transaction or none.
 
     Orders that are no campaign's are not errors: they are counted (and
     their unknown codes named), and kept for the shop's daily totals when
     the file comes from a named shop (--shop). campaign_slug: write only
     orders that are (and stay) that campaign's; the others are counted.
+    dry_run: the same checks, the same write and the same counts, in a
+    transaction that is rolled back: what the import would do, nothing kept.
     """
     campaign = get_campaign(store, campaign_slug) if campaign_slug else None
     shop_row = shops.import_shop(store, shop, create=False)
     orders, errors = check_redemptions(records, progress, keep)
     _resolve_currency(store, shop_row, orders, errors)
     bad_lines = {line for line, _ in errors}
+    read = len({o["line"] for o in orders} | bad_lines)
     orders = [o for o in orders if o["line"] not in bad_lines]
     options = dict(scope_campaign_id=campaign["id"] if campaign else None,
                    keep_nobodys=shop_row["name"] != CSV_SHOP, check_currency=True)
@@ -304,12 +327,18 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
         existing = store.orders_by_id(shop_row["id"], [o["order_id"] for o in orders])
         errors += ledger.plan(store, shop_row, orders, existing, ledger.Facts(store),
                               **options).errors
-        raise RowErrors("import", sorted(errors, key=lambda e: e[0]))
-    if shop_row["id"] is None:
-        shop_row = shops.import_shop(store, CSV_SHOP)
-    result = ledger.save_orders(store, shop_row, orders, **options,
-                                on_errors=lambda errs: RowErrors("import", errs))
-    return {"format": kind, "shop": shop_row["name"], "orders": len(orders),
+        raise RowErrors("import", sorted(errors, key=lambda e: e[0]), read)
+
+    def write() -> dict:
+        shop = shop_row if shop_row["id"] is not None else shops.import_shop(store, CSV_SHOP)
+        return dict(ledger.save_orders(store, shop, orders, **options, dry_run=dry_run,
+                                       on_errors=lambda errs: RowErrors("import", errs, read)),
+                    shop=shop["name"])
+
+    # The csv shop is made by the first import; a dry run makes it only in a
+    # transaction that is rolled back as well.
+    result = _write(store, write, True) if dry_run and shop_row["id"] is None else write()
+    return {"format": kind, "shop": result["shop"], "read": read, "orders": len(orders),
             "new": result["new"], "updated": result["updated"],
             "already_imported": result["unchanged"], "no_campaign": result["no_campaign"],
             "unknown_codes": result["unknown_codes"],
@@ -317,14 +346,15 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
 
 
 def import_redemptions(store: Store, source, campaign_slug: str | None = None,
-                       progress: Callable | None = None, shop: str | None = None) -> dict:
+                       progress: Callable | None = None, shop: str | None = None,
+                       dry_run: bool = False) -> dict:
     """Orders from a CSV file (ours or a Shopify orders export) of a shop
-    (`csv` unless named)."""
+    (`csv` unless named); dry_run: see save_redemptions."""
     shop_row = shops.import_shop(store, shop, create=False)
     header, records = read_csv(source)
     kind, records = redemption_records(header, records, shop_row["platform"])
     return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"],
-                            kept_fields(kind, header))
+                            kept_fields(kind, header), dry_run)
 
 
 # -- platform metrics ------------------------------------------------------------------
@@ -388,21 +418,31 @@ def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
 
 
 def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
-                 progress: Callable | None = None) -> dict:
+                 progress: Callable | None = None, dry_run: bool = False) -> dict:
+    """Check every row, then write them all in one transaction or none: a
+    row whose creator, source and day are stored already replaces it.
+    dry_run: check and count the same way, write nothing."""
     campaign = get_campaign(store, campaign_slug)
     rows, errors = check_metrics(store, campaign, records, progress)
     if errors:
-        raise RowErrors("import", errors)
-    store.upsert_metrics(rows)
-    return {"rows": len(rows)}
+        raise RowErrors("import", errors, len(rows) + len(errors))
+
+    def write():
+        stored = store.metric_keys(campaign["id"])
+        replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
+        store.upsert_metrics(rows)
+        return {"rows": len(rows), "new": len(rows) - replaced, "replaced": replaced}
+    return _write(store, write, dry_run)
 
 
 def import_metrics(store: Store, source, campaign_slug: str,
                    progress: Callable | None = None, creator: str | None = None,
-                   filename: str | None = None) -> dict:
+                   filename: str | None = None, dry_run: bool = False) -> dict:
     """A metrics file as the platform exported it (tracker.metrics reads
     Meta Ads, TikTok Ads, TikTok Studio, Instagram and our own layout; CSV
-    or XLSX), stored in one transaction: a re-import of a key replaces it.
+    or XLSX), stored in one transaction: a re-import of a key replaces it
+    (`replaced` counts those). dry_run: the same checks and counts, nothing
+    written.
     """
     from .metrics import parse_metrics  # openpyxl and the format tables load only here
 
@@ -415,7 +455,13 @@ def import_metrics(store: Store, source, campaign_slug: str,
                            campaign=campaign["slug"])
     rows = [{"campaign_id": campaign["id"], "creator_id": enrolled[row["creator"]],
              **{k: v for k, v in row.items() if k != "creator"}} for row in parsed.rows]
-    store.upsert_metrics(rows)
-    return {"format": parsed.format, "format_label": parsed.label, "rows": len(rows),
-            "skipped_unmatched": parsed.skipped_unmatched,
-            "skipped_totals": parsed.skipped_totals, "creators": parsed.summary}
+
+    def write():
+        stored = store.metric_keys(campaign["id"])
+        replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
+        store.upsert_metrics(rows)
+        return {"format": parsed.format, "format_label": parsed.label, "rows": len(rows),
+                "new": len(rows) - replaced, "replaced": replaced,
+                "skipped_unmatched": parsed.skipped_unmatched,
+                "skipped_totals": parsed.skipped_totals, "creators": parsed.summary}
+    return _write(store, write, dry_run)

@@ -90,9 +90,10 @@ class Redirector:
         self._salts_swept_on: date | None = None
         self.housekeeping: threading.Event | None = None
         # code -> (link facts, read at). A link's channel, campaign and
-        # creator never change, its target rarely (`tracker link set`): a
-        # copy is kept for LINK_CACHE_SECONDS. Whether it is disabled is
-        # checked by the click insert itself (and looked up for HEAD).
+        # creator never change, its target rarely (`tracker link set`, or its
+        # creator's new handle or platform): a copy is kept for
+        # LINK_CACHE_SECONDS. Whether it is disabled is checked by the click
+        # insert itself (and looked up for HEAD).
         self._links: dict[str, tuple[dict, float]] = {}
         self.monotonic = time.monotonic
 

@@ -30,6 +30,7 @@ from .vocabulary import (
 )
 
 HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 # ASCII digits only: \d would also take ١٢٣ or １２３ (Decimal reads them as 123),
 # which no shop export means; metric counts refuse them too.
 DECIMAL_RE = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
@@ -111,6 +112,14 @@ def handle(value: str) -> str:
         raise BadInput(f"creator handle {value.strip()!r} may contain only letters, digits, "
                        "'.', '_' and '-' (at most 100)")
     return normal
+
+
+def email(value: str | None, field: str = "e-mail address") -> str:
+    """An e-mail address, lower-cased (the one spelling a user signs in with)."""
+    value = text(field, value, 254).lower()
+    if not EMAIL_RE.match(value):
+        raise BadInput(f"{field} {value!r} is not an e-mail address (name@example.com)")
+    return value
 
 
 def url(value: str, field: str = "destination") -> str:

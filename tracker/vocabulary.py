@@ -35,6 +35,9 @@ CSV_SHOP = "csv"
 ORDER_STATUSES = ("counted", "pending", "cancelled")
 ORDER_COUNTED, ORDER_PENDING, ORDER_CANCELLED = ORDER_STATUSES
 
+#: Who may do what in the console: admins change things, viewers read.
+ROLES = ("admin", "viewer")
+
 # -- names people type ------------------------------------------------------------
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

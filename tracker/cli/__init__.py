@@ -20,7 +20,7 @@ import click
 from ..errors import TrackerError
 from ..settings import BY_ENV
 from ..store import StoreError
-from . import access, admin, campaigns, creators, imports, links, promos, reports, shops
+from . import access, admin, campaigns, creators, imports, links, promos, reports, shops, users
 from .base import Group, State
 from .output import fail, file_error, one_line
 
@@ -76,6 +76,7 @@ for command in (
     access.token,
     access.share,
     access.webhook,
+    users.user,
     admin.migrate_data_,
     admin.serve,
     admin.demo_,

@@ -54,15 +54,24 @@ def list_(state, as_json):
     help="where the creator publishes; their links' UTMs follow",
 )
 @click.option("--name", help="display name; '' removes it")
+@click.option(
+    "--handle",
+    "new_handle",
+    metavar="NEW_HANDLE",
+    help="a new handle; their links' utm_content follows (share links for the old one stop)",
+)
 @json_option
 @pass_state
-def set_(state, handle, platform, name, as_json):
+def set_(state, handle, platform, name, new_handle, as_json):
     """change a creator (only the options given)"""
-    done = campaigns.update_creator(state.store(), handle, platform, name)
+    done = campaigns.update_creator(state.store(), handle, platform, name, new_handle)
     if as_json:
         print_json(done)
         return
     report_changes(done["changed"])
     if done["links_updated"]:
-        note(f"{done['links_updated']} link(s) now carry utm_source={done['platform']}")
+        note(
+            f"{done['links_updated']} link(s) now carry utm_source={done['platform']} "
+            f"and utm_content={done['handle']}"
+        )
     emit(done, False, COLUMNS)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from .. import campaigns
+from .. import campaigns, qr
 from ..vocabulary import CHANNELS
 from .base import Group, among, argument, json_option, pass_state
 from .output import emit, note, print_json, report_changes
@@ -102,3 +104,26 @@ def set_(state, code, destination, as_json):
         return
     report_changes(done["changed"])
     emit(done, False, COLUMNS)
+
+
+@link.command("qr")
+@argument("code", help=CODE_HELP)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="write FILE.svg or FILE.png (default: the SVG on stdout)",
+)
+@pass_state
+def qr_(state, code, output):
+    """the link's QR code: its short URL with qr=1, so a scan can be told from a click"""
+    made = campaigns.link_record(campaigns.get_link(state.store(), code), state.base_url())
+    kind = qr.kind_of(output) if output else "svg"
+    image = qr.qr_code(made["short_url"], kind)
+    if output is None:
+        sys.stdout.write(image.decode("utf-8"))
+        return
+    with open(output, "wb") as out:
+        out.write(image)
+    note(f"wrote {output}: the QR code of {qr.qr_url(made['short_url'])}")

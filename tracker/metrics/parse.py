@@ -82,7 +82,8 @@ def parse_metrics(source, filename: str, *, handles: Sequence[str], currency: st
         rows, errors = _our_rows(found, records, roster, currency, creator, campaign)
         unmatched = totals = 0
     if errors:
-        raise imports.RowErrors(f"{filename} ({found.format.label})", errors)
+        rows_read = sum(1 for _ in records)
+        raise imports.RowErrors(f"{filename} ({found.format.label})", errors, rows_read)
     rows.sort(key=lambda r: (r["creator"], r["source"], r["day"]))
     return ParsedMetrics(found.format.name, rows, unmatched, totals, _summary(rows))
 

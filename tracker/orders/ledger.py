@@ -238,17 +238,27 @@ def _apply(store: Store, shop: Mapping, p: Plan) -> dict:
             "unchanged": len(p.updates) + len(p.unchanged) - len(updated)}
 
 
+class _RolledBack(Exception):
+    """Raised at the end of a dry run's transaction, to undo it."""
+
+    def __init__(self, counts: dict):
+        super().__init__("dry run")
+        self.counts = counts
+
+
 def save_orders(store: Store, shop: Mapping, incoming: list[dict], *,
                 scope_campaign_id: int | None = None, keep_nobodys: bool = True,
                 check_currency: bool = False, delivery_id: str | None = None,
                 delivered: bool = False,
-                on_errors: Callable[[list], Exception] | None = None) -> dict:
+                on_errors: Callable[[list], Exception] | None = None,
+                dry_run: bool = False) -> dict:
     """Write incoming orders of one shop: all in one transaction or none.
 
     Returns new, updated, unchanged, no_campaign, unknown_codes and
     not_this_campaign counts; duplicate is True (and nothing written) when
     delivery_id was handled before. on_errors turns a plan's errors into
-    the exception to raise (nothing is written then).
+    the exception to raise (nothing is written then). dry_run: everything
+    as for real, then the transaction is rolled back (an import's preview).
     """
     facts = Facts(store)
     ids = [o["order_id"] for o in incoming]
@@ -257,19 +267,24 @@ def save_orders(store: Store, shop: Mapping, incoming: list[dict], *,
                                    keep_nobodys=keep_nobodys, check_currency=check_currency)
     p = plan(store, shop, incoming, existing, facts, **options)
     now = now_utc()
-    with store.transaction():
-        store.lock_shop(shop["id"], now if delivered else None)
-        if delivery_id is not None and not _first_delivery(store, shop, delivery_id, now):
-            return {"duplicate": True}
-        current = store.orders_by_id(shop["id"], ids)
-        if {k: v["updated_at"] for k, v in current.items()} != \
-                {k: v["updated_at"] for k, v in existing.items()}:
-            # Another writer changed these orders meanwhile: decide again,
-            # now that nobody else can.
-            p = plan(store, shop, incoming, current, Facts(store), **options)
-        if p.errors:
-            raise (on_errors(p.errors) if on_errors else BadInput(p.errors[0][1]))
-        counts = _apply(store, shop, p)
+    try:
+        with store.transaction():
+            store.lock_shop(shop["id"], now if delivered else None)
+            if delivery_id is not None and not _first_delivery(store, shop, delivery_id, now):
+                return {"duplicate": True}
+            current = store.orders_by_id(shop["id"], ids)
+            if {k: v["updated_at"] for k, v in current.items()} != \
+                    {k: v["updated_at"] for k, v in existing.items()}:
+                # Another writer changed these orders meanwhile: decide again,
+                # now that nobody else can.
+                p = plan(store, shop, incoming, current, Facts(store), **options)
+            if p.errors:
+                raise (on_errors(p.errors) if on_errors else BadInput(p.errors[0][1]))
+            counts = _apply(store, shop, p)
+            if dry_run:
+                raise _RolledBack(counts)
+    except _RolledBack as undone:
+        counts = undone.counts
     return {**counts, "no_campaign": p.no_campaign, "unknown_codes": dict(p.unknown_codes),
             "not_this_campaign": p.not_this_campaign, "duplicate": False}
 

@@ -131,3 +131,20 @@ def campaign_orders(store: Store, slug: str, window=None) -> list[dict]:
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
     return compute.order_entries(campaign, store.campaign_creators(campaign["id"]), orders,
                                  days, today, get_currency_precision(campaign["currency"]))
+
+
+def campaign_summaries(store: Store, campaigns: list[dict] | None = None) -> dict[int, dict]:
+    """Per campaign id, all time: human clicks, conversions and net revenue
+    in minor units, counted as the report counts them (the same attribution
+    and Order rules), without building the rest of the report: the console's
+    campaign list and a campaign's page. `campaigns`: rows (default: all)."""
+    clicks = store.human_clicks_by_campaign()
+    summaries = {}
+    for campaign in store.campaigns() if campaigns is None else campaigns:
+        orders = compute.campaign_orders(campaign, store.report_orders(campaign["id"]))
+        summaries[campaign["id"]] = {
+            "clicks": clicks.get(campaign["id"], 0),
+            "conversions": sum(o.conversion for o in orders),
+            "revenue_minor": sum(o.net_minor for o in orders),
+        }
+    return summaries

@@ -23,7 +23,8 @@ from typing import Any, Iterator, Sequence
 MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
                    3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
                    5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql",
-                   8: "migrations/0008_audience.sql", 9: "migrations/0009_heartbeat.sql"}
+                   7: "migrations/0007_users.sql", 8: "migrations/0008_audience.sql",
+                   9: "migrations/0009_heartbeat.sql"}
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = ("INSERT INTO heartbeat (id, at) VALUES (1, ?) "
              "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
@@ -272,8 +273,9 @@ from .metrics import MetricQueries  # noqa: E402
 from .orders import OrderQueries  # noqa: E402
 from .rollups import RollupQueries  # noqa: E402
 from .shops import ShopQueries  # noqa: E402
+from .users import UserQueries  # noqa: E402
 
 
 class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, ShopQueries,
-            MetricQueries, AccessQueries, CopyQueries, Database):
+            MetricQueries, AccessQueries, UserQueries, CopyQueries, Database):
     """Every query the product makes, on one object; SQL lives only in this package."""

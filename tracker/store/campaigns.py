@@ -14,8 +14,8 @@ SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
 
 # What the edit commands may change, and the tables whose rows hang on a campaign.
 EDITABLE = {"campaigns": {"name", "destination", "starts_on", "timezone", "currency",
-                          "budget_minor", "attribution_days", "target_countries"},
-            "creators": {"platform", "name"}}
+                          "budget_minor", "attribution_days", "target_countries", "archived_at"},
+            "creators": {"handle", "platform", "name"}}
 ON_CAMPAIGN = ("links", "promo_codes", "metrics", "clicks", "orders")
 
 
@@ -36,6 +36,12 @@ class CampaignQueries(Database):
         return [r["click_param"] for r in self.query(
             "SELECT click_param FROM links UNION SELECT click_param FROM campaigns "
             "ORDER BY 1")]
+
+    def human_clicks_by_campaign(self) -> dict[int, int]:
+        """Human clicks so far, per campaign id (the console's list)."""
+        return {r["campaign_id"]: int(r["clicks"]) for r in self.query(
+            "SELECT campaign_id, COUNT(*) AS clicks FROM clicks WHERE is_bot = 0 "
+            "GROUP BY campaign_id")}
 
     def creator(self, handle: str) -> dict | None:
         return self.one("SELECT * FROM creators WHERE handle = ?", [handle])
@@ -93,6 +99,13 @@ class CampaignQueries(Database):
             [campaign_id, creator_id],
         )
 
+    def creator_campaigns(self) -> list[dict]:
+        """Every enrolment: creator id, campaign slug and name, fee."""
+        return self.query(
+            "SELECT cc.creator_id, c.slug, c.name, c.currency, c.archived_at, cc.fee_minor "
+            "FROM campaign_creators cc JOIN campaigns c ON c.id = cc.campaign_id "
+            "ORDER BY c.created_at, c.id")
+
     def creator_campaign_ids(self, creator_id: int) -> set[int]:
         """The campaigns a creator is on."""
         return {r["campaign_id"] for r in self.query(
@@ -122,6 +135,12 @@ class CampaignQueries(Database):
     def set_link_target(self, link_id: int, destination: str, target_url: str) -> None:
         self.execute("UPDATE links SET destination = ?, target_url = ? WHERE id = ?",
                      [destination, target_url, link_id])
+
+    def link_clicks(self, campaign_id: int) -> dict[int, int]:
+        """Human clicks per link id of a campaign."""
+        return {r["link_id"]: int(r["n"]) for r in self.query(
+            "SELECT link_id, COUNT(*) AS n FROM clicks WHERE campaign_id = ? AND is_bot = 0 "
+            "GROUP BY link_id", [campaign_id])}
 
     def set_link_disabled(self, code: str, disabled: bool) -> bool:
         cur = self.execute(

@@ -19,9 +19,9 @@ COPY_ORDER = (
     ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
     ("webhook_deliveries", "shop_id, delivery_id"),
     ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
-    ("share_secrets", "campaign_id"),
+    ("share_secrets", "campaign_id"), ("users", "id"),
 )
-IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops")
+IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops", "users")
 
 
 class CopyQueries(Database):

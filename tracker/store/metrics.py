@@ -17,6 +17,11 @@ class MetricQueries(Database):
             for row in rows:
                 self.execute(sql, [row.get(c) for c in cols])
 
+    def metric_keys(self, campaign_id: int) -> set[tuple]:
+        """(creator_id, source, day) of every metrics row of a campaign."""
+        return {(r["creator_id"], r["source"], r["day"]) for r in self.query(
+            "SELECT creator_id, source, day FROM metrics WHERE campaign_id = ?", [campaign_id])}
+
     def report_metrics(self, campaign_id: int) -> list[dict]:
         return self.query(
             f"SELECT creator_id, source, day, {', '.join(METRIC_COLUMNS)} "

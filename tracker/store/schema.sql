@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS campaigns (
     -- window); the destination parameter that carries the click id
     attribution_days INTEGER NOT NULL DEFAULT 30,
     click_param      TEXT NOT NULL DEFAULT 'trk',
+    archived_at  TEXT,           -- set: left the console's list, links keep working (since version 7)
     target_countries TEXT       -- 'DE,AT,CH' (ISO 3166 alpha-2) or NULL: none named (since version 8)
 );
 
@@ -325,6 +326,17 @@ END';
 CREATE OR REPLACE TRIGGER clicks_late_rollup AFTER INSERT ON clicks
     FOR EACH ROW EXECUTE FUNCTION clicks_late_rollup();
 -- [both]
+
+
+-- People who sign in to the console (since version 7): the e-mail address
+-- (lower-cased), werkzeug's scrypt hash of the password, admin | viewer.
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    email         TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
 
 -- Written by /healthz, at most once a second per process (since version 9): a
 -- full disk, a read-only database or a read-only role fail it as they fail a

@@ -3,9 +3,9 @@ functions (campaigns, imports, reports, access). Bearer tokens; errors as
 {"error": {"code", "message", "details"}}."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from .. import access, campaigns, imports, reports
+from .. import access, campaigns, imports, qr, reports
 from ..errors import BadInput, Forbidden, NotFound, TrackerError
 from ..orders import shops
 from ..vocabulary import CSV_SHOP, METRICS_CSV_COLUMNS
@@ -182,13 +182,40 @@ def create_link(slug):
     return jsonify(made), 201
 
 
-def _link_switch(code: str, disabled: bool):
-    check_write(g.token)
+def visible_link(code: str) -> dict:
+    """The link, if this token may see it (a scoped token sees only its campaign's)."""
     link = store().link(code)
     token_campaign = g.token["campaign"]
     if link is None or token_campaign is not None and link["campaign"] != token_campaign:
         raise NotFound(f"link {code!r} does not exist")
+    return link
+
+
+def _link_switch(code: str, disabled: bool):
+    check_write(g.token)
+    visible_link(code)
     return jsonify(campaigns.set_link_disabled(store(), base_url(), code, disabled))
+
+
+def qr_response(short_url: str, code: str, kind: str) -> Response:
+    """A link's QR code as an image; ?download=1 makes it a file to save."""
+    response = Response(qr.qr_code(short_url, kind), mimetype=qr.FORMATS[kind])
+    if request.args.get("download"):
+        response.headers["Content-Disposition"] = f'attachment; filename="{code}-qr.{kind}"'
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.get("/links/<code>/qr.svg")
+def link_qr_svg(code):
+    link = campaigns.link_record(visible_link(code), base_url())
+    return qr_response(link["short_url"], link["code"], "svg")
+
+
+@bp.get("/links/<code>/qr.png")
+def link_qr_png(code):
+    link = campaigns.link_record(visible_link(code), base_url())
+    return qr_response(link["short_url"], link["code"], "png")
 
 
 @bp.post("/links/<code>/disable")

@@ -2,8 +2,11 @@
 and the redirect middleware that answers short links before Flask does."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, jsonify, request
 from flask.logging import default_handler
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from .. import access
@@ -26,16 +29,37 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
+    # Console sessions: signed with the install's secret from the database
+    # (every app server shares it), never readable by scripts, not sent on
+    # cross-site requests, only over HTTPS when the tracker is served so.
+    app.secret_key = access.session_secret(store)
+    app.config.update(
+        SESSION_COOKIE_NAME="tracker_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.base_url.lower().startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        # The cookie is sent only when the session changes: a page's own
+        # requests (the link preview, QR images) answering with the session
+        # they read could otherwise overwrite what a form post just stored.
+        SESSION_REFRESH_EACH_REQUEST=False,
+        # CSRF tokens are checked on the console's blueprint only (console.py):
+        # the API takes bearer tokens and the webhook a signature instead.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,          # as long as the session lasts
+    )
+    CSRFProtect(app)
     heavy = app.extensions["tracker.heavy"] = HeavyRoutes(app.wsgi_app, config.heavy_requests)
     redirector = app.extensions["tracker.redirector"] = Redirector(
         store, heavy, config.trusted_proxies)
     redirector.forget_old_salts()
 
-    from . import api, stats, webhooks
+    from . import api, console, stats, webhooks
 
     app.register_blueprint(stats.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(console.bp)
 
     @app.errorhandler(TrackerError)
     def tracker_error(exc: TrackerError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..qr import FORMATS
 from ..reports.audience import DIMENSIONS as AUDIENCE_DIMENSIONS
 from ..reports.export import COLUMNS as CSV_COLUMNS
 from ..vocabulary import (
@@ -94,7 +95,8 @@ COUNTRIES = {"oneOf": [{"type": "array", "items": COUNTRY, "maxItems": 300},
 CAMPAIGN = obj({"slug": TEXT, "name": TEXT, "destination": TEXT, "starts_on": TEXT,
                 "timezone": TEXT, "currency": TEXT, "budget": {"type": ["string", "null"]},
                 "attribution_days": DAYS, "click_param": TEXT, "created_at": TEXT,
-                "target_countries": {"type": "array", "items": COUNTRY}})
+                "target_countries": {"type": "array", "items": COUNTRY},
+                "archived_at": {"type": ["string", "null"]}})
 SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 BREAKDOWN = obj({
     "clicks": {"type": "integer"},
@@ -159,6 +161,17 @@ METRIC_ROW = obj({k: {"type": ["string", "integer"]} for k in METRICS_CSV_COLUMN
                  METRICS_REQUIRED)
 
 
+def qr_op(kind: str) -> dict:
+    media = FORMATS[kind]
+    return {"summary": f"The link's QR code ({kind.upper()}): the short URL with qr=1",
+            "parameters": [CODE, {"name": "download", "in": "query",
+                                  "schema": {"enum": ["1"]},
+                                  "description": "send it as a file to save"}],
+            "responses": {"200": {"description": kind.upper(), "content": {media: {
+                "schema": {"type": "string", "contentMediaType": media}}}},
+                **errors(401, 404, 429)}}
+
+
 def spec() -> dict:
     return {
         "openapi": "3.1.0",
@@ -215,6 +228,8 @@ def spec() -> dict:
                                                      fail=(401, 403, 404, 429))},
             "/api/links/{code}/enable": {"post": op("Switch a link back on", schema=LINK, params=[CODE],
                                                     fail=(401, 403, 404, 429))},
+            "/api/links/{code}/qr.svg": {"get": qr_op("svg")},
+            "/api/links/{code}/qr.png": {"get": qr_op("png")},
             "/api/campaigns/{slug}/promo-codes": {
                 "get": op("List promo codes", params=[SLUG, *PAGING]),
                 "post": op("Add a promo code", 201, body=obj(

@@ -12,7 +12,7 @@ from ..errors import TrackerError
 from ..reports import compute, export, formatting, table
 from ..reports.chart import daily_charts
 from ..vocabulary import MARKS, WINDOW_ALL, WINDOW_CUSTOM, WINDOW_LABELS
-from .auth import authenticate, check_campaign, store
+from .auth import authenticate, bearer, check_campaign, current_user, store
 
 bp = Blueprint("stats", __name__)
 WINDOW_CHOICES = tuple(WINDOW_LABELS.items())
@@ -55,17 +55,19 @@ def bot_share_filter(m):
 
 @bp.before_request
 def guard():
-    """Every stats route needs a valid share link (?share=…) for its campaign
-    or an API token that may see it. A creator-scoped share link narrows
-    everything to that creator's own numbers."""
+    """Every stats route needs a valid share link (?share=…) for its campaign,
+    an API token that may see it, or a console session. A creator-scoped
+    share link narrows everything to that creator's own numbers."""
     slug = (request.view_args or {}).get("slug", "")
     share = request.args.get("share")
     if share:
         g.creator = access.check_share(store(), slug, share)["creator"]
         g.keep = {"share": share}
         return
-    check_campaign(authenticate(), slug)
     g.creator, g.keep = None, {}
+    if bearer() is None and current_user() is not None:
+        return                    # signed in to the console: every campaign, read only
+    check_campaign(authenticate(), slug)
 
 
 @bp.errorhandler(TrackerError)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tracker import campaigns, demo, imports, reports
+from tracker.reports.audience import QUERIED
 from tracker.reports.build import GROUPINGS
 from tracker.vocabulary import ALL_DAYS
 from tracker.store import open_store
@@ -84,7 +85,15 @@ def assert_exact(store, slug, ranges=((ALL_DAYS[0], ALL_DAYS[1]),), handles=()):
 
 def rollup_rows(store, cid, day) -> int:
     return sum(store.one(f"SELECT COUNT(*) AS n FROM {t} WHERE campaign_id = ? AND day = ?",
-                         [cid, day])["n"] for t in ("click_rollups", "visitor_rollups"))
+                         [cid, day])["n"]
+               for t in ("click_rollups", "visitor_rollups", "audience_rollups"))
+
+
+def audience(store, cid, rollups, lo=ALL_DAYS[0], hi=ALL_DAYS[1], dimensions=QUERIED) -> list:
+    """audience_summary's rows in one order (their order is not part of it)."""
+    return sorted(store.audience_summary(cid, lo, hi, dimensions, rollups=rollups),
+                  key=lambda r: (r["creator_id"], r["dimension"], r["value"] is None,
+                                 str(r["value"])))
 
 
 def marks(store, cid) -> dict[str, str]:
@@ -134,16 +143,64 @@ def test_rollups_equal_the_full_scan_on_random_clicks(store, app):
         ("2026-11-08", "2026-11-08"), ("2026-11-07", "2026-11-08"), ("2026-12-01", "2026-12-31")],
         handles=("mia", "jade"))
     # The rolled-up days really are read from the rollups: with their clicks
-    # gone from the log (never done in production), the click sections of
-    # the report are unchanged. (The audience section still reads the click
-    # log over the window: it is not rolled up.)
-    clicks_part = ("window", "totals", "sources", "creators", "marks", "daily")
+    # gone from the log (never done in production), the click and audience
+    # sections of the report are unchanged.
+    clicks_part = ("window", "totals", "sources", "creators", "marks", "daily", "audience")
     before = reports.campaign_report(store, "spring", "all")
     store.execute("DELETE FROM clicks WHERE day <= '2026-11-07'")
     after = reports.campaign_report(store, "spring", "all")
     assert {k: after[k] for k in clicks_part} == {k: before[k] for k in clicks_part}
     full = reports.campaign_report(store, "spring", "all", rollups=False)
     assert {k: full[k] for k in clicks_part} != {k: before[k] for k in clicks_part}
+
+
+def test_the_audience_section_from_rollups_equals_the_full_scan(store, app):
+    """audience_summary over rolled-up days (audience_rollups) plus live days
+    (the click log) is the full scan's rows, in any window and for any
+    dimensions, QR scans included; and still after a late click reopens a
+    rolled-up day, before and after it is rolled up again."""
+    campaign_with_links(store)                              # Europe/Berlin
+    rng = random.Random(11)
+    random_clicks(app, rng, "Europe/Berlin", "2026-10-30", 8, 160)
+    for i in range(6):                                      # QR scans on some days
+        hit(app, rng.choice(["mia-bio", "jade-x"]), local("Europe/Berlin", f"2026-11-0{i + 1}", 9),
+            ua=IPHONE, ip=f"192.0.2.{i}", query="?qr=1")
+    cid = campaign_id(store, "spring")
+    set_now(store, local("Europe/Berlin", "2026-11-04", 12))     # up to 11-03 have ended
+    store.roll_up_ended_days(cid)
+    assert store.rolled_up_days(cid)[-1] == "2026-11-03"
+    assert store.value("SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ?",
+                       [cid]) > 0
+    ranges = [ALL_DAYS, ("2026-11-02", "2026-11-05"), ("2026-11-03", "2026-11-03"),
+              ("2026-11-05", "2026-11-06"), ("2026-12-01", "2026-12-31")]
+
+    def exact():
+        for lo, hi in ranges:
+            for dims in (QUERIED, ("country", "qr_link"), ("qr_link",), ("link", "in_app")):
+                assert audience(store, cid, True, lo, hi, dims) == audience(
+                    store, cid, False, lo, hi, dims), (lo, hi, dims)
+        for window in (7, 30, "all"):
+            for handle in (None, "mia", "jade"):
+                assert (reports.campaign_report(store, "spring", window, creator=handle,
+                                                rollups=False)["audience"]
+                        == reports.campaign_report(store, "spring", window,
+                                                   creator=handle)["audience"]), (window, handle)
+
+    exact()
+    full = audience(store, cid, False)
+    assert any(r["dimension"] == "qr_link" for r in full)
+    assert {type(r["value"]) for r in full if r["dimension"] in ("link", "qr_link")} == {int}
+    # A late human click on a rolled-up day: the day reopens, its audience rows go.
+    hit(app, "jade-bio", local("Europe/Berlin", "2026-11-02", 20), ua=INSTAGRAM, ip="192.0.2.99")
+    assert "2026-11-02" not in store.rolled_up_days(cid)
+    assert store.value("SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ? "
+                       "AND day = '2026-11-02'", [cid]) == 0
+    exact()                                                  # read live, then rolled up again
+    store.roll_up_ended_days(cid)
+    assert "2026-11-02" in store.rolled_up_days(cid)
+    exact()
+    assert sum(r["clicks"] for r in audience(store, cid, True) if r["dimension"] == "link") == (
+        sum(r["clicks"] for r in full if r["dimension"] == "link") + 1)
 
 
 def test_the_report_fixtures_are_exact(store, app):

@@ -58,7 +58,8 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
     report = compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
                                   get_currency_precision(campaign["currency"]))
-    report["audience"] = audience_of(store, campaign, creators, report["window"], creator)
+    report["audience"] = audience_of(store, campaign, creators, report["window"], creator,
+                                     rollups)
     if creator is None:
         report["shop_baseline"] = shop_baseline_of(store, campaign, report, orders, today)
     return report
@@ -98,9 +99,10 @@ def shop_baseline_of(store: Store, campaign: dict, report: dict, orders: list[di
 
 
 def audience_of(store: Store, campaign: dict, creators: list[dict], window: dict,
-                creator: str | None) -> dict:
+                creator: str | None, rollups: bool = True) -> dict:
     """The audience section over the report's own window (its local days)."""
-    rows = store.audience_summary(campaign["id"], window["from"], window["to"], audience.QUERIED)
+    rows = store.audience_summary(campaign["id"], window["from"], window["to"], audience.QUERIED,
+                                  rollups=rollups)
     links = store.links(campaign["id"])
     if creator is not None:
         ids = {c["id"] for c in creators}

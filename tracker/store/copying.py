@@ -15,6 +15,7 @@ COPY_ORDER = (
     ("rollup_days", "campaign_id, day"),
     ("click_rollups", "campaign_id, day, creator_id, link_id, source"),
     ("visitor_rollups", "campaign_id, day, creator_id, source"),
+    ("audience_rollups", "campaign_id, day, creator_id, dimension, value"),
     ("visitor_salts", "day"), ("promo_codes", "code"), ("shops", "id"),
     ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
     ("webhook_deliveries", "shop_id, delivery_id"),

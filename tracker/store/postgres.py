@@ -10,7 +10,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
 from datetime import datetime, timezone
 
 import psycopg
@@ -20,14 +19,7 @@ from psycopg_pool import ConnectionPool
 from .. import settings
 from . import redact
 from .base import HEARTBEAT, Store, StoreError
-from .clicks import (
-    AUDIENCE_COLUMNS,
-    CLICK_COLUMNS,
-    INSERT_CLICK,
-    LINK_FOR_REDIRECT,
-    QR_ONLY,
-    audience_dimensions,
-)
+from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 from .copying import IDENTITY_TABLES
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
@@ -209,41 +201,6 @@ class PostgresStore(Store):
         round trip, and the statement is prepared once per connection."""
         values = [click[c] for c in CLICK_COLUMNS] + [click["link_id"]]
         return self._hot_execute(INSERT_CLICK, values, retry_conflict=STORED).rowcount == 1
-
-    def audience_summary(
-        self, campaign_id: int, day_from: str, day_to: str, dimensions: Iterable[str]
-    ) -> list[dict]:
-        """The rows of ClickQueries.audience_summary, aggregated per dimension
-        by PostgreSQL itself in one scan (GROUPING SETS): about twice as fast
-        at 200,000 clicks as grouping by every column at once."""
-        dimensions = audience_dimensions(dimensions)
-        if not dimensions:
-            return []
-        sets: dict[tuple, list[str]] = {}          # grouped columns -> dimensions
-        for d in dimensions:
-            sets.setdefault((AUDIENCE_COLUMNS[d], "qr") if d in QR_ONLY
-                            else (AUDIENCE_COLUMNS[d],), []).append(d)
-        columns = sorted({c for cols in sets for c in cols})
-        # GROUPING(a, b, …) has a bit per column, the first the highest,
-        # set when the row's grouping set leaves that column out.
-        mask = {sum(1 << (len(columns) - 1 - i) for i, c in enumerate(columns) if c not in cols):
-                (cols, found) for cols, found in sets.items()}
-        listed = ", ".join(columns)
-        groups = self.query(
-            f"SELECT creator_id, {listed}, GROUPING({listed}) AS grouped, COUNT(*) AS clicks "
-            "FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ? AND is_bot = 0 "
-            "GROUP BY GROUPING SETS ("
-            + ", ".join(f"(creator_id, {', '.join(cols)})" for cols in sets) + ")",
-            [campaign_id, day_from, day_to])
-        rows = []
-        for group in groups:
-            cols, found = mask[group["grouped"]]
-            if "qr" in cols and not group["qr"]:
-                continue                            # QR scans only: not this one
-            rows += [{"creator_id": group["creator_id"], "dimension": d,
-                      "value": group[AUDIENCE_COLUMNS[d]], "clicks": int(group["clicks"])}
-                     for d in found]
-        return rows
 
     def _check_reachable(self) -> None:
         """Fail in seconds with one clear line, not after the pool's retries."""

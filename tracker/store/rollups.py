@@ -101,6 +101,60 @@ SELECT 0, '*', COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END)
   FROM clicks WHERE campaign_id = ? AND day = ? HAVING COUNT(*) > 0
 """
 
+# What the report's audience section can be broken down by: dimension -> the
+# column that holds it. "link" counts clicks per link, "qr_link" QR scans
+# per link (the clicks with qr = 1). Human clicks only.
+AUDIENCE_COLUMNS = {
+    "country": "country", "language": "language", "device": "device", "os": "os",
+    "browser": "browser", "in_app": "in_app", "referrer_host": "referrer_host",
+    "link": "link_id", "qr_link": "link_id",
+}
+QR_ONLY = frozenset({"qr_link"})
+# Dimensions whose value is a number (a link id), kept as text in audience_rollups.
+NUMERIC_DIMENSIONS = frozenset({"link", "qr_link"})
+
+
+def audience_dimensions(dimensions) -> list[str]:
+    """The dimensions asked for, each once; an unknown one is a bug."""
+    dimensions = list(dict.fromkeys(dimensions))
+    unknown = [d for d in dimensions if d not in AUDIENCE_COLUMNS]
+    if unknown:
+        raise ValueError(f"cannot break clicks down by {unknown}")
+    return dimensions
+
+
+def audience_groups(where: str, dimensions) -> str:
+    """A CTE `audience_groups`: the human clicks matching `where`, grouped by
+    creator and every column the dimensions need (one scan of the clicks)."""
+    columns = sorted({AUDIENCE_COLUMNS[d] for d in dimensions} | {"qr"})
+    keys = ", ".join(["creator_id"] + columns)
+    return (f"audience_groups AS (SELECT {keys}, COUNT(*) AS clicks FROM clicks "
+            f"WHERE {where} AND is_bot = 0 GROUP BY {keys})\n")
+
+
+def audience_unpivot(dimensions) -> str:
+    """audience_groups as rows (creator_id, dimension, value, clicks), one
+    set per dimension; the value as text (audience_row turns it back)."""
+    return "\n        UNION ALL\n".join(
+        f"SELECT creator_id, '{d}' AS dimension, CAST({AUDIENCE_COLUMNS[d]} AS TEXT) AS value, "
+        f"CAST(SUM(clicks) AS BIGINT) AS clicks FROM audience_groups"
+        + (" WHERE qr <> 0" if d in QR_ONLY else "")
+        + f" GROUP BY creator_id, {AUDIENCE_COLUMNS[d]}" for d in dimensions)
+
+
+def audience_row(row) -> dict:
+    """A row of audience_rollups (or audience_unpivot) as the store returns it."""
+    value = row["value"]
+    if value is not None and row["dimension"] in NUMERIC_DIMENSIONS:
+        value = int(value)
+    return {"creator_id": row["creator_id"], "dimension": row["dimension"], "value": value,
+            "clicks": int(row["clicks"])}
+
+
+# Every dimension of one day, as audience_rollups holds them.
+DAY_AUDIENCE_ROLLUPS = ("WITH " + audience_groups("campaign_id = ? AND day = ?", AUDIENCE_COLUMNS)
+                        + audience_unpivot(AUDIENCE_COLUMNS))
+
 CLAIM = """
 INSERT INTO rollup_days (campaign_id, day, state, token, rolled_at)
 VALUES (?, ?, 'rolling', ?, ?)
@@ -188,10 +242,13 @@ class RollupQueries(Database):
                 raise ClaimLost("writers did not settle")
             clicks = self.query(DAY_CLICK_ROLLUPS, [campaign_id, day])
             visitors = self.query(DAY_VISITOR_ROLLUPS, [campaign_id, day] * 4)
+            audience = self.query(DAY_AUDIENCE_ROLLUPS, [campaign_id, day])
             with self.transaction():
                 self.execute("DELETE FROM click_rollups WHERE campaign_id = ? AND day = ?",
                              [campaign_id, day])
                 self.execute("DELETE FROM visitor_rollups WHERE campaign_id = ? AND day = ?",
+                             [campaign_id, day])
+                self.execute("DELETE FROM audience_rollups WHERE campaign_id = ? AND day = ?",
                              [campaign_id, day])
                 self.execute_many(
                     "INSERT INTO click_rollups (campaign_id, day, creator_id, link_id, source, "
@@ -203,6 +260,11 @@ class RollupQueries(Database):
                     "VALUES (?, ?, ?, ?, ?)",
                     [(campaign_id, day, r["creator_id"], r["source"], r["visitors"])
                      for r in visitors])
+                self.execute_many(
+                    "INSERT INTO audience_rollups (campaign_id, day, creator_id, dimension, "
+                    "value, clicks) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(campaign_id, day, r["creator_id"], r["dimension"], r["value"],
+                      r["clicks"]) for r in audience])
                 self._mark_done(campaign_id, day, token, now)
         except ClaimLost:
             self._release(campaign_id, day, token)

@@ -33,6 +33,24 @@ CREATE TABLE IF NOT EXISTS visitor_rollups (
     PRIMARY KEY (campaign_id, day, creator_id, source)
 );
 
+-- The report's audience section (since version 6, with the other rollups):
+-- human clicks per day, creator and value of each dimension (country,
+-- device, …; "link" and "qr_link" per link id, the latter QR scans only),
+-- as clicks.py's audience_summary counts them. Clicks add up over days, so
+-- a window's breakdowns are sums of these rows. `value` is text whatever
+-- the dimension (a link id as its digits) and NULL for a click that did
+-- not say, hence no primary key: the rows of a day are unique per
+-- (creator_id, dimension, value) by construction (one GROUP BY).
+CREATE TABLE IF NOT EXISTS audience_rollups (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    dimension   TEXT NOT NULL,
+    value       TEXT,
+    clicks      BIGINT NOT NULL     -- human clicks
+);
+CREATE INDEX IF NOT EXISTS audience_rollups_day ON audience_rollups (campaign_id, day);
+
 -- [sqlite]
 CREATE TRIGGER IF NOT EXISTS clicks_late_rollup AFTER INSERT ON clicks
 WHEN EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day)
@@ -40,6 +58,7 @@ BEGIN
     DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+    DELETE FROM audience_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
 END;
 -- [postgresql]
 CREATE OR REPLACE FUNCTION clicks_late_rollup() RETURNS trigger LANGUAGE plpgsql AS '
@@ -48,6 +67,7 @@ BEGIN
         DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
         DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
         DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+        DELETE FROM audience_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     END IF;
     RETURN NULL;
 END';

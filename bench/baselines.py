@@ -11,6 +11,7 @@ flask: a minimal Flask app, GET /<code> -> dict lookup -> redirect(...).
 tracker: the real app on TRACKER_DATABASE, as `tracker serve` loads it, for
          comparing worker classes (`tracker serve` always uses its own).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,18 +44,33 @@ def flask_dict_app(links: dict[str, str]):
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("kind", choices=["bare", "flask", "tracker"],
-                   help="tracker: the real app (TRACKER_DATABASE), for other worker classes")
+    p.add_argument(
+        "kind",
+        choices=["bare", "flask", "tracker"],
+        help="tracker: the real app (TRACKER_DATABASE), for other worker classes",
+    )
     p.add_argument("--bind", required=True, help="HOST:PORT")
     p.add_argument("--workers", type=int, required=True)
     p.add_argument("--links", help="JSON file {code: destination} (flask)")
-    p.add_argument("--worker-class", default=DEFAULTS["worker_class"],
-                   help="gunicorn worker class (default: tracker serve's)")
-    p.add_argument("--threads", type=int, default=DEFAULTS["threads"],
-                   help="threads per worker (threaded worker classes)")
+    p.add_argument(
+        "--worker-class",
+        default=DEFAULTS["worker_class"],
+        help="gunicorn worker class (default: tracker serve's)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=DEFAULTS["threads"],
+        help="threads per worker (threaded worker classes)",
+    )
     args = p.parse_args(argv)
-    options = dict(DEFAULTS, bind=args.bind, workers=args.workers,
-                   worker_class=args.worker_class, threads=args.threads)
+    options = dict(
+        DEFAULTS,
+        bind=args.bind,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        threads=args.threads,
+    )
     if args.kind == "tracker":
         import os
 

@@ -1,5 +1,6 @@
 """Helpers shared by the benchmarks: logging, clean interruption, and a
 private PostgreSQL schema (the same way tests/conftest.py makes one)."""
+
 from __future__ import annotations
 
 import os

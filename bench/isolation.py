@@ -25,6 +25,7 @@ largest size of the SQLite WAL file seen in each phase (sampled every
 to compare with the code before a change on the same data.
 Only loopback addresses are used; every loop stops with its phase.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,8 @@ import http.client
 import json
 import os
 import random
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -49,14 +50,13 @@ ROOT = BENCH.parent
 HOST = "127.0.0.1"
 
 try:
+    import report_export
+    from redirect import Procs, ensure_wrk, free_port, parse_wrk, tail, tracker_cli, wait_ready
+    from slowloris import SlowLoris
+
     from tracker import access
     from tracker.serve import default_workers
     from tracker.store import open_store
-
-    import report_export
-    from redirect import (Procs, ensure_wrk, free_port, parse_wrk, tail, tracker_cli,
-                          wait_ready)
-    from slowloris import SlowLoris
 except ImportError:  # not the project's venv: re-run under it
     rerun_in_venv(__file__)
 
@@ -134,8 +134,18 @@ class WalWatch(threading.Thread):
 
 
 def wrk_phase(wrk: str, port: int, codes: list[str], args, tmp: Path, name: str) -> dict:
-    cmd = [wrk, "-t2", f"-c{args.connections}", f"-d{args.duration}s", "--latency",
-           "-s", str(BENCH / "mix.lua"), f"http://{HOST}:{port}", "--", *codes]
+    cmd = [
+        wrk,
+        "-t2",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
+        "-s",
+        str(BENCH / "mix.lua"),
+        f"http://{HOST}:{port}",
+        "--",
+        *codes,
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 120)
     (tmp / f"{name}.wrk.txt").write_text(out.stdout)
     if out.returncode != 0:
@@ -169,12 +179,21 @@ def main(argv=None) -> int:
     p.add_argument("--duration", type=int, default=10, help="seconds of wrk per phase")
     p.add_argument("--connections", type=int, default=16, help="wrk connections")
     p.add_argument("--slow", type=int, default=50, help="slowloris connections in phase 3")
-    p.add_argument("--front", choices=["gunicorn", "deploy"], default="gunicorn",
-                   help="tracker serve (make run), or gunicorn with deploy/gunicorn.conf.py")
+    p.add_argument(
+        "--front",
+        choices=["gunicorn", "deploy"],
+        default="gunicorn",
+        help="tracker serve (make run), or gunicorn with deploy/gunicorn.conf.py",
+    )
     p.add_argument("--phases", default="idle,reports,slow")
     p.add_argument("--server-path", help="run the server from this checkout (PYTHONPATH)")
-    p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
-                   help="a setting for the server, e.g. TRACKER_THREADS=8 (repeatable)")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for the server, e.g. TRACKER_THREADS=8 (repeatable)",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     phases = args.phases.split(",")
@@ -199,14 +218,16 @@ def main(argv=None) -> int:
             attack = None
             if phase == "reports":
                 loops = [Loop(port, f"/stats/{slug}?{data['share']}", stop) for _ in range(4)]
-                loops.append(Loop(port, f"/stats/{slug}/clicks.csv?{data['share']}"
-                                  "&include_bots=1", stop))
+                loops.append(
+                    Loop(port, f"/stats/{slug}/clicks.csv?{data['share']}&include_bots=1", stop)
+                )
                 for loop in loops:
                     loop.start()
-                time.sleep(1.0)                 # the reports are under way
+                time.sleep(1.0)  # the reports are under way
             elif phase == "slow":
-                attack = SlowLoris(HOST, port, count=args.slow, every=2.0,
-                                   limit=args.duration + 60).start()
+                attack = SlowLoris(
+                    HOST, port, count=args.slow, every=2.0, limit=args.duration + 60
+                ).start()
                 time.sleep(3.0)
             log(f"[{phase}] wrk -c{args.connections} -d{args.duration}s")
             r = wrk_phase(wrk, port, data["codes"], args, tmp, phase)
@@ -234,24 +255,33 @@ def main(argv=None) -> int:
             time.sleep(1.5)
             r["wal_after_mb"] = watch.size() / 1e6
             results[phase] = r
-            log(f"[{phase}] p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['rps']:.0f} req/s, "
-                f"WAL max {r['wal_max_mb']:.1f} MB")
+            log(
+                f"[{phase}] p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms, {r['rps']:.0f} req/s, "
+                f"WAL max {r['wal_max_mb']:.1f} MB"
+            )
         if server.poll() is not None:
             raise RuntimeError(f"server died:\n{tail(logfile)}")
         idle = results.get("idle")
         for name, r in results.items():
             if idle and name != "idle" and idle["p99_ms"]:
-                if not r["requests"]:           # not one redirect answered
+                if not r["requests"]:  # not one redirect answered
                     r["p99_over_idle"] = r["p50_over_idle"] = float("inf")
                 else:
                     r["p99_over_idle"] = r["p99_ms"] / idle["p99_ms"]
                     r["p50_over_idle"] = r["p50_ms"] / idle["p50_ms"]
-        report = {"config": {"clicks": args.clicks, "duration": args.duration,
-                             "connections": args.connections, "slow": args.slow,
-                             "front": args.front, "server_path": args.server_path,
-                             "env": args.env,
-                             "cpus": os.cpu_count()},
-                  "phases": results}
+        report = {
+            "config": {
+                "clicks": args.clicks,
+                "duration": args.duration,
+                "connections": args.connections,
+                "slow": args.slow,
+                "front": args.front,
+                "server_path": args.server_path,
+                "env": args.env,
+                "cpus": os.cpu_count(),
+            },
+            "phases": results,
+        }
         if args.json:
             print(json.dumps(report, indent=2))
         else:
@@ -273,35 +303,47 @@ def main(argv=None) -> int:
 def print_table(report: dict) -> None:
     c = report["config"]
     print()
-    print(f"isolation benchmark: {c['clicks']:,} clicks (SQLite), front {c['front']}"
-          f"{' from ' + c['server_path'] if c['server_path'] else ''}"
-          f"{' ' + ' '.join(c['env']) if c['env'] else ''}, wrk -t2 "
-          f"-c{c['connections']} -d{c['duration']}s per phase, {c['cpus']} CPUs")
+    print(
+        f"isolation benchmark: {c['clicks']:,} clicks (SQLite), front {c['front']}"
+        f"{' from ' + c['server_path'] if c['server_path'] else ''}"
+        f"{' ' + ' '.join(c['env']) if c['env'] else ''}, wrk -t2 "
+        f"-c{c['connections']} -d{c['duration']}s per phase, {c['cpus']} CPUs"
+    )
     print()
-    head = (f"{'phase':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/idle':>9} "
-            f"{'non-3xx':>8} {'sock err':>8} {'WAL max MB':>10} {'WAL after':>9}")
+    head = (
+        f"{'phase':<8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'p99/idle':>9} "
+        f"{'non-3xx':>8} {'sock err':>8} {'WAL max MB':>10} {'WAL after':>9}"
+    )
     print(head)
     print("-" * len(head))
     for name, r in report["phases"].items():
         ratio = r.get("p99_over_idle")
-        print(f"{name:<8} {r['rps']:>8.0f} {r['p50_ms'] or 0:>8.2f} {r['p99_ms'] or 0:>8.2f} "
-              f"{'-' if ratio is None else f'{ratio:.2f}x':>9} {r['non_2xx_3xx']:>8} "
-              f"{r['socket_errors_total']:>8} {r['wal_max_mb']:>10.1f} {r['wal_after_mb']:>9.1f}")
+        print(
+            f"{name:<8} {r['rps']:>8.0f} {r['p50_ms'] or 0:>8.2f} {r['p99_ms'] or 0:>8.2f} "
+            f"{'-' if ratio is None else f'{ratio:.2f}x':>9} {r['non_2xx_3xx']:>8} "
+            f"{r['socket_errors_total']:>8} {r['wal_max_mb']:>10.1f} {r['wal_after_mb']:>9.1f}"
+        )
     print()
     for name, r in report["phases"].items():
         if "stats_pages" in r:
             med = r["stats_median_s"]
-            print(f"{name}: stats pages answered {r['stats_pages']} (statuses "
-                  f"{r['stats_statuses']}, median {'-' if med is None else f'{med:.2f} s'}); "
-                  f"exports {r['exports']}, {r['export_mb']:.0f} MB of CSV")
+            print(
+                f"{name}: stats pages answered {r['stats_pages']} (statuses "
+                f"{r['stats_statuses']}, median {'-' if med is None else f'{med:.2f} s'}); "
+                f"exports {r['exports']}, {r['export_mb']:.0f} MB of CSV"
+            )
         if "slow_open_at_end" in r:
-            print(f"{name}: slowloris connections open at the end {r['slow_open_at_end']}, "
-                  f"opened in all {r['slow_opened']}")
+            print(
+                f"{name}: slowloris connections open at the end {r['slow_open_at_end']}, "
+                f"opened in all {r['slow_opened']}"
+            )
         ratio = r.get("p99_over_idle")
         if ratio is not None:
             shown = "no redirect answered" if ratio == float("inf") else f"{ratio:.2f}x"
-            print(f"{name}: redirect p99 / idle p99 = {shown}   target < {TARGET}x   "
-                  f"{'PASS' if ratio < TARGET else 'MISS'}")
+            print(
+                f"{name}: redirect p99 / idle p99 = {shown}   target < {TARGET}x   "
+                f"{'PASS' if ratio < TARGET else 'MISS'}"
+            )
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ req/s, p50/p99 latency, errors, and, for the real run, clicks stored in
 SQLite vs 302s answered. The numbers are informative; nothing here fails a
 build. Only loopback addresses are used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,8 +41,16 @@ import threading
 import time
 from pathlib import Path
 
-from common import (PG_URL, Interrupted, drop_pg_schema, log, new_pg_schema, on_signal,
-                    postgres_problem, rerun_in_venv)
+from common import (
+    PG_URL,
+    Interrupted,
+    drop_pg_schema,
+    log,
+    new_pg_schema,
+    on_signal,
+    postgres_problem,
+    rerun_in_venv,
+)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -57,11 +66,16 @@ TARGET_VS_FLASK = 0.8
 TARGET_VS_BARE = 0.5
 TARGET_P99_OVER_P50 = 2.0
 
-CREATORS = [("mia.moves", "tiktok"), ("leo.cooks", "tiktok"),
-            ("ana.styles", "instagram"), ("sam.lifts", "instagram")]
+CREATORS = [
+    ("mia.moves", "tiktok"),
+    ("leo.cooks", "tiktok"),
+    ("ana.styles", "instagram"),
+    ("sam.lifts", "instagram"),
+]
 
 
 # -- wrk --------------------------------------------------------------------------
+
 
 def ensure_wrk() -> str:
     found = shutil.which("wrk")
@@ -70,11 +84,17 @@ def ensure_wrk() -> str:
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     if sudo and not shutil.which("sudo"):
         sys.exit("bench: wrk is missing and this is not root (no sudo): apt-get install wrk")
-    log(f"wrk not found; installing Debian's wrk: {' '.join(sudo + ['apt-get', 'update', '-qq'])}"
-        f" && {' '.join(sudo + ['apt-get', 'install', '-y', '-qq', 'wrk'])}")
+    log(
+        f"wrk not found; installing Debian's wrk: {' '.join(sudo + ['apt-get', 'update', '-qq'])}"
+        f" && {' '.join(sudo + ['apt-get', 'install', '-y', '-qq', 'wrk'])}"
+    )
     subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
-    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", "wrk"], check=True,
-                   stdout=subprocess.DEVNULL, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+    subprocess.run(
+        sudo + ["apt-get", "install", "-y", "-qq", "wrk"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+    )
     found = shutil.which("wrk")
     if not found:
         sys.exit("bench: apt-get finished but wrk is still not on PATH")
@@ -106,7 +126,10 @@ def parse_wrk(out: str) -> dict:
     result = {
         "requests": grab(r"^\s*(\d+) requests in ", int, 0),
         "rps": grab(r"^Requests/sec:\s+([\d.]+)", float, 0.0),
-        "p50_ms": None, "p75_ms": None, "p90_ms": None, "p99_ms": None,
+        "p50_ms": None,
+        "p75_ms": None,
+        "p90_ms": None,
+        "p99_ms": None,
         "non_2xx_3xx": grab(r"Non-2xx or 3xx responses:\s+(\d+)", int, 0),
         "socket_errors": {"connect": 0, "read": 0, "write": 0, "timeout": 0},
     }
@@ -116,13 +139,15 @@ def parse_wrk(out: str) -> dict:
             result[f"p{pct}_ms"] = to_ms(m.group(1))
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if m:
-        result["socket_errors"] = dict(zip(("connect", "read", "write", "timeout"),
-                                           map(int, m.groups())))
+        result["socket_errors"] = dict(
+            zip(("connect", "read", "write", "timeout"), map(int, m.groups()))
+        )
     result["socket_errors_total"] = sum(result["socket_errors"].values())
     # From bench/mix.lua's response()/done() hooks.
     n302 = grab(r"^BENCH 302=(\d+)", int)
-    result["other_statuses"] = {s: int(n) for s, n in
-                                re.findall(r"^BENCH status (\d+)=(\d+)", out, re.MULTILINE)}
+    result["other_statuses"] = {
+        s: int(n) for s, n in re.findall(r"^BENCH status (\d+)=(\d+)", out, re.MULTILINE)
+    }
     if n302 is not None:
         result["answered_302"] = n302
         result["count_302_method"] = "lua response() hook (status == 302)"
@@ -133,6 +158,7 @@ def parse_wrk(out: str) -> dict:
 
 
 # -- processes --------------------------------------------------------------------
+
 
 class Procs:
     """Every child runs in its own session; stop() kills the whole group."""
@@ -199,7 +225,7 @@ def process_stats():
                 stat = f.read().decode(errors="replace")
         except OSError:
             continue
-        yield int(entry), stat[stat.rfind(")") + 2:].split()
+        yield int(entry), stat[stat.rfind(")") + 2 :].split()
 
 
 def children_of(pid: int) -> int:
@@ -228,8 +254,9 @@ def postgres_cpu_seconds() -> float:
     return total / ticks
 
 
-def wait_ready(proc, port: int, path: str, ok, workers: int, logfile: Path,
-               timeout: float = 60.0) -> None:
+def wait_ready(
+    proc, port: int, path: str, ok, workers: int, logfile: Path, timeout: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout
     answered = False
     while time.monotonic() < deadline:
@@ -273,6 +300,7 @@ def tail(path: Path, lines: int = 30) -> str:
 
 # -- setup ------------------------------------------------------------------------
 
+
 def tracker_cli() -> str:
     beside = Path(sys.executable).parent / "tracker"
     return str(beside) if beside.exists() else (shutil.which("tracker") or "tracker")
@@ -280,22 +308,34 @@ def tracker_cli() -> str:
 
 def make_data(cli: str, db: Path, base_url: str) -> dict[str, str]:
     """A campaign, 4 creators, a bio and an ad link each: {code: destination}."""
+
     def run(*args) -> str:
-        out = subprocess.run([cli, "--db", str(db), "--base-url", base_url, *args],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [cli, "--db", str(db), "--base-url", base_url, *args], capture_output=True, text=True
+        )
         if out.returncode != 0:
             raise RuntimeError(f"tracker {' '.join(args)} failed:\n{out.stderr}")
         return out.stdout
 
     run("init")
-    run("campaign", "create", "bench-launch", "--name", "Bench launch",
-        "--destination", "https://shop.example.com/launch", "--timezone", "Europe/Berlin")
+    run(
+        "campaign",
+        "create",
+        "bench-launch",
+        "--name",
+        "Bench launch",
+        "--destination",
+        "https://shop.example.com/launch",
+        "--timezone",
+        "Europe/Berlin",
+    )
     links = {}
     for handle, platform in CREATORS:
         run("creator", "add", handle, "--platform", platform)
         for channel in ("bio", "ad"):
-            link = json.loads(run("link", "create", "bench-launch", handle,
-                                  "--channel", channel, "--json"))
+            link = json.loads(
+                run("link", "create", "bench-launch", handle, "--channel", channel, "--json")
+            )
             links[link["code"]] = link["destination_url"]
     return links
 
@@ -312,8 +352,19 @@ def count_clicks(db) -> int:
 
 # -- one run ----------------------------------------------------------------------
 
-def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
-            args, wrk: str, codes: list[str], tmp: Path, env=None) -> dict:
+
+def run_one(
+    name: str,
+    procs: Procs,
+    server_argv,
+    health_path: str,
+    health_ok,
+    args,
+    wrk: str,
+    codes: list[str],
+    tmp: Path,
+    env=None,
+) -> dict:
     port = free_port()
     argv = [a.replace("{PORT}", str(port)) for a in server_argv]
     logfile = tmp / f"{name}.log"
@@ -323,8 +374,18 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
     try:
         wait_ready(server, port, health_path, health_ok, args.workers, logfile)
         url = f"http://{HOST}:{port}"
-        cmd = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
-               "--latency", "-s", str(BENCH / "mix.lua"), url, "--", *codes]
+        cmd = [
+            wrk,
+            f"-t{args.threads}",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--latency",
+            "-s",
+            str(BENCH / "mix.lua"),
+            url,
+            "--",
+            *codes,
+        ]
         log(f"[{name}] load: {' '.join(cmd[:7])} {url} -- <{len(codes)} codes>")
         cpu_before = server_cpu_seconds(server.pid)
         pg_before = postgres_cpu_seconds()
@@ -339,24 +400,31 @@ def run_one(name: str, procs: Procs, server_argv, health_path: str, health_ok,
         result = parse_wrk(out)
         result["port"] = port
         result["server_cpu_us_per_request"] = (
-            cpu_used / result["requests"] * 1e6 if result.get("requests") else None)
+            cpu_used / result["requests"] * 1e6 if result.get("requests") else None
+        )
         result["postgres_cpu_us_per_request"] = (
-            pg_used / result["requests"] * 1e6 if result.get("requests") else None)
+            pg_used / result["requests"] * 1e6 if result.get("requests") else None
+        )
         if server.poll() is not None:
             raise RuntimeError(f"[{name}] server died during the run:\n{tail(logfile)}")
     finally:
         procs.stop(server)
     result["server_log_errors"] = sum(
-        1 for line in tail(logfile, 10_000).splitlines()
-        if "Traceback" in line or "click not stored" in line or "WORKER TIMEOUT" in line)
-    log(f"[{name}] {result['rps']:.0f} req/s, p50 {fmt(result['p50_ms'])} ms, "
+        1
+        for line in tail(logfile, 10_000).splitlines()
+        if "Traceback" in line or "click not stored" in line or "WORKER TIMEOUT" in line
+    )
+    log(
+        f"[{name}] {result['rps']:.0f} req/s, p50 {fmt(result['p50_ms'])} ms, "
         f"p99 {fmt(result['p99_ms'])} ms, 302s {result['answered_302']}, "
         f"non-2xx/3xx {result['non_2xx_3xx']}, socket errors {result['socket_errors_total']}, "
-        f"server CPU {fmt(result['server_cpu_us_per_request'], 0)} us/request")
+        f"server CPU {fmt(result['server_cpu_us_per_request'], 0)} us/request"
+    )
     return result
 
 
 # -- report -----------------------------------------------------------------------
+
 
 def fmt(x, digits=2) -> str:
     return "-" if x is None else f"{x:.{digits}f}"
@@ -374,61 +442,100 @@ def summarize(runs: dict, clicks: dict, config: dict) -> dict:
     vs_bare = ratio(real["rps"], bare["rps"])
     spread = real["p99_over_p50"]
     targets = [
-        {"name": "real / flask-dict req/s", "value": vs_flask, "target": f">= {TARGET_VS_FLASK}x",
-         "pass": vs_flask is not None and vs_flask >= TARGET_VS_FLASK},
-        {"name": "real / bare-wsgi req/s", "value": vs_bare, "target": f">= {TARGET_VS_BARE}x",
-         "pass": vs_bare is not None and vs_bare >= TARGET_VS_BARE},
-        {"name": "real p99 / p50", "value": spread, "target": f"<= {TARGET_P99_OVER_P50}x",
-         "pass": spread is not None and spread <= TARGET_P99_OVER_P50},
+        {
+            "name": "real / flask-dict req/s",
+            "value": vs_flask,
+            "target": f">= {TARGET_VS_FLASK}x",
+            "pass": vs_flask is not None and vs_flask >= TARGET_VS_FLASK,
+        },
+        {
+            "name": "real / bare-wsgi req/s",
+            "value": vs_bare,
+            "target": f">= {TARGET_VS_BARE}x",
+            "pass": vs_bare is not None and vs_bare >= TARGET_VS_BARE,
+        },
+        {
+            "name": "real p99 / p50",
+            "value": spread,
+            "target": f"<= {TARGET_P99_OVER_P50}x",
+            "pass": spread is not None and spread <= TARGET_P99_OVER_P50,
+        },
     ]
-    return {"config": config, "runs": runs,
-            "ratios": {"real_vs_flask_dict": vs_flask, "real_vs_bare_wsgi": vs_bare,
-                       "real_p99_over_p50": spread},
-            "targets": targets, "clicks": clicks}
+    return {
+        "config": config,
+        "runs": runs,
+        "ratios": {
+            "real_vs_flask_dict": vs_flask,
+            "real_vs_bare_wsgi": vs_bare,
+            "real_p99_over_p50": spread,
+        },
+        "targets": targets,
+        "clicks": clicks,
+    }
 
 
 def print_table(report: dict) -> None:
     c = report["config"]
     print()
-    print(f"redirect benchmark: {c['wrk_version']}, -t{c['threads']} -c{c['connections']} "
-          f"-d{c['duration']}s, gunicorn {c['gunicorn']['worker_class']} x {c['workers']} workers"
-          f"{'' if c['gunicorn']['worker_class'] == 'sync' else ' x %d threads' % c['gunicorn']['threads']}, "
-          f"{c['cpus']} CPUs, tracker on {c['database']}")
+    print(
+        f"redirect benchmark: {c['wrk_version']}, -t{c['threads']} -c{c['connections']} "
+        f"-d{c['duration']}s, gunicorn {c['gunicorn']['worker_class']} x {c['workers']} workers"
+        + (
+            ""
+            if c["gunicorn"]["worker_class"] == "sync"
+            else f" x {c['gunicorn']['threads']} threads"
+        )
+        + f", {c['cpus']} CPUs, tracker on {c['database']}"
+    )
     print()
-    head = (f"{'server':<11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} "
-            f"{'requests':>9} {'302s':>9} {'non-2xx/3xx':>11} {'sock err':>8}")
+    head = (
+        f"{'server':<11} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8} "
+        f"{'requests':>9} {'302s':>9} {'non-2xx/3xx':>11} {'sock err':>8}"
+    )
     print(head)
     print("-" * len(head))
     for name, r in report["runs"].items():
-        print(f"{name:<11} {r['rps']:>9.1f} {fmt(r['p50_ms']):>8} {fmt(r['p99_ms']):>8} "
-              f"{fmt(r['p99_over_p50']):>8} {r['requests']:>9} {r['answered_302']:>9} "
-              f"{r['non_2xx_3xx']:>11} {r['socket_errors_total']:>8}")
+        print(
+            f"{name:<11} {r['rps']:>9.1f} {fmt(r['p50_ms']):>8} {fmt(r['p99_ms']):>8} "
+            f"{fmt(r['p99_over_p50']):>8} {r['requests']:>9} {r['answered_302']:>9} "
+            f"{r['non_2xx_3xx']:>11} {r['socket_errors_total']:>8}"
+        )
     print()
     for t in report["targets"]:
         value = "-" if t["value"] is None else f"{t['value']:.2f}x"
-        print(f"{t['name']:<26} {value:>7}   target {t['target']:<8} "
-              f"{'PASS' if t['pass'] else 'MISS'}")
+        print(
+            f"{t['name']:<26} {value:>7}   target {t['target']:<8} "
+            f"{'PASS' if t['pass'] else 'MISS'}"
+        )
     k = report["clicks"]
     print()
-    print(f"clicks stored {k['stored']}  vs  302s answered {k['answered_302']}"
-          f"  ({k['count_302_method']})")
+    print(
+        f"clicks stored {k['stored']}  vs  302s answered {k['answered_302']}"
+        f"  ({k['count_302_method']})"
+    )
     if k["lost"]:
         print()
         print("!" * 72)
-        print(f"!!! LOST CLICKS: {k['lost']} redirects were answered with 302 "
-              f"but have no row in clicks")
+        print(
+            f"!!! LOST CLICKS: {k['lost']} redirects were answered with 302 "
+            f"but have no row in clicks"
+        )
         print("!" * 72)
     elif k["stored"] > k["answered_302"]:
-        print(f"  ({k['stored'] - k['answered_302']} more stored than answered: requests in "
-              f"flight when wrk stopped or timed out; no click lost)")
+        print(
+            f"  ({k['stored'] - k['answered_302']} more stored than answered: requests in "
+            f"flight when wrk stopped or timed out; no click lost)"
+        )
     else:
         print("  no lost clicks")
     for name, r in report["runs"].items():
         print(f"{name}: server CPU {fmt(r['server_cpu_us_per_request'], 0)} us/request")
     if c["database"] == "postgresql":
         r = report["runs"]["tracker"]
-        print(f"tracker: PostgreSQL server CPU {fmt(r['postgres_cpu_us_per_request'], 0)} us/click "
-              f"(every postgres process on this machine during the run)")
+        print(
+            f"tracker: PostgreSQL server CPU {fmt(r['postgres_cpu_us_per_request'], 0)} us/click "
+            f"(every postgres process on this machine during the run)"
+        )
     for name, r in report["runs"].items():
         if r["other_statuses"]:
             print(f"{name}: statuses other than 302: {r['other_statuses']}")
@@ -440,15 +547,27 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--duration", type=int, default=10, help="seconds of load per server")
     p.add_argument("--connections", type=int, default=64, help="wrk connections")
-    p.add_argument("--workers", type=int, default=default_workers(),
-                   help="gunicorn workers for all three servers (default %(default)s)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="gunicorn workers for all three servers (default %(default)s)",
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    p.add_argument("--worker-class", choices=sorted(WORKER_CLASSES), default="tracker",
-                   help="gunicorn worker class of all three servers (default: tracker serve's)")
-    p.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite",
-                   help="the tracker's database: a temp SQLite file (default) or a fresh "
-                        "schema in the PostgreSQL at TRACKER_TEST_POSTGRES")
+    p.add_argument(
+        "--worker-class",
+        choices=sorted(WORKER_CLASSES),
+        default="tracker",
+        help="gunicorn worker class of all three servers (default: tracker serve's)",
+    )
+    p.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the tracker's database: a temp SQLite file (default) or a fresh "
+        "schema in the PostgreSQL at TRACKER_TEST_POSTGRES",
+    )
     args = p.parse_args(argv)
     if args.database == "postgresql" and "--workers" not in " ".join(argv or sys.argv):
         args.workers = default_workers("postgresql://")
@@ -480,36 +599,91 @@ def main(argv=None) -> int:
         py = sys.executable
         baseline = str(BENCH / "baselines.py")
         worker_class = WORKER_CLASSES[args.worker_class]
-        common = ["--bind", f"{HOST}:{{PORT}}", "--workers", str(args.workers),
-                  "--worker-class", worker_class]
+        common = [
+            "--bind",
+            f"{HOST}:{{PORT}}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            worker_class,
+        ]
         is_redirect = lambda status: status == 302  # noqa: E731
         runs = {}
-        runs["bare-wsgi"] = run_one("bare-wsgi", procs, [py, baseline, "bare", *common],
-                                    f"/{codes[0]}", is_redirect, args, wrk, codes, tmp)
-        runs["flask-dict"] = run_one("flask-dict", procs,
-                                     [py, baseline, "flask", *common, "--links", str(links_file)],
-                                     f"/{codes[0]}", is_redirect, args, wrk, codes, tmp)
+        runs["bare-wsgi"] = run_one(
+            "bare-wsgi",
+            procs,
+            [py, baseline, "bare", *common],
+            f"/{codes[0]}",
+            is_redirect,
+            args,
+            wrk,
+            codes,
+            tmp,
+        )
+        runs["flask-dict"] = run_one(
+            "flask-dict",
+            procs,
+            [py, baseline, "flask", *common, "--links", str(links_file)],
+            f"/{codes[0]}",
+            is_redirect,
+            args,
+            wrk,
+            codes,
+            tmp,
+        )
         before = count_clicks(db)
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
         if worker_class == DEFAULTS["worker_class"]:
-            argv = [cli, "--db", str(db), "--base-url", f"http://{HOST}:{{PORT}}", "serve",
-                    "--host", HOST, "--port", "{PORT}", "--workers", str(args.workers)]
+            argv = [
+                cli,
+                "--db",
+                str(db),
+                "--base-url",
+                f"http://{HOST}:{{PORT}}",
+                "serve",
+                "--host",
+                HOST,
+                "--port",
+                "{PORT}",
+                "--workers",
+                str(args.workers),
+            ]
         else:
             argv = [py, baseline, "tracker", *common]
             env.update(TRACKER_DATABASE=str(db), TRACKER_BASE_URL=f"http://{HOST}:8000")
-        runs["tracker"] = run_one("tracker", procs, argv, "/healthz",
-                                  lambda status: status == 200, args, wrk, codes, tmp, env=env)
+        runs["tracker"] = run_one(
+            "tracker",
+            procs,
+            argv,
+            "/healthz",
+            lambda status: status == 200,
+            args,
+            wrk,
+            codes,
+            tmp,
+            env=env,
+        )
         # The server has stopped: every committed row is in the DB (WAL).
         stored = count_clicks(db) - before
         answered = runs["tracker"]["answered_302"]
-        clicks = {"stored": stored, "answered_302": answered,
-                  "lost": max(0, answered - stored),
-                  "count_302_method": runs["tracker"]["count_302_method"]}
+        clicks = {
+            "stored": stored,
+            "answered_302": answered,
+            "lost": max(0, answered - stored),
+            "count_302_method": runs["tracker"]["count_302_method"],
+        }
 
-        config = {"duration": args.duration, "connections": args.connections,
-                  "threads": args.threads, "workers": args.workers, "database": args.database,
-                  "cpus": os.cpu_count(), "wrk_version": wrk_version(wrk),
-                  "codes": codes, "gunicorn": dict(DEFAULTS, worker_class=worker_class)}
+        config = {
+            "duration": args.duration,
+            "connections": args.connections,
+            "threads": args.threads,
+            "workers": args.workers,
+            "database": args.database,
+            "cpus": os.cpu_count(),
+            "wrk_version": wrk_version(wrk),
+            "codes": codes,
+            "gunicorn": dict(DEFAULTS, worker_class=worker_class),
+        }
         report = summarize(runs, clicks, config)
         if args.json:
             print(json.dumps(report, indent=2))

@@ -9,6 +9,7 @@ server has closed (as an attacker would), and sends each connection its
 next byte every `every` seconds. Only loopback addresses are accepted, and
 the thread stops when the block ends (or after `limit` seconds).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -16,20 +17,23 @@ import socket
 import threading
 import time
 
-HEAD = (b"GET /slow-client HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slowloris\r\n"
-        b"X-Padding: " + b"a" * 4000 + b"\r\n\r\n")
+HEAD = (
+    b"GET /slow-client HTTP/1.1\r\nHost: localhost\r\nUser-Agent: slowloris\r\n"
+    b"X-Padding: " + b"a" * 4000 + b"\r\n\r\n"
+)
 
 
 class SlowLoris:
-    def __init__(self, host: str, port: int, count: int = 50, every: float = 2.0,
-                 limit: float = 600.0):
+    def __init__(
+        self, host: str, port: int, count: int = 50, every: float = 2.0, limit: float = 600.0
+    ):
         if not ipaddress.ip_address(socket.gethostbyname(host)).is_loopback:
             raise ValueError("slow clients only against this machine (loopback)")
         self.address = (host, port)
         self.count, self.every, self.limit = count, every, limit
-        self.socks: list[tuple[socket.socket, int]] = []     # (socket, bytes sent)
-        self.opened = 0           # connections made in all
-        self.reopened = 0         # of which to replace one the server closed
+        self.socks: list[tuple[socket.socket, int]] = []  # (socket, bytes sent)
+        self.opened = 0  # connections made in all
+        self.reopened = 0  # of which to replace one the server closed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="slowloris", daemon=True)
 
@@ -53,7 +57,7 @@ class SlowLoris:
             for s, sent in self.socks:
                 try:
                     # Never the last byte: the head is never complete.
-                    s.sendall(HEAD[sent:sent + 1] if sent < len(HEAD) - 1 else b"a")
+                    s.sendall(HEAD[sent : sent + 1] if sent < len(HEAD) - 1 else b"a")
                     kept.append((s, sent + 1))
                 except OSError:
                     s.close()
@@ -69,7 +73,7 @@ class SlowLoris:
             s.close()
         self.socks = []
 
-    def start(self) -> "SlowLoris":
+    def start(self) -> SlowLoris:
         self._thread.start()
         deadline = time.monotonic() + 10
         while self.open < self.count and time.monotonic() < deadline:
@@ -80,7 +84,7 @@ class SlowLoris:
         self._stop.set()
         self._thread.join(10)
 
-    def __enter__(self) -> "SlowLoris":
+    def __enter__(self) -> SlowLoris:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -6,15 +6,17 @@ The settings come from tracker/serve.py (DEFAULTS, default_workers), so a
 systemd or container install behaves like `tracker serve`. Only what a
 server needs on top is here. Every knob is an environment variable
 (TRACKER_BIND, TRACKER_WORKERS, TRACKER_THREADS, TRACKER_HEADER_TIMEOUT,
-TRACKER_ACCESS_LOG, TRACKER_CONTROL_SOCKET and the app's own), declared and checked once in tracker/settings.py and listed
-in docs/configuration.md; /etc/tracker/env (systemd) or the container
-environment is the one place to change them. FORWARDED_ALLOW_IPS is
+TRACKER_ACCESS_LOG, TRACKER_CONTROL_SOCKET and the app's own), declared and
+checked once in tracker/settings.py and listed in docs/configuration.md;
+/etc/tracker/env (systemd) or the container environment is the one place
+to change them. FORWARDED_ALLOW_IPS is
 gunicorn's own variable: the proxies whose X-Forwarded-Proto is believed
 (default 127.0.0.1; behind a load balancer on another machine, its address).
 
 gunicorn ignores names it does not know in this file, so it works with every
 gunicorn the project allows (>= 22).
 """
+
 import os
 
 from tracker.serve import DEFAULTS, default_workers, start_worker_threads

@@ -1,6 +1,7 @@
 """Fixtures: every store-backed test runs on a real SQLite file and on a real
 PostgreSQL database (a fresh schema per test). PostgreSQL comes from
 TRACKER_TEST_POSTGRES; when it does not answer its half is skipped, loudly."""
+
 from __future__ import annotations
 
 import os
@@ -15,23 +16,25 @@ from urllib.parse import quote
 
 import pytest
 
-from tracker.web.app import create_app
 from tracker.settings import Config
 from tracker.store import open_store
+from tracker.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses (the `tracker` console script, gunicorn) must import the
 # checkout under test, not the one the virtualenv's editable install points
 # at (another worktree, say): PYTHONPATH comes before that install's finder.
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p
+)
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 TRACKER = str(Path(sys.executable).parent / "tracker")
 # The `tracker` console script (and `tracker serve`'s workers) import the
 # checkout under test, not whatever the venv's editable install points at
 # (a git worktree shares its venv with the main checkout).
 os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
 
 
 def _postgres_problem() -> str | None:
@@ -51,8 +54,11 @@ PG_PROBLEM = _postgres_problem()
 def pytest_terminal_summary(terminalreporter):
     if PG_PROBLEM:
         terminalreporter.write_sep(
-            "!", f"PostgreSQL tests SKIPPED: {PG_URL} does not answer ({PG_PROBLEM})",
-            red=True, bold=True)
+            "!",
+            f"PostgreSQL tests SKIPPED: {PG_URL} does not answer ({PG_PROBLEM})",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture
@@ -117,6 +123,7 @@ def run(db_url, capsys):
         code = main(["--db", db_url, "--base-url", "https://go.example", *args])
         out, err = capsys.readouterr()
         return code, out, err
+
     return run
 
 
@@ -141,10 +148,25 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [TRACKER, "--db", db, "--base-url", self.url, "serve",
-             "--port", str(self.port), "--workers", str(workers), *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, **(env or {})}, start_new_session=True)
+            [
+                TRACKER,
+                "--db",
+                db,
+                "--base-url",
+                self.url,
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                *args,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
@@ -153,7 +175,7 @@ class Server:
                         return
             except OSError:
                 if self.proc.poll() is not None:
-                    raise AssertionError("server exited: " + self.proc.stdout.read())
+                    raise AssertionError("server exited: " + self.proc.stdout.read()) from None
                 time.sleep(0.2)
         self.stop()
         raise AssertionError("server did not start")
@@ -204,6 +226,7 @@ def real_agents():
     path = ROOT / "tests" / "data" / "user_agents.tsv"
     for line in path.read_text("utf-8").splitlines()[1:]:
         ua, is_bot, in_app, origin = line.split("\t")
-        rows.append({"ua": ua, "is_bot": is_bot == "true", "in_app": in_app or None,
-                     "origin": origin})
+        rows.append(
+            {"ua": ua, "is_bot": is_bot == "true", "in_app": in_app or None, "origin": origin}
+        )
     return rows

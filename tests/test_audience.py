@@ -782,7 +782,10 @@ def test_api_create_and_patch_target_countries(store, client):
         assert resp.get_json()["error"]["code"] == "invalid"
     # all or nothing: the refused patches changed nothing
     assert client.get("/api/campaigns/spring", headers=h).get_json()["target_countries"] == [
-        "DE", "AT", "CH"]
+        "DE",
+        "AT",
+        "CH",
+    ]
     renamed = client.patch("/api/campaigns/spring", headers=h, json={"name": "Spring two"})
     assert renamed.status_code == 200 and renamed.get_json()["name"] == "Spring two"
     bad_create = client.post(

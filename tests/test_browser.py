@@ -1,5 +1,6 @@
 """The stats page in real headless Chromium (Debian's, never downloaded),
 against a real gunicorn server with the demo campaign."""
+
 import csv
 import http.client
 import io
@@ -39,8 +40,10 @@ def demo_server(tmp_path, serve):
 
 
 def report_json(server, window="all"):
-    request = urllib.request.Request(f"{server.url}/stats/demo-launch.json?window={window}",
-                                     headers={"Authorization": f"Bearer {server.token}"})
+    request = urllib.request.Request(
+        f"{server.url}/stats/demo-launch.json?window={window}",
+        headers={"Authorization": f"Bearer {server.token}"},
+    )
     with urllib.request.urlopen(request) as r:
         return json.load(r)
 
@@ -77,17 +80,28 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
     page.wait_for_url("**window=7*")
     week = report_json(demo_server, 7)
     assert shown_int(page, "#kpi-clicks") == week["totals"]["clicks"]
-    assert page.text_content("#window-range").strip() == f"{week['window']['from']} → {week['window']['to']}"
+    assert (
+        page.text_content("#window-range").strip()
+        == f"{week['window']['from']} → {week['window']['to']}"
+    )
     assert week["totals"]["clicks"] < everything["totals"]["clicks"]
 
     # Sort the creator table by clicks (descending), then ascending.
     page.click("#creators th:has-text('Clicks') >> nth=0")
-    clicks = [int(v) for v in page.eval_on_selector_all(
-        "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)")]
+    clicks = [
+        int(v)
+        for v in page.eval_on_selector_all(
+            "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)"
+        )
+    ]
     assert clicks == sorted(clicks, reverse=True)
     page.click("#creators th:has-text('Clicks') >> nth=0")
-    clicks = [int(v) for v in page.eval_on_selector_all(
-        "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)")]
+    clicks = [
+        int(v)
+        for v in page.eval_on_selector_all(
+            "#creators tbody tr td[data-key=clicks]", "cells => cells.map(c => c.dataset.value)"
+        )
+    ]
     assert clicks == sorted(clicks)
 
     # Download the click log: humans only, one row per human click of the
@@ -104,13 +118,17 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
         page.click("#creators-csv-link")
     table = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
     shown = page.eval_on_selector_all(
-        "#creators tbody tr", "rows => rows.map(r => Array.from(r.querySelectorAll("
-        "'td[data-key]')).map(c => c.dataset.value))")
+        "#creators tbody tr",
+        "rows => rows.map(r => Array.from(r.querySelectorAll("
+        "'td[data-key]')).map(c => c.dataset.value))",
+    )
     headings = page.eval_on_selector_all(
-        "#creators thead th[data-key]", "hs => hs.map(h => h.textContent.trim())")
+        "#creators thead th[data-key]", "hs => hs.map(h => h.textContent.trim())"
+    )
     assert table[0] == headings
-    assert [[float(v) if _number(v) else v for v in row] for row in table[1:]] == \
-        [[float(v) if _number(v) else v for v in row] for row in shown]
+    assert [[float(v) if _number(v) else v for v in row] for row in table[1:]] == [
+        [float(v) if _number(v) else v for v in row] for row in shown
+    ]
     assert len(table) == 1 + len(everything["creators"])
 
     # Last 7 days and a custom range, from the page, follow the JSON.
@@ -123,8 +141,10 @@ def test_stats_page_windows_sorting_csv_and_screenshot(browser, demo_server, tmp
     page.click("#range-form button")
     page.wait_for_url("**to=*")
     assert shown_int(page, "#kpi-clicks") == last7["totals"]["clicks"]
-    assert page.text_content("#window-range").strip() == \
-        f"{last7['window']['from']} → {last7['window']['to']}"
+    assert (
+        page.text_content("#window-range").strip()
+        == f"{last7['window']['from']} → {last7['window']['to']}"
+    )
 
     # A screenshot that is not blank: the chart and tables put many colours on it.
     page.goto(demo_server.share)
@@ -145,19 +165,37 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
     db = str(tmp_path / "xss.db")
     name = "<script>window.pwned=1</script><b>Launch</b>"
     handle = "<img src=x onerror=window.pwned=2>"
-    tracker("campaign", "create", "xss", "--name", name, "--destination", "https://shop.example/", db=db)
+    tracker(
+        "campaign", "create", "xss", "--name", name, "--destination", "https://shop.example/", db=db
+    )
     # Handles are checked now; a hostile one from an older install must still render inert.
-    assert tracker("creator", "add", handle, "--platform", "tiktok", db=db, check=False).returncode == 2
+    assert (
+        tracker("creator", "add", handle, "--platform", "tiktok", db=db, check=False).returncode
+        == 2
+    )
     legacy = open_store(db)
-    legacy.insert("creators", {"handle": handle, "platform": "tiktok", "name": None,
-                               "created_at": "2026-01-01T00:00:00.000000Z"})
+    legacy.insert(
+        "creators",
+        {
+            "handle": handle,
+            "platform": "tiktok",
+            "name": None,
+            "created_at": "2026-01-01T00:00:00.000000Z",
+        },
+    )
     legacy.close()
     tracker("link", "create", "xss", handle, "--channel", "bio", "--code", "xss1", db=db)
     server = serve(db)
     share = tracker("--base-url", server.url, "share", "xss", db=db).stdout.strip()
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    conn.request("GET", "/xss1", headers={"User-Agent": "<script>alert(1)</script>",
-                                          "Referer": "https://x.example/<svg onload=alert(1)>"})
+    conn.request(
+        "GET",
+        "/xss1",
+        headers={
+            "User-Agent": "<script>alert(1)</script>",
+            "Referer": "https://x.example/<svg onload=alert(1)>",
+        },
+    )
     assert conn.getresponse().status == 302
     page = browser.new_page()
     dialogs = []
@@ -173,8 +211,12 @@ def test_markup_in_names_renders_inert(browser, tmp_path, serve):
 def test_phone_shows_each_creators_key_figures_without_sideways_scrolling(browser, demo_server):
     """At 390 px each creator is a card whose key figures are in view without
     scrolling sideways, and an explanation opens on a tap (no title tooltip)."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True, device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        has_touch=True,
+        is_mobile=True,
+        device_scale_factor=2,
+    )
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -185,16 +227,25 @@ def test_phone_shows_each_creators_key_figures_without_sideways_scrolling(browse
     assert cards.count() == len(everything["creators"])
     for i in range(cards.count()):
         card = cards.nth(i)
-        for key in ("creator", "verdict", "conversions", "conversion_rate", "revenue", "roi",
-                    "trend"):
+        for key in (
+            "creator",
+            "verdict",
+            "conversions",
+            "conversion_rate",
+            "revenue",
+            "roi",
+            "trend",
+        ):
             cell = card.locator(f"td[data-key={key}]")
             assert cell.is_visible(), key
             box = cell.bounding_box()
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (key, box)
         # the section itself does not scroll sideways
-        assert page.evaluate("(() => { const s = document.querySelector("
-                             "'section[aria-label=creators]'); "
-                             "return s.scrollWidth <= s.clientWidth; })()")
+        assert page.evaluate(
+            "(() => { const s = document.querySelector("
+            "'section[aria-label=creators]'); "
+            "return s.scrollWidth <= s.clientWidth; })()"
+        )
     # The other figures open on a tap.
     first = cards.nth(0)
     assert not first.locator("td[data-key=cpa]").is_visible()

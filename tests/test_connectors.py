@@ -4,6 +4,7 @@ The fixtures in data/webhooks carry every field the platforms document; the
 expected values below are worked out by hand from them (see the amounts in
 each fixture: Shopify USD, WooCommerce EUR, Stripe USD/EUR cents).
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,14 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import Headers
 
-from tests.webhook_signing import (shopify_headers, shopify_signature, stripe_headers,
-                                   stripe_signature, woocommerce_headers, woocommerce_signature)
+from tests.webhook_signing import (
+    shopify_headers,
+    shopify_signature,
+    stripe_headers,
+    stripe_signature,
+    woocommerce_headers,
+    woocommerce_signature,
+)
 from tracker import vocabulary
 from tracker.errors import BadInput
 from tracker.orders import shopify, stripe, woocommerce
@@ -42,14 +49,20 @@ def body(data) -> bytes:
 
 HMAC_PLATFORMS = [
     pytest.param(shopify, shopify_headers, "orders/create", "X-Shopify-Hmac-Sha256", id="shopify"),
-    pytest.param(woocommerce, woocommerce_headers, "order.created", "X-WC-Webhook-Signature",
-                 id="woocommerce"),
+    pytest.param(
+        woocommerce,
+        woocommerce_headers,
+        "order.created",
+        "X-WC-Webhook-Signature",
+        id="woocommerce",
+    ),
 ]
 
 
 def test_signing_helpers_match_the_rfc_4231_hmac_vector():
-    expected = base64.b64encode(bytes.fromhex(
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")).decode()
+    expected = base64.b64encode(
+        bytes.fromhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    ).decode()
     assert shopify_signature(b"what do ya want for nothing?", "Jefe") == expected
     assert woocommerce_signature(b"what do ya want for nothing?", "Jefe") == expected
 
@@ -73,10 +86,20 @@ def test_hmac_rotation_accepts_either_secret(module, headers, topic, name):
 
 
 @pytest.mark.parametrize("module,headers,topic,name", HMAC_PLATFORMS)
-@pytest.mark.parametrize("garbage", [
-    "", "   ", "not base64 at all!", "abc", "c2hvcnQ=", "ä" * 44, "\u2028", "=" * 44,
-    base64.b64encode(b"\x00" * 32).decode(),
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "   ",
+        "not base64 at all!",
+        "abc",
+        "c2hvcnQ=",
+        "ä" * 44,
+        "\u2028",
+        "=" * 44,
+        base64.b64encode(b"\x00" * 32).decode(),
+    ],
+)
 def test_hmac_garbage_signature_is_false_never_an_error(module, headers, topic, name, garbage):
     data = raw("shopify/orders_create.json")
     assert module.verify(data, {name: garbage}, ["secret"]) is False
@@ -108,6 +131,7 @@ def test_hmac_header_name_in_any_case_and_werkzeug_headers(module, headers, topi
 
 # -- Stripe-Signature ---------------------------------------------------------------
 
+
 def test_stripe_signature_right_wrong_tampered():
     data = raw("stripe/charge_refunded.json")
     signed = stripe_headers(data, NOW, "whsec_right")
@@ -122,16 +146,25 @@ def test_stripe_any_v1_may_match_any_secret():
     assert two["Stripe-Signature"].count("v1=") == 2
     assert stripe.verify(data, two, ["whsec_new"], now=NOW) is True
     assert stripe.verify(data, two, ["whsec_old"], now=NOW) is True
-    assert stripe.verify(data, stripe_headers(data, NOW, "whsec_old"),
-                         ["whsec_new", "whsec_old"], now=NOW) is True
+    assert (
+        stripe.verify(
+            data, stripe_headers(data, NOW, "whsec_old"), ["whsec_new", "whsec_old"], now=NOW
+        )
+        is True
+    )
     assert stripe.verify(data, two, ["whsec_other"], now=NOW) is False
 
 
-@pytest.mark.parametrize("now,ok", [
-    (NOW, True), (NOW + 300, True), (NOW - 300, True),
-    (NOW + 301, False),    # a captured request replayed later
-    (NOW - 301, False),    # a timestamp from the future
-])
+@pytest.mark.parametrize(
+    "now,ok",
+    [
+        (NOW, True),
+        (NOW + 300, True),
+        (NOW - 300, True),
+        (NOW + 301, False),  # a captured request replayed later
+        (NOW - 301, False),  # a timestamp from the future
+    ],
+)
 def test_stripe_timestamp_tolerance(now, ok):
     data = raw("stripe/charge_refunded.json")
     assert stripe.verify(data, stripe_headers(data, NOW, "whsec_x"), ["whsec_x"], now=now) is ok
@@ -151,11 +184,21 @@ def test_stripe_timestamp_is_part_of_what_is_signed():
     assert stripe.verify(data, moved, ["whsec_x"], now=NOW) is False
 
 
-@pytest.mark.parametrize("garbage", [
-    "", "t=,v1=", f"t={NOW}", "v1=" + "0" * 64, f"t=abc,v1={'0' * 64}",
-    f"t={NOW},v0=" + "0" * 64, f"t={NOW},v1=zz", f"t={NOW},v1=é", "t=1,,,,=,v1",
-    f"t=-{NOW},v1=" + "0" * 64,
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "",
+        "t=,v1=",
+        f"t={NOW}",
+        "v1=" + "0" * 64,
+        f"t=abc,v1={'0' * 64}",
+        f"t={NOW},v0=" + "0" * 64,
+        f"t={NOW},v1=zz",
+        f"t={NOW},v1=é",
+        "t=1,,,,=,v1",
+        f"t=-{NOW},v1=" + "0" * 64,
+    ],
+)
 def test_stripe_garbage_header_is_false_never_an_error(garbage):
     data = raw("stripe/charge_refunded.json")
     assert stripe.verify(data, {"Stripe-Signature": garbage}, ["whsec_x"], now=NOW) is False
@@ -177,6 +220,7 @@ def test_stripe_missing_header_blank_secret_and_header_case():
 
 # -- Shopify orders ------------------------------------------------------------------
 
+
 def shopify_order(name: str, **changes) -> OrderEvent:
     data = payload(f"shopify/{name}")
     data.update(changes)
@@ -186,17 +230,29 @@ def shopify_order(name: str, **changes) -> OrderEvent:
 def test_shopify_orders_create_every_field():
     event = shopify.parse("orders/create", raw("shopify/orders_create.json"), event_id=DELIVERY)
     assert event == OrderEvent(
-        shop_order_id="6012874219731", name="#1042",
+        shop_order_id="6012874219731",
+        name="#1042",
         created_at="2026-03-14T13:21:07.000000Z",  # 09:21:07 at -04:00
-        currency="USD", gross_minor=8389,          # 86.00 - 12.90 + 4.95 + 5.84
-        codes=("glowup15",), click_id="Qx7dK2mPz9LbT4sW", status="pending",  # authorized
-        refunds=(), test=False, payment_ref=None, event_id=DELIVERY)
+        currency="USD",
+        gross_minor=8389,  # 86.00 - 12.90 + 4.95 + 5.84
+        codes=("glowup15",),
+        click_id="Qx7dK2mPz9LbT4sW",
+        status="pending",  # authorized
+        refunds=(),
+        test=False,
+        payment_ref=None,
+        event_id=DELIVERY,
+    )
 
 
 def test_shopify_orders_paid_counts():
     event = shopify.parse("orders/paid", raw("shopify/orders_paid.json"))
     assert (event.shop_order_id, event.status, event.gross_minor, event.event_id) == (
-        "6012874219731", "counted", 8389, None)
+        "6012874219731",
+        "counted",
+        8389,
+        None,
+    )
 
 
 def test_shopify_orders_updated_carries_embedded_refunds():
@@ -205,22 +261,36 @@ def test_shopify_orders_updated_carries_embedded_refunds():
     assert event.gross_minor == 8389
     assert event.refunds == (
         Refund("1009928364243", 3121, "2026-03-20T15:02:44.000000Z"),  # failed try + success
-        Refund("1009931673811", 495, "2026-03-22T20:40:10.000000Z"))
+        Refund("1009931673811", 495, "2026-03-22T20:40:10.000000Z"),
+    )
 
 
 def test_shopify_orders_cancelled_every_field():
     event = shopify.parse("orders/cancelled", raw("shopify/orders_cancelled.json"), event_id="d1")
     assert event == OrderEvent(
-        shop_order_id="6012875530451", name="#1043", created_at="2026-03-15T12:44:51.000000Z",
-        currency="USD", gross_minor=4167, codes=(), click_id="Mv2RbX9kLq4Tz8Hc",
-        status="cancelled", refunds=(), test=False, payment_ref=None, event_id="d1")
+        shop_order_id="6012875530451",
+        name="#1043",
+        created_at="2026-03-15T12:44:51.000000Z",
+        currency="USD",
+        gross_minor=4167,
+        codes=(),
+        click_id="Mv2RbX9kLq4Tz8Hc",
+        status="cancelled",
+        refunds=(),
+        test=False,
+        payment_ref=None,
+        event_id="d1",
+    )
 
 
 def test_shopify_refunds_create_every_field():
     event = shopify.parse("refunds/create", raw("shopify/refunds_create.json"), event_id="d2")
     assert event == RefundEvent(
-        shop_order_id="6012874219731", payment_ref=None,
-        refund=Refund("1009928364243", 3121, "2026-03-20T15:02:44.000000Z"), event_id="d2")
+        shop_order_id="6012874219731",
+        payment_ref=None,
+        refund=Refund("1009928364243", 3121, "2026-03-20T15:02:44.000000Z"),
+        event_id="d2",
+    )
 
 
 def test_shopify_delivery_id_is_the_webhook_id_header():
@@ -256,43 +326,70 @@ def test_shopify_click_id_precedence_landing_then_attribute_then_referrer():
     assert shopify.parse("orders/create", body(data)).click_id is None
 
 
-@pytest.mark.parametrize("landing,attributes,expected", [
-    ("http://www.example.com?source=abc&trk=AbsUrl000000001", [], "AbsUrl000000001"),
-    (None, [{"name": "trk", "value": "Plain0000000001"}], "Plain0000000001"),
-    (None, [{"name": " _trk ", "value": " Hidden00000001 "}], "Hidden00000001"),
-    ("/p?trk=&utm_source=x", [{"name": "_trk", "value": "Next00000000001"}], "Next00000000001"),
-    ("/p?trk=two%20words", [], None),
-    ("/p?trk=" + "x" * 129, [], None),
-    ("/p#trk=Fragment0000001", [], None),
-    ("http://[bad/p?trk=Broken000000001", [], None),
-    (12345, [{"name": "trk", "value": 7}, "junk"], None),
-])
+@pytest.mark.parametrize(
+    "landing,attributes,expected",
+    [
+        ("http://www.example.com?source=abc&trk=AbsUrl000000001", [], "AbsUrl000000001"),
+        (None, [{"name": "trk", "value": "Plain0000000001"}], "Plain0000000001"),
+        (None, [{"name": " _trk ", "value": " Hidden00000001 "}], "Hidden00000001"),
+        ("/p?trk=&utm_source=x", [{"name": "_trk", "value": "Next00000000001"}], "Next00000000001"),
+        ("/p?trk=two%20words", [], None),
+        ("/p?trk=" + "x" * 129, [], None),
+        ("/p#trk=Fragment0000001", [], None),
+        ("http://[bad/p?trk=Broken000000001", [], None),
+        (12345, [{"name": "trk", "value": 7}, "junk"], None),
+    ],
+)
 def test_shopify_click_id_odd_sources(landing, attributes, expected):
-    assert shopify_order("orders_create.json", landing_site=landing, note_attributes=attributes,
-                         referring_site=None).click_id == expected
+    assert (
+        shopify_order(
+            "orders_create.json",
+            landing_site=landing,
+            note_attributes=attributes,
+            referring_site=None,
+        ).click_id
+        == expected
+    )
 
 
 def test_shopify_click_params_are_configurable():
     data = payload("shopify/orders_create.json")
     data["landing_site"] = "/products/serum?ref=Custom000000001&trk=Default00000001"
     assert shopify.parse("orders/create", body(data)).click_id == "Default00000001"
-    assert shopify.parse("orders/create", body(data), click_params=("ref",)).click_id == \
-        "Custom000000001"
-    assert shopify.parse("orders/create", body(data), click_params=("ref", "trk")).click_id == \
-        "Custom000000001"
+    assert (
+        shopify.parse("orders/create", body(data), click_params=("ref",)).click_id
+        == "Custom000000001"
+    )
+    assert (
+        shopify.parse("orders/create", body(data), click_params=("ref", "trk")).click_id
+        == "Custom000000001"
+    )
 
 
-@pytest.mark.parametrize("financial,cancelled_at,status", [
-    ("pending", None, "pending"), ("authorized", None, "pending"),
-    ("paid", None, "counted"), ("partially_paid", None, "counted"),
-    ("partially_refunded", None, "counted"), ("refunded", None, "counted"),
-    ("voided", None, "cancelled"), ("expired", None, "cancelled"),
-    ("PAID", None, "counted"), (None, None, "pending"), ("something_new", None, "pending"),
-    ("paid", "2026-03-15T10:05:00-04:00", "cancelled"),
-])
+@pytest.mark.parametrize(
+    "financial,cancelled_at,status",
+    [
+        ("pending", None, "pending"),
+        ("authorized", None, "pending"),
+        ("paid", None, "counted"),
+        ("partially_paid", None, "counted"),
+        ("partially_refunded", None, "counted"),
+        ("refunded", None, "counted"),
+        ("voided", None, "cancelled"),
+        ("expired", None, "cancelled"),
+        ("PAID", None, "counted"),
+        (None, None, "pending"),
+        ("something_new", None, "pending"),
+        ("paid", "2026-03-15T10:05:00-04:00", "cancelled"),
+    ],
+)
 def test_shopify_statuses(financial, cancelled_at, status):
-    assert shopify_order("orders_paid.json", financial_status=financial,
-                         cancelled_at=cancelled_at).status == status
+    assert (
+        shopify_order(
+            "orders_paid.json", financial_status=financial, cancelled_at=cancelled_at
+        ).status
+        == status
+    )
 
 
 def test_shopify_test_orders_are_marked():
@@ -302,30 +399,50 @@ def test_shopify_test_orders_are_marked():
 
 
 def test_shopify_codes_lower_case_each_once():
-    codes = [{"code": "GLOWUP15"}, {"code": " glowup15 "}, {"code": "VIP"}, {"code": ""},
-             {"amount": "1.00"}, "junk"]
+    codes = [
+        {"code": "GLOWUP15"},
+        {"code": " glowup15 "},
+        {"code": "VIP"},
+        {"code": ""},
+        {"amount": "1.00"},
+        "junk",
+    ]
     assert shopify_order("orders_paid.json", discount_codes=codes).codes == ("glowup15", "vip")
 
 
-@pytest.mark.parametrize("topic", ["products/update", "orders/delete", "customers/create", "",
-                                   "orders/fulfilled", "refunds/update"])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "products/update",
+        "orders/delete",
+        "customers/create",
+        "",
+        "orders/fulfilled",
+        "refunds/update",
+    ],
+)
 def test_shopify_other_topics_are_ignored_without_reading_the_body(topic):
     event = shopify.parse(topic, b"not even json", event_id="d3")
     assert isinstance(event, Ignored) and event.event_id == "d3" and repr(topic) in event.reason
 
 
 def test_shopify_topic_case_and_spaces():
-    assert isinstance(shopify.parse(" Orders/Create ", raw("shopify/orders_create.json")),
-                      OrderEvent)
+    assert isinstance(
+        shopify.parse(" Orders/Create ", raw("shopify/orders_create.json")), OrderEvent
+    )
 
 
 def test_shopify_refund_counts_only_successful_refund_transactions():
     data = payload("shopify/orders_updated.json")
     first = data["refunds"][0]["transactions"]
     template = first[1]
-    first += [dict(template, id=1, kind="capture"), dict(template, id=2, kind="sale"),
-              dict(template, id=3, status="pending"), dict(template, id=4, status="error"),
-              dict(template, id=5, kind="void", status="success")]
+    first += [
+        dict(template, id=1, kind="capture"),
+        dict(template, id=2, kind="sale"),
+        dict(template, id=3, status="pending"),
+        dict(template, id=4, status="error"),
+        dict(template, id=5, kind="void", status="success"),
+    ]
     refunds = shopify.parse("orders/updated", body(data)).refunds
     assert [r.amount_minor for r in refunds] == [3121, 495]
     first.append(dict(template, id=6, amount="1.00"))  # a second successful refund payment
@@ -360,26 +477,30 @@ def test_shopify_amounts_use_the_currency_decimals_jpy(total, minor):
     assert (event.currency, event.gross_minor) == ("JPY", minor)
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"currency": "JPY", "total_price": "4500.50"}, "more than 0 decimals for JPY"),
-    ({"total_price": "83.899"}, "more than 2 decimals for USD"),
-    ({"total_price": "-83.89"}, "must not be negative"),
-    ({"total_price": None, "total_price_set": None}, "total_price '' is not a number"),
-    ({"currency": "dollars"}, "ISO 4217"),
-    ({"currency": None}, "ISO 4217"),
-    ({"id": None}, "Shopify order id is missing"),
-    ({"id": True}, "Shopify order id is missing"),
-    ({"created_at": "yesterday"}, "created_at 'yesterday' is not ISO 8601"),
-    ({"created_at": "2026-03-14T09:21:07"}, "has no time zone offset"),
-    ({"created_at": None}, "created_at None is not a time"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"currency": "JPY", "total_price": "4500.50"}, "more than 0 decimals for JPY"),
+        ({"total_price": "83.899"}, "more than 2 decimals for USD"),
+        ({"total_price": "-83.89"}, "must not be negative"),
+        ({"total_price": None, "total_price_set": None}, "total_price '' is not a number"),
+        ({"currency": "dollars"}, "ISO 4217"),
+        ({"currency": None}, "ISO 4217"),
+        ({"id": None}, "Shopify order id is missing"),
+        ({"id": True}, "Shopify order id is missing"),
+        ({"created_at": "yesterday"}, "created_at 'yesterday' is not ISO 8601"),
+        ({"created_at": "2026-03-14T09:21:07"}, "has no time zone offset"),
+        ({"created_at": None}, "created_at None is not a time"),
+    ],
+)
 def test_shopify_bad_fields_are_bad_input(changes, message):
     with pytest.raises(BadInput, match=message):
         shopify_order("orders_create.json", **changes)
 
 
-@pytest.mark.parametrize("data", [b"{not json", b"", b"\xff\xfe\x00garbage", b"[1, 2]", b"null",
-                                  b"[" * 100_000])
+@pytest.mark.parametrize(
+    "data", [b"{not json", b"", b"\xff\xfe\x00garbage", b"[1, 2]", b"null", b"[" * 100_000]
+)
 def test_shopify_malformed_body_is_bad_input(data):
     with pytest.raises(BadInput, match="Shopify order"):
         shopify.parse("orders/create", data)
@@ -388,6 +509,7 @@ def test_shopify_malformed_body_is_bad_input(data):
 
 
 # -- WooCommerce orders --------------------------------------------------------------
+
 
 def woo_order(name: str = "order_created.json", **changes) -> OrderEvent:
     data = payload(f"woocommerce/{name}")
@@ -398,14 +520,23 @@ def woo_order(name: str = "order_created.json", **changes) -> OrderEvent:
 def test_woocommerce_order_created_every_field():
     data = raw("woocommerce/order_created.json")
     headers = woocommerce_headers(data, "wc-secret", "order.created", delivery_id="dlv-1")
-    event = woocommerce.parse(headers["X-WC-Webhook-Topic"], data,
-                              event_id=woocommerce.delivery_id(headers))
+    event = woocommerce.parse(
+        headers["X-WC-Webhook-Topic"], data, event_id=woocommerce.delivery_id(headers)
+    )
     assert event == OrderEvent(
-        shop_order_id="4821", name="4821",
+        shop_order_id="4821",
+        name="4821",
         created_at="2026-04-02T17:47:12.000000Z",  # date_created_gmt, no offset: UTC
-        currency="EUR", gross_minor=6331,          # 64.90 - 6.49 + 4.90
-        codes=("lena10",), click_id="Zr5NpW2xHd8KqL3v", status="counted",  # processing
-        refunds=(), test=False, payment_ref=None, event_id="dlv-1")
+        currency="EUR",
+        gross_minor=6331,  # 64.90 - 6.49 + 4.90
+        codes=("lena10",),
+        click_id="Zr5NpW2xHd8KqL3v",
+        status="counted",  # processing
+        refunds=(),
+        test=False,
+        payment_ref=None,
+        event_id="dlv-1",
+    )
 
 
 def test_woocommerce_partial_refund_negative_total_keeps_the_order_counted():
@@ -433,17 +564,32 @@ def test_woocommerce_ping_is_ignored_and_recognisable_without_a_signature():
     assert woocommerce.parse("", ping) == Ignored("ping")
     assert woocommerce.parse("order.created", ping, event_id="d9") == Ignored("ping", "d9")
     assert woocommerce.verify(ping, {}, ["wc-secret"]) is False  # WooCommerce does not sign it
-    for other in (b"webhook_id=", b"webhook_id=3&x=1", b"webhook_id=abc", raw(
-            "woocommerce/order_created.json")):
+    for other in (
+        b"webhook_id=",
+        b"webhook_id=3&x=1",
+        b"webhook_id=abc",
+        raw("woocommerce/order_created.json"),
+    ):
         assert not woocommerce.is_ping(other)
 
 
-@pytest.mark.parametrize("status,expected", [
-    ("completed", "counted"), ("processing", "counted"), ("pending", "pending"),
-    ("on-hold", "pending"), ("checkout-draft", "pending"), ("cancelled", "cancelled"),
-    ("failed", "cancelled"), ("refunded", "cancelled"), ("trash", "cancelled"),
-    ("Completed", "counted"), ("wc-custom-shipped", "pending"), (None, "pending"),
-])
+@pytest.mark.parametrize(
+    "status,expected",
+    [
+        ("completed", "counted"),
+        ("processing", "counted"),
+        ("pending", "pending"),
+        ("on-hold", "pending"),
+        ("checkout-draft", "pending"),
+        ("cancelled", "cancelled"),
+        ("failed", "cancelled"),
+        ("refunded", "cancelled"),
+        ("trash", "cancelled"),
+        ("Completed", "counted"),
+        ("wc-custom-shipped", "pending"),
+        (None, "pending"),
+    ],
+)
 def test_woocommerce_statuses(status, expected):
     assert woo_order(status=status).status == expected
 
@@ -474,37 +620,54 @@ def test_woocommerce_click_params_are_configurable():
     data = payload("woocommerce/order_created.json")
     _meta(data, woocommerce.SESSION_ENTRY_KEY, "https://t.example/?cid=Custom000000001")
     assert woocommerce.parse("order.created", body(data)).click_id is None
-    assert woocommerce.parse("order.created", body(data), click_params=("cid",)).click_id == \
-        "Custom000000001"
+    assert (
+        woocommerce.parse("order.created", body(data), click_params=("cid",)).click_id
+        == "Custom000000001"
+    )
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2026-04-02T17:47:12", "2026-04-02T17:47:12.000000Z"),
-    ("2026-04-02T17:47:12+00:00", "2026-04-02T17:47:12.000000Z"),
-    ("2026-04-02T19:47:12+02:00", "2026-04-02T17:47:12.000000Z"),
-    ("2026-04-02T17:47:12Z", "2026-04-02T17:47:12.000000Z"),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2026-04-02T17:47:12", "2026-04-02T17:47:12.000000Z"),
+        ("2026-04-02T17:47:12+00:00", "2026-04-02T17:47:12.000000Z"),
+        ("2026-04-02T19:47:12+02:00", "2026-04-02T17:47:12.000000Z"),
+        ("2026-04-02T17:47:12Z", "2026-04-02T17:47:12.000000Z"),
+    ],
+)
 def test_woocommerce_gmt_dates(value, expected):
     assert woo_order(date_created_gmt=value).created_at == expected
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"date_created_gmt": None}, "date_created_gmt None is not a time"),
-    ({"date_created_gmt": "2. April"}, "is not ISO 8601"),
-    ({"total": "63,31"}, "total '63,31' is not a number"),
-    ({"total": "63.311"}, "more than 2 decimals for EUR"),
-    ({"currency": "€"}, "ISO 4217"),
-    ({"id": ""}, "WooCommerce order id is missing"),
-    ({"refunds": [{"id": 1, "total": "-abc"}]}, "refund total '-abc' is not a number"),
-    ({"refunds": [{"total": "-1.00"}]}, "WooCommerce refund id is missing"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"date_created_gmt": None}, "date_created_gmt None is not a time"),
+        ({"date_created_gmt": "2. April"}, "is not ISO 8601"),
+        ({"total": "63,31"}, "total '63,31' is not a number"),
+        ({"total": "63.311"}, "more than 2 decimals for EUR"),
+        ({"currency": "€"}, "ISO 4217"),
+        ({"id": ""}, "WooCommerce order id is missing"),
+        ({"refunds": [{"id": 1, "total": "-abc"}]}, "refund total '-abc' is not a number"),
+        ({"refunds": [{"total": "-1.00"}]}, "WooCommerce refund id is missing"),
+    ],
+)
 def test_woocommerce_bad_fields_are_bad_input(changes, message):
     with pytest.raises(BadInput, match=message):
         woo_order(**changes)
 
 
-@pytest.mark.parametrize("topic", ["product.updated", "order.deleted", "order.restored",
-                                   "coupon.created", "action.woocommerce_order_refunded", ""])
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "product.updated",
+        "order.deleted",
+        "order.restored",
+        "coupon.created",
+        "action.woocommerce_order_refunded",
+        "",
+    ],
+)
 def test_woocommerce_other_topics_are_ignored(topic):
     event = woocommerce.parse(topic, b"{}", event_id="d4")
     assert isinstance(event, Ignored) and event.event_id == "d4" and repr(topic) in event.reason
@@ -538,31 +701,49 @@ def test_stripe_checkout_session_completed_every_field():
     event = stripe.parse(raw("stripe/checkout_session_completed.json"))
     assert event == OrderEvent(
         shop_order_id="cs_live_b1Kq8ZrT3vXw9NpL2mD5yH7cJ4fG6sA0eR1tU8iO3pQ9wE2rT5yU7iO0pA",
-        name=None, created_at="2026-03-18T14:20:00.000000Z",  # created 1773843600
-        currency="USD", gross_minor=5430,  # 5800 - 870 + 500
-        codes=("maya15",),                 # metadata.code; discounts[] hold ids only
-        click_id="Pq7TnV3kXw9RbM2d", status="counted", refunds=(), test=False,
-        payment_ref=PI, event_id="evt_1R9vXd2eZvKYlo2CjR6sW3pB")
+        name=None,
+        created_at="2026-03-18T14:20:00.000000Z",  # created 1773843600
+        currency="USD",
+        gross_minor=5430,  # 5800 - 870 + 500
+        codes=("maya15",),  # metadata.code; discounts[] hold ids only
+        click_id="Pq7TnV3kXw9RbM2d",
+        status="counted",
+        refunds=(),
+        test=False,
+        payment_ref=PI,
+        event_id="evt_1R9vXd2eZvKYlo2CjR6sW3pB",
+    )
 
 
 def test_stripe_async_payment_succeeded_every_field():
     event = stripe.parse(raw("stripe/checkout_session_async_payment_succeeded.json"))
     assert event == OrderEvent(
         shop_order_id="cs_live_a7Hd2Lq9Xv4Tz1Nb8Rk3Wm6Yp0Fs5Gj2Ce9Ut4Io7Pa1Sd3Fg6Hj8Kl0Zx2",
-        name=None, created_at="2026-03-19T09:05:31.000000Z", currency="EUR", gross_minor=4900,
-        codes=(), click_id="Wd4YhN7cRt2KpX9m",  # no client_reference_id: metadata.trk
-        status="counted", refunds=(), test=False, payment_ref="pi_3R9yQk2eZvKYlo2C1sN6vB3x",
-        event_id="evt_1RAkPq2eZvKYlo2CvD8fN1tK")
+        name=None,
+        created_at="2026-03-19T09:05:31.000000Z",
+        currency="EUR",
+        gross_minor=4900,
+        codes=(),
+        click_id="Wd4YhN7cRt2KpX9m",  # no client_reference_id: metadata.trk
+        status="counted",
+        refunds=(),
+        test=False,
+        payment_ref="pi_3R9yQk2eZvKYlo2C1sN6vB3x",
+        event_id="evt_1RAkPq2eZvKYlo2CvD8fN1tK",
+    )
 
 
-@pytest.mark.parametrize("type_,payment_status,status", [
-    ("checkout.session.completed", "paid", "counted"),
-    ("checkout.session.completed", "unpaid", "pending"),  # a delayed method (SEPA, ACH)
-    ("checkout.session.completed", "no_payment_required", "pending"),
-    ("checkout.session.async_payment_succeeded", "paid", "counted"),
-    ("checkout.session.async_payment_failed", "unpaid", "cancelled"),
-    ("checkout.session.expired", "unpaid", "cancelled"),
-])
+@pytest.mark.parametrize(
+    "type_,payment_status,status",
+    [
+        ("checkout.session.completed", "paid", "counted"),
+        ("checkout.session.completed", "unpaid", "pending"),  # a delayed method (SEPA, ACH)
+        ("checkout.session.completed", "no_payment_required", "pending"),
+        ("checkout.session.async_payment_succeeded", "paid", "counted"),
+        ("checkout.session.async_payment_failed", "unpaid", "cancelled"),
+        ("checkout.session.expired", "unpaid", "cancelled"),
+    ],
+)
 def test_stripe_session_statuses(type_, payment_status, status):
     event = stripe_event("checkout_session_completed.json", type_, payment_status=payment_status)
     assert event.status == status
@@ -572,9 +753,11 @@ def test_stripe_charge_refunded_is_cumulative_by_charge():
     # API 2022-11-15 and later: the charge no longer lists its refunds.
     event = stripe.parse(raw("stripe/charge_refunded.json"))
     assert event == RefundEvent(
-        shop_order_id=None, payment_ref=PI,
+        shop_order_id=None,
+        payment_ref=PI,
         refund=Refund(CHARGE, 1500, "2026-03-21T16:42:20.000000Z"),  # the event's time
-        event_id="evt_3R9vXb2eZvKYlo2C0Kd2Yp8s")
+        event_id="evt_3R9vXb2eZvKYlo2C0Kd2Yp8s",
+    )
 
 
 def test_stripe_a_later_refund_replaces_the_cumulative_one():
@@ -614,14 +797,34 @@ def test_stripe_incomplete_or_empty_list_falls_back_to_amount_refunded():
 
 
 def test_stripe_click_id_reference_then_metadata():
-    assert stripe_event("checkout_session_completed.json",
-                        metadata={"trk": "Meta00000000001"}).click_id == "Pq7TnV3kXw9RbM2d"
-    assert stripe_event("checkout_session_completed.json", client_reference_id=None,
-                        metadata={"trk": "Meta00000000001"}).click_id == "Meta00000000001"
-    assert stripe_event("checkout_session_completed.json", client_reference_id="not one",
-                        metadata={"_trk": "Hidden00000001"}).click_id == "Hidden00000001"
-    assert stripe_event("checkout_session_completed.json", client_reference_id=None,
-                        metadata={}).click_id is None
+    assert (
+        stripe_event(
+            "checkout_session_completed.json", metadata={"trk": "Meta00000000001"}
+        ).click_id
+        == "Pq7TnV3kXw9RbM2d"
+    )
+    assert (
+        stripe_event(
+            "checkout_session_completed.json",
+            client_reference_id=None,
+            metadata={"trk": "Meta00000000001"},
+        ).click_id
+        == "Meta00000000001"
+    )
+    assert (
+        stripe_event(
+            "checkout_session_completed.json",
+            client_reference_id="not one",
+            metadata={"_trk": "Hidden00000001"},
+        ).click_id
+        == "Hidden00000001"
+    )
+    assert (
+        stripe_event(
+            "checkout_session_completed.json", client_reference_id=None, metadata={}
+        ).click_id
+        is None
+    )
     data = payload("stripe/checkout_session_completed.json")
     data["data"]["object"].update(client_reference_id=None, metadata={"ref": "Custom000000001"})
     assert stripe.parse(body(data), click_params=("ref",)).click_id == "Custom000000001"
@@ -629,8 +832,9 @@ def test_stripe_click_id_reference_then_metadata():
 
 def test_stripe_codes_come_only_from_metadata():
     assert stripe_event("checkout_session_completed.json", metadata={}).codes == ()
-    assert stripe_event("checkout_session_completed.json",
-                        metadata={"code": " Maya15 "}).codes == ("maya15",)
+    assert stripe_event("checkout_session_completed.json", metadata={"code": " Maya15 "}).codes == (
+        "maya15",
+    )
 
 
 def test_stripe_test_mode_events_are_marked_test():
@@ -640,8 +844,9 @@ def test_stripe_test_mode_events_are_marked_test():
 
 
 def test_stripe_expanded_payment_intent():
-    event = stripe_event("checkout_session_completed.json",
-                         payment_intent={"id": PI, "object": "payment_intent"})
+    event = stripe_event(
+        "checkout_session_completed.json", payment_intent={"id": PI, "object": "payment_intent"}
+    )
     assert event.payment_ref == PI
 
 
@@ -650,11 +855,14 @@ def test_stripe_amounts_are_minor_units_jpy_has_no_decimals():
     assert (event.currency, event.gross_minor) == ("JPY", 4500)
 
 
-@pytest.mark.parametrize("name,type_,reason", [
-    ("checkout_session_completed.json", "payment_intent.succeeded", "payment_intent.succeeded"),
-    ("charge_refunded.json", "charge.refund.updated", "charge.refund.updated"),
-    ("charge_refunded.json", "customer.created", "customer.created"),
-])
+@pytest.mark.parametrize(
+    "name,type_,reason",
+    [
+        ("checkout_session_completed.json", "payment_intent.succeeded", "payment_intent.succeeded"),
+        ("charge_refunded.json", "charge.refund.updated", "charge.refund.updated"),
+        ("charge_refunded.json", "customer.created", "customer.created"),
+    ],
+)
 def test_stripe_other_event_types_are_ignored(name, type_, reason):
     data = payload(f"stripe/{name}")
     data["type"] = type_
@@ -670,29 +878,35 @@ def test_stripe_setup_sessions_and_charges_without_intent_are_ignored():
     assert isinstance(legacy, Ignored) and legacy.event_id == "evt_3R9vXb2eZvKYlo2C0Kd2Yp8s"
 
 
-@pytest.mark.parametrize("name,changes,message", [
-    ("checkout_session_completed.json", {"amount_total": "54.30"}, "amount_total '54.30'"),
-    ("checkout_session_completed.json", {"amount_total": -1}, "amount_total -1"),
-    ("checkout_session_completed.json", {"amount_total": True}, "amount_total True"),
-    ("checkout_session_completed.json", {"currency": "xx"}, "ISO 4217"),
-    ("checkout_session_completed.json", {"created": "2026-03-18"}, "not a Unix time"),
-    ("checkout_session_completed.json", {"created": 10**20}, "out of range"),
-    ("checkout_session_completed.json", {"id": None}, "Checkout Session id is missing"),
-    ("charge_refunded.json", {"amount_refunded": 15.0}, "amount_refunded 15.0"),
-    ("charge_refunded.json", {"id": 42.5}, "Stripe charge id is missing"),
-])
+@pytest.mark.parametrize(
+    "name,changes,message",
+    [
+        ("checkout_session_completed.json", {"amount_total": "54.30"}, "amount_total '54.30'"),
+        ("checkout_session_completed.json", {"amount_total": -1}, "amount_total -1"),
+        ("checkout_session_completed.json", {"amount_total": True}, "amount_total True"),
+        ("checkout_session_completed.json", {"currency": "xx"}, "ISO 4217"),
+        ("checkout_session_completed.json", {"created": "2026-03-18"}, "not a Unix time"),
+        ("checkout_session_completed.json", {"created": 10**20}, "out of range"),
+        ("checkout_session_completed.json", {"id": None}, "Checkout Session id is missing"),
+        ("charge_refunded.json", {"amount_refunded": 15.0}, "amount_refunded 15.0"),
+        ("charge_refunded.json", {"id": 42.5}, "Stripe charge id is missing"),
+    ],
+)
 def test_stripe_bad_fields_are_bad_input(name, changes, message):
     with pytest.raises(BadInput, match=message):
         stripe_event(name, **changes)
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "Stripe event is not valid JSON"),
-    (b'{"id": "evt_1", "type": "charge.refunded"', "Stripe event is not valid JSON"),
-    (b'"checkout.session.completed"', "Stripe event is not a JSON object"),
-    (b'{"id": "evt_1", "type": "charge.refunded", "data": {}}', "has no data.object"),
-    (b'{"type": "checkout.session.completed", "data": {"object": []}}', "has no data.object"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "Stripe event is not valid JSON"),
+        (b'{"id": "evt_1", "type": "charge.refunded"', "Stripe event is not valid JSON"),
+        (b'"checkout.session.completed"', "Stripe event is not a JSON object"),
+        (b'{"id": "evt_1", "type": "charge.refunded", "data": {}}', "has no data.object"),
+        (b'{"type": "checkout.session.completed", "data": {"object": []}}', "has no data.object"),
+    ],
+)
 def test_stripe_malformed_events_are_bad_input(data, message):
     with pytest.raises(BadInput, match=message):
         stripe.parse(data)
@@ -700,13 +914,17 @@ def test_stripe_malformed_events_are_bad_input(data, message):
 
 # -- the events themselves ------------------------------------------------------------
 
+
 def test_order_statuses_live_in_the_vocabulary():
     assert vocabulary.ORDER_STATUSES == ("counted", "pending", "cancelled")
-    assert {e.status for e in (
-        shopify.parse("orders/create", raw("shopify/orders_create.json")),
-        shopify.parse("orders/paid", raw("shopify/orders_paid.json")),
-        shopify.parse("orders/cancelled", raw("shopify/orders_cancelled.json")),
-    )} == set(vocabulary.ORDER_STATUSES)
+    assert {
+        e.status
+        for e in (
+            shopify.parse("orders/create", raw("shopify/orders_create.json")),
+            shopify.parse("orders/paid", raw("shopify/orders_paid.json")),
+            shopify.parse("orders/cancelled", raw("shopify/orders_cancelled.json")),
+        )
+    } == set(vocabulary.ORDER_STATUSES)
 
 
 def test_events_are_frozen_and_refuse_unknown_statuses():
@@ -740,8 +958,11 @@ PARSERS = {
 
 def _paths(node, path=()):
     """Every place in a JSON document: dict keys and list items, nested."""
-    children = node.items() if isinstance(node, dict) else (
-        enumerate(node) if isinstance(node, list) else ())
+    children = (
+        node.items()
+        if isinstance(node, dict)
+        else (enumerate(node) if isinstance(node, list) else ())
+    )
     for key, child in children:
         yield path + (key,)
         yield from _paths(child, path + (key,))

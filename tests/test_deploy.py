@@ -10,6 +10,7 @@
 
 A tool that is not installed skips its test, with the reason.
 """
+
 from __future__ import annotations
 
 import csv
@@ -31,8 +32,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tracker.settings import Config
 from tracker.serve import DEFAULTS, default_workers
+from tracker.settings import Config
 
 from .conftest import free_port, tracker
 
@@ -45,8 +46,10 @@ COMPOSE = DEPLOY / "compose.yaml"
 CONTAINERFILE = DEPLOY / "Containerfile"
 VENV_BIN = Path(sys.executable).parent
 GUNICORN = VENV_BIN / "gunicorn"
-BROWSER_UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
-              "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36")
+BROWSER_UA = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+)
 # Settings the tests set themselves; inherited values must not leak in.
 OWN_ENV = ("TRACKER_", "FORWARDED_ALLOW_IPS", "RUNTIME_DIRECTORY", "GUNICORN_CMD_ARGS")
 
@@ -87,12 +90,22 @@ class Gunicorn:
     def __init__(self, workdir: Path, db: Path, **env):
         self.port = free_port()
         self.log = workdir / f"gunicorn-{self.port}.log"
-        self.env = clean_env(TRACKER_DATABASE=str(db), TRACKER_BIND=f"127.0.0.1:{self.port}",
-                             TRACKER_WORKERS="2", TRACKER_ACCESS_LOG="-", **env)
+        self.env = clean_env(
+            TRACKER_DATABASE=str(db),
+            TRACKER_BIND=f"127.0.0.1:{self.port}",
+            TRACKER_WORKERS="2",
+            TRACKER_ACCESS_LOG="-",
+            **env,
+        )
         with open(self.log, "w") as out:
-            self.proc = subprocess.Popen([str(GUNICORN), "--config", str(CONF)], cwd=workdir,
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(
+                [str(GUNICORN), "--config", str(CONF)],
+                cwd=workdir,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         try:
             wait_for_port(self.port, self.proc, self.log)
         except AssertionError:
@@ -115,13 +128,22 @@ def site(tmp_path):
     """A database with a campaign and two links, as an operator sets it up."""
     db = tmp_path / "tracker.db"
     tracker("init", db=str(db))
-    tracker("campaign", "create", "spring", "--name", "Spring",
-            "--destination", "https://shop.example/p", db=str(db))
+    tracker(
+        "campaign",
+        "create",
+        "spring",
+        "--name",
+        "Spring",
+        "--destination",
+        "https://shop.example/p",
+        db=str(db),
+    )
     tracker("creator", "add", "mia", "--platform", "tiktok", db=str(db))
     tracker("campaign", "enroll", "spring", "mia", db=str(db))
     tracker("link", "create", "spring", "mia", "--channel", "bio", "--code", "mia-bio", db=str(db))
-    tracker("link", "create", "spring", "mia", "--channel", "post", "--code", "mia-post",
-            db=str(db))
+    tracker(
+        "link", "create", "spring", "mia", "--channel", "post", "--code", "mia-post", db=str(db)
+    )
     return db
 
 
@@ -156,6 +178,7 @@ def load_conf(monkeypatch, **env) -> dict:
 
 # -- deploy/gunicorn.conf.py ---------------------------------------------------------
 
+
 def test_gunicorn_conf_shares_tracker_serve_settings(monkeypatch):
     from gunicorn.config import Config as GunicornConfig
 
@@ -170,17 +193,31 @@ def test_gunicorn_conf_shares_tracker_serve_settings(monkeypatch):
     # Every setting in the file is one gunicorn knows: a misspelt name would
     # be ignored by gunicorn without a word.
     known = GunicornConfig().settings
-    imported = {"os", "DEFAULTS", "default_workers", "start_worker_threads", "Config",
-                "SettingsError"}
-    unknown = [name for name in conf
-               if not name.startswith("_") and name not in imported and name not in known]
+    imported = {
+        "os",
+        "DEFAULTS",
+        "default_workers",
+        "start_worker_threads",
+        "Config",
+        "SettingsError",
+    }
+    unknown = [
+        name
+        for name in conf
+        if not name.startswith("_") and name not in imported and name not in known
+    ]
     assert unknown == []
 
 
 def test_gunicorn_conf_reads_the_environment(monkeypatch):
-    conf = load_conf(monkeypatch, TRACKER_DATABASE="postgresql://db/tracker",
-                     TRACKER_BIND="10.0.0.11:8000", FORWARDED_ALLOW_IPS="10.0.0.2",
-                     TRACKER_ACCESS_LOG="-", RUNTIME_DIRECTORY="/run/tracker")
+    conf = load_conf(
+        monkeypatch,
+        TRACKER_DATABASE="postgresql://db/tracker",
+        TRACKER_BIND="10.0.0.11:8000",
+        FORWARDED_ALLOW_IPS="10.0.0.2",
+        TRACKER_ACCESS_LOG="-",
+        RUNTIME_DIRECTORY="/run/tracker",
+    )
     assert conf["workers"] == default_workers("postgresql://db/tracker")
     assert conf["bind"] == ["10.0.0.11:8000"]
     assert conf["forwarded_allow_ips"] == "10.0.0.2"
@@ -190,16 +227,31 @@ def test_gunicorn_conf_reads_the_environment(monkeypatch):
     assert load_conf(monkeypatch, TRACKER_WORKERS="7")["workers"] == 7
 
 
-@pytest.mark.parametrize("line,kept,gone", [
-    ("Invalid request from ip=203.0.113.9: Invalid HTTP request line", "ip=<address>:", "203.0.113"),
-    ("Listening at: http://[2001:db8::1]:8000 (12)", "[<address>]:8000", "2001:db8"),
-    ("peer ::ffff:10.0.0.5 left. Then fe80::1%eth0.", "peer <address> left", "10.0.0.5"),
-    ('"GET /stats/s?window=7&share=eyJj.x-Y_z HTTP/1.1" 200', "&share=*** HTTP/1.1", "eyJj"),
-    ('"GET /api/x?token=trk_abcdefgh12 HTTP/1.1" "Bearer trk_zyxwvuts98"', "token=***", "trk_a"),
-    ("Authorization: Bearer trk_zyxwvuts98", "Bearer ***", "zyxw"),
-    ("[25/Nov/2026:12:30:45 +0000] 12:30:45.5", "[25/Nov/2026:12:30:45 +0000] 12:30:45.5", "<"),
-    ("Chrome/124.0.0.0 Instagram 312.0.0.32.112", "Chrome/124.0.0.0 Instagram 312.0.0.32.112", "<"),
-])
+@pytest.mark.parametrize(
+    "line,kept,gone",
+    [
+        (
+            "Invalid request from ip=203.0.113.9: Invalid HTTP request line",
+            "ip=<address>:",
+            "203.0.113",
+        ),
+        ("Listening at: http://[2001:db8::1]:8000 (12)", "[<address>]:8000", "2001:db8"),
+        ("peer ::ffff:10.0.0.5 left. Then fe80::1%eth0.", "peer <address> left", "10.0.0.5"),
+        ('"GET /stats/s?window=7&share=eyJj.x-Y_z HTTP/1.1" 200', "&share=*** HTTP/1.1", "eyJj"),
+        (
+            '"GET /api/x?token=trk_abcdefgh12 HTTP/1.1" "Bearer trk_zyxwvuts98"',
+            "token=***",
+            "trk_a",
+        ),
+        ("Authorization: Bearer trk_zyxwvuts98", "Bearer ***", "zyxw"),
+        ("[25/Nov/2026:12:30:45 +0000] 12:30:45.5", "[25/Nov/2026:12:30:45 +0000] 12:30:45.5", "<"),
+        (
+            "Chrome/124.0.0.0 Instagram 312.0.0.32.112",
+            "Chrome/124.0.0.0 Instagram 312.0.0.32.112",
+            "<",
+        ),
+    ],
+)
 def test_log_lines_lose_addresses_and_tokens(line, kept, gone):
     from tracker.logs import scrub
 
@@ -240,8 +292,8 @@ def test_gunicorn_serves_with_the_deploy_conf(site, gunicorn, tmp_path):
     log = server.log.read_text()
     assert f"Listening at: http://<address>:{server.port}" in log
     access = [line for line in log.splitlines() if '"GET /' in line]
-    assert len(access) == 2, log            # the access log is on, ...
-    assert "127.0.0.1" not in log, log      # ... and no log line has an address
+    assert len(access) == 2, log  # the access log is on, ...
+    assert "127.0.0.1" not in log, log  # ... and no log line has an address
     assert "Traceback" not in log and "[ERROR]" not in log, log
 
 
@@ -256,7 +308,7 @@ def test_checkpointer_runs_in_gunicorn_workers(site, gunicorn, tmp_path):
     deadline = time.time() + 10
     count = None
     while time.time() < deadline:
-        shutil.copyfile(site, copy)                 # the main file, without its WAL
+        shutil.copyfile(site, copy)  # the main file, without its WAL
         with sqlite3.connect(copy) as conn:
             count = conn.execute("SELECT count(*) FROM clicks").fetchone()[0]
         conn.close()
@@ -278,14 +330,18 @@ def test_sqlite_backup_of_a_live_database(site, gunicorn, tmp_path, command):
     for _ in range(3):
         assert request(server.port, "/mia-bio")[0] == 302
     backup = tmp_path / "backup.db"
-    proc = subprocess.run([sqlite3_cli, str(site), command.format(out=backup)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sqlite3_cli, str(site), command.format(out=backup)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert request(server.port, "/mia-bio")[0] == 302         # still serving, still writing
+    assert request(server.port, "/mia-bio")[0] == 302  # still serving, still writing
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
-    assert len(clicks(backup)) == 3                           # the clicks before the copy
+    assert len(clicks(backup)) == 3  # the clicks before the copy
     assert len(clicks(site)) == 4
 
 
@@ -327,6 +383,7 @@ def test_slow_clients_do_not_hold_the_deployed_redirect(site, gunicorn):
 
 # -- deploy/nginx.conf -----------------------------------------------------------------
 
+
 def test_nginx_body_limit_matches_the_app():
     match = re.search(r"^\s*client_max_body_size\s+(\d+)([kKmM]?);", NGINX_CONF.read_text(), re.M)
     assert match, "no client_max_body_size in deploy/nginx.conf"
@@ -336,14 +393,16 @@ def test_nginx_body_limit_matches_the_app():
 
 def nginx_binary() -> str:
     exe = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
     if exe is None:
         pytest.skip("nginx is not installed (apt-get install nginx-light to run this check)")
     return exe
 
 
-def nginx_setup(exe: str, tmp: Path, listen: int | None = None,
-                upstream: int | None = None) -> tuple[Path, list[str]]:
+def nginx_setup(
+    exe: str, tmp: Path, listen: int | None = None, upstream: int | None = None
+) -> tuple[Path, list[str]]:
     """A main nginx.conf in tmp whose http{} includes deploy/nginx.conf.
 
     Only what cannot work outside a real install is changed, in a copy: log
@@ -354,7 +413,7 @@ def nginx_setup(exe: str, tmp: Path, listen: int | None = None,
     tmp.chmod(0o755)
     text = NGINX_CONF.read_text()
     site = text.replace("/var/log/nginx/", f"{tmp}/")
-    assert site.count(f"{tmp}/") == 2           # the access and the error log
+    assert site.count(f"{tmp}/") == 2  # the access and the error log
     if listen is not None:
         plain = "    listen 80;\n    listen [::]:80;\n"
         assert site.count(plain) == 1
@@ -367,18 +426,22 @@ def nginx_setup(exe: str, tmp: Path, listen: int | None = None,
 
     build = subprocess.run([exe, "-V"], capture_output=True, text=True).stderr
     temp_paths = [f"client_body_temp_path {tmp}/client_body;", f"proxy_temp_path {tmp}/proxy;"]
-    temp_paths += [f"{m}_temp_path {tmp}/{m};" for m in ("fastcgi", "uwsgi", "scgi")
-                   if f"--without-http_{m}_module" not in build]
+    temp_paths += [
+        f"{m}_temp_path {tmp}/{m};"
+        for m in ("fastcgi", "uwsgi", "scgi")
+        if f"--without-http_{m}_module" not in build
+    ]
     main = tmp / "nginx.conf"
     main.write_text(
         f"pid {tmp}/nginx.pid;\n"
         f"error_log {tmp}/error.log;\n"
         "events { worker_connections 64; }\n"
-        "http {\n    " + "\n    ".join(temp_paths) + f"\n    include {included};\n}}\n")
+        "http {\n    " + "\n    ".join(temp_paths) + f"\n    include {included};\n}}\n"
+    )
     args = ["-p", str(tmp), "-c", str(main)]
     version = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", build)
     if version and tuple(map(int, version.groups())) >= (1, 19, 5):
-        args += ["-e", f"{tmp}/error.log"]      # not even a first line to /var/log/nginx
+        args += ["-e", f"{tmp}/error.log"]  # not even a first line to /var/log/nginx
     return main, args
 
 
@@ -403,24 +466,28 @@ def test_nginx_in_front_of_gunicorn(site, gunicorn, tmp_path):
     _, args = nginx_setup(exe, tmp_path / "nginx", listen=port, upstream=app.port)
     log = tmp_path / "nginx" / "stderr.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([exe, *args, "-g", "daemon off;"], stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [exe, *args, "-g", "daemon off;"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for_port(port, proc, log)
         status, headers, _ = request(port, "/healthz")
         assert status == 200
-        assert headers["Server"] == "nginx"            # server_tokens off
+        assert headers["Server"] == "nginx"  # server_tokens off
 
         forged = ["203.0.113.7", "198.51.100.9"]
-        for address in forged:                          # through nginx
+        for address in forged:  # through nginx
             status, headers, body = request(port, "/mia-bio", {"X-Forwarded-For": address})
             assert status == 302, body
             assert headers["Cache-Control"] == "no-store"
             assert headers["Location"].startswith("https://shop.example/p")
-        for address in forged:                          # straight to gunicorn
+        for address in forged:  # straight to gunicorn
             assert request(app.port, "/mia-post", {"X-Forwarded-For": address})[0] == 302
     finally:
-        proc.send_signal(signal.SIGQUIT)                # graceful stop
+        proc.send_signal(signal.SIGQUIT)  # graceful stop
         try:
             proc.wait(15)
         except subprocess.TimeoutExpired:
@@ -443,6 +510,7 @@ def test_nginx_in_front_of_gunicorn(site, gunicorn, tmp_path):
 
 # -- deploy/tracker.service ----------------------------------------------------------------
 
+
 def unit_complaints(exe: str, path: Path) -> tuple[int, list[str]]:
     proc = subprocess.run([exe, "verify", str(path)], capture_output=True, text=True, timeout=60)
     lines = [line for line in (proc.stdout + proc.stderr).splitlines() if path.name in line]
@@ -458,11 +526,15 @@ def test_systemd_unit_verifies(tmp_path):
     assert re.search(r"^ExecStartPre=/opt/tracker/\.venv/bin/tracker init$", text, re.M)
     assert re.search(
         r"^ExecStart=/opt/tracker/\.venv/bin/gunicorn --config /opt/tracker/deploy/gunicorn\.conf\.py$",
-        text, re.M)
+        text,
+        re.M,
+    )
 
     # As shipped: only the missing /opt/tracker install may be reported.
     _, lines = unit_complaints(exe, UNIT)
-    assert [l for l in lines if not re.search(r"Command /opt/tracker/\S+ is not executable", l)] == []
+    assert [
+        line for line in lines if not re.search(r"Command /opt/tracker/\S+ is not executable", line)
+    ] == []
 
     # With the commands pointed at this virtualenv: nothing at all.
     copy = tmp_path / "tracker.service"
@@ -479,6 +551,7 @@ def test_systemd_unit_verifies(tmp_path):
 
 
 # -- deploy/compose.yaml -------------------------------------------------------------------
+
 
 def test_compose_file_parses():
     yaml = pytest.importorskip("yaml", reason="PyYAML is not installed in this environment")

@@ -1,6 +1,7 @@
 """The CSV export: the same bytes as the row-by-row way it was written
 before (dicts, safe_cell, csv.writer), now that the database finishes the
 cells and the writer takes them a batch at a time; on both databases."""
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,23 @@ from tracker.store.clicks import CLICK_COLUMNS
 from .helpers import campaign_with_links
 
 # Cells a spreadsheet would run, cells the CSV must quote, and plain ones.
-NASTY = ["=cmd|'/c calc'!A1", "+1", "-2", "@SUM(A1)", "\tTab", "\rReturn", "comma, inside",
-         'quote " inside', "line\nbreak", "'already quoted", "ünïcødé ✓", "", None, " =space first",
-         "x"]
+NASTY = [
+    "=cmd|'/c calc'!A1",
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "\tTab",
+    "\rReturn",
+    "comma, inside",
+    'quote " inside',
+    "line\nbreak",
+    "'already quoted",
+    "ünïcødé ✓",
+    "",
+    None,
+    " =space first",
+    "x",
+]
 
 
 def reference_csv(store, campaign_id, day_from, day_to, include_bots, creator_id=None) -> str:
@@ -37,43 +52,66 @@ def nasty_clicks(store):
     campaign = store.campaign("spring")
     links = {r["code"]: r for r in store.query("SELECT * FROM links")}
     rows = []
-    for i in range(700):                          # more than one fetch, many chunks
+    for i in range(700):  # more than one fetch, many chunks
         link = links[["mia-bio", "mia-ad", "jade-bio", "jade-x"][i % 4]]
         value = NASTY[i % len(NASTY)]
-        rows.append({
-            "id": f"c{i:05d}" if i % 7 else f"-{i:05d}", "link_id": link["id"],
-            "campaign_id": campaign["id"], "creator_id": link["creator_id"],
-            "at": f"2026-11-{1 + i % 9:02d}T{i % 24:02d}:00:00.{i:06d}Z",
-            "day": f"2026-11-{1 + i % 9:02d}", "referrer": value,
-            "referrer_host": value, "user_agent": value or "ua", "device": value,
-            "os": NASTY[(i + 3) % len(NASTY)], "browser": NASTY[(i + 5) % len(NASTY)],
-            "in_app": None, "source": ["organic", "sponsored", "unknown"][i % 3],
-            "platform": "=platform" if i % 11 == 0 else "tiktok",
-            "reason": NASTY[(i + 1) % len(NASTY)] or "r",
-            "ad_click_id": NASTY[(i + 2) % len(NASTY)], "is_bot": int(i % 5 == 0),
-            "visitor": NASTY[(i + 4) % len(NASTY)] or "v",
-            "country": NASTY[(i + 6) % len(NASTY)], "language": NASTY[(i + 7) % len(NASTY)],
-            "qr": int(i % 3 == 0),
-        })
+        rows.append(
+            {
+                "id": f"c{i:05d}" if i % 7 else f"-{i:05d}",
+                "link_id": link["id"],
+                "campaign_id": campaign["id"],
+                "creator_id": link["creator_id"],
+                "at": f"2026-11-{1 + i % 9:02d}T{i % 24:02d}:00:00.{i:06d}Z",
+                "day": f"2026-11-{1 + i % 9:02d}",
+                "referrer": value,
+                "referrer_host": value,
+                "user_agent": value or "ua",
+                "device": value,
+                "os": NASTY[(i + 3) % len(NASTY)],
+                "browser": NASTY[(i + 5) % len(NASTY)],
+                "in_app": None,
+                "source": ["organic", "sponsored", "unknown"][i % 3],
+                "platform": "=platform" if i % 11 == 0 else "tiktok",
+                "reason": NASTY[(i + 1) % len(NASTY)] or "r",
+                "ad_click_id": NASTY[(i + 2) % len(NASTY)],
+                "is_bot": int(i % 5 == 0),
+                "visitor": NASTY[(i + 4) % len(NASTY)] or "v",
+                "country": NASTY[(i + 6) % len(NASTY)],
+                "language": NASTY[(i + 7) % len(NASTY)],
+                "qr": int(i % 3 == 0),
+            }
+        )
     with store.transaction():
         store.copy_rows("clicks", [{c: r[c] for c in CLICK_COLUMNS} for r in rows])
     return campaign["id"]
 
 
-@pytest.mark.parametrize("since, until, include_bots, creator", [
-    (None, None, True, None), (None, None, False, None), ("2026-11-03", "2026-11-05", True, None),
-    (None, None, True, "jade"), ("2026-11-02", None, False, "mia")])
+@pytest.mark.parametrize(
+    "since, until, include_bots, creator",
+    [
+        (None, None, True, None),
+        (None, None, False, None),
+        ("2026-11-03", "2026-11-05", True, None),
+        (None, None, True, "jade"),
+        ("2026-11-02", None, False, "mia"),
+    ],
+)
 def test_export_bytes_are_unchanged(store, nasty_clicks, since, until, include_bots, creator):
     creator_id = store.creator(creator)["id"] if creator else None
-    want = reference_csv(store, nasty_clicks, since or "0000-01-01", until or "9999-12-31",
-                         include_bots, creator_id)
+    want = reference_csv(
+        store, nasty_clicks, since or "0000-01-01", until or "9999-12-31", include_bots, creator_id
+    )
     rows = export.click_rows(store, "spring", since, until, include_bots, creator)
     got = "".join(export.csv_chunks(rows))
     assert got == want
-    assert rows.count == len(list(csv.reader(io.StringIO(want)))) - 1 > 0   # one per click
+    assert rows.count == len(list(csv.reader(io.StringIO(want)))) - 1 > 0  # one per click
     # Any chunk size gives the same text, and chunks are about the size asked for.
-    chunks = list(export.csv_chunks(export.click_rows(store, "spring", since, until,
-                                                      include_bots, creator), chunk_chars=4096))
+    chunks = list(
+        export.csv_chunks(
+            export.click_rows(store, "spring", since, until, include_bots, creator),
+            chunk_chars=4096,
+        )
+    )
     assert "".join(chunks) == want
     assert all(len(c) < 4096 + 256 * 400 for c in chunks)
     # Iterating rows (header first) still gives lists of cells.
@@ -83,12 +121,25 @@ def test_export_bytes_are_unchanged(store, nasty_clicks, since, until, include_b
 
 
 def test_risky_cells_are_quoted_in_the_query(store, nasty_clicks):
-    rows = list(csv.reader(io.StringIO("".join(export.csv_chunks(
-        export.click_rows(store, "spring", include_bots=True))))))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                "".join(export.csv_chunks(export.click_rows(store, "spring", include_bots=True)))
+            )
+        )
+    )
     header, body = rows[0], rows[1:]
     cells = [dict(zip(header, r)) for r in body]
     assert {c["is_bot"] for c in cells} == {c["qr_scan"] for c in cells} == {"true", "false"}
-    assert {c["referrer_host"] for c in cells} >= {"'=cmd|'/c calc'!A1", "'+1", "'-2", "'@SUM(A1)",
-                                                   "'\tTab", "'\rReturn", "", " =space first"}
+    assert {c["referrer_host"] for c in cells} >= {
+        "'=cmd|'/c calc'!A1",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tTab",
+        "'\rReturn",
+        "",
+        " =space first",
+    }
     assert "'-00000" in {c["click_id"] for c in cells}
     assert "'=platform" in {c["platform"] for c in cells}

@@ -1,6 +1,7 @@
 """Fuzzing: the API from its own OpenAPI description (schemathesis), and the
 importers, the URL check and the classifier with hypothesis. The promise:
 no 500s, no unexpected exceptions, no partial writes."""
+
 import io
 from urllib.parse import urlsplit
 
@@ -10,17 +11,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tracker import access, campaigns, imports, validate
-from tracker.web.app import create_app
 from tracker.classify import classify
-from tracker.vocabulary import SOURCES
-from tracker.settings import Config
 from tracker.errors import TrackerError
+from tracker.settings import Config
 from tracker.store import open_store
+from tracker.vocabulary import SOURCES
+from tracker.web.app import create_app
 
 from .helpers import campaign_with_links
 
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +40,8 @@ def fuzz_app(tmp_path_factory):
 
 def operations(app):
     schema = schemathesis.openapi.from_wsgi(
-        "/api/openapi.json", app, headers={"Authorization": f"Bearer {app.token}"})
+        "/api/openapi.json", app, headers={"Authorization": f"Bearer {app.token}"}
+    )
     return [result.ok() for result in schema.get_all_operations()]
 
 
@@ -48,12 +53,20 @@ def test_api_never_fails_with_a_server_error(fuzz_app):
     ops = operations(fuzz_app)
     assert len(ops) >= 17
     for operation in ops:
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck),
-                  database=None)
+
+        @settings(
+            max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None
+        )
         @given(case=operation.as_strategy())
         def run(case):
-            response = case.call(app=fuzz_app, headers={"Authorization": f"Bearer {fuzz_app.token}"})
-            assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+            response = case.call(
+                app=fuzz_app, headers={"Authorization": f"Bearer {fuzz_app.token}"}
+            )
+            assert response.status_code < 500, (
+                case.method,
+                case.formatted_path,
+                response.text[:300],
+            )
             if response.status_code >= 400 and "json" in response.headers.get("Content-Type", ""):
                 assert set(response.json()["error"]) == {"code", "message", "details"}
 
@@ -77,9 +90,15 @@ def seeded(store):
 
 
 @FUZZ
-@given(rows=st.lists(st.lists(CELLS, min_size=6, max_size=6), min_size=1, max_size=6),
-       header=st.sampled_from(["order_id,code,amount,currency,redeemed_at,click_id",
-                               "ORDER_ID;CODE;AMOUNT;CURRENCY;REDEEMED_AT;CLICK_ID"]))
+@given(
+    rows=st.lists(st.lists(CELLS, min_size=6, max_size=6), min_size=1, max_size=6),
+    header=st.sampled_from(
+        [
+            "order_id,code,amount,currency,redeemed_at,click_id",
+            "ORDER_ID;CODE;AMOUNT;CURRENCY;REDEEMED_AT;CLICK_ID",
+        ]
+    ),
+)
 def test_redemption_import_refuses_cleanly_or_writes_all(seeded, rows, header):
     import csv
 
@@ -91,7 +110,7 @@ def test_redemption_import_refuses_cleanly_or_writes_all(seeded, rows, header):
     try:
         result = imports.import_redemptions(seeded, io.StringIO(buf.getvalue()))
     except TrackerError:
-        assert counts(seeded) == before      # refused: nothing written
+        assert counts(seeded) == before  # refused: nothing written
         return
     assert counts(seeded)["orders"] == before["orders"] + result["new"]
 
@@ -108,10 +127,17 @@ def test_metrics_import_of_any_text_is_a_clean_answer(seeded, text):
 
 # -- the URL check and the classifier ---------------------------------------------------------
 
+
 @settings(max_examples=400, deadline=None)
-@given(st.one_of(st.text(max_size=60), st.from_regex(r"https?://[^/]{0,20}/?.{0,20}", fullmatch=True),
-                 st.builds("https://{}.example/{}".format, st.text(min_size=1, max_size=12),
-                           st.text(max_size=20))))
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.from_regex(r"https?://[^/]{0,20}/?.{0,20}", fullmatch=True),
+        st.builds(
+            "https://{}.example/{}".format, st.text(min_size=1, max_size=12), st.text(max_size=20)
+        ),
+    )
+)
 def test_an_accepted_destination_is_always_plain_http_with_a_host(url):
     try:
         accepted = validate.url(url)
@@ -122,14 +148,16 @@ def test_an_accepted_destination_is_always_plain_http_with_a_host(url):
     assert "@" not in parts.netloc and "\\" not in accepted
     assert not any(ch.isspace() for ch in accepted)
     # what a Location header can carry: printable ASCII
-    assert all(0x21 <= ord(ch) <= 0x7e for ch in accepted)
+    assert all(0x21 <= ord(ch) <= 0x7E for ch in accepted)
 
 
 @settings(max_examples=300, deadline=None)
-@given(channel=st.sampled_from(["bio", "post", "story", "ad", "other"]),
-       query=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=5),
-       referrer=st.one_of(st.none(), st.text(max_size=60)),
-       agent=st.one_of(st.none(), st.text(max_size=120)))
+@given(
+    channel=st.sampled_from(["bio", "post", "story", "ad", "other"]),
+    query=st.lists(st.tuples(st.text(max_size=12), st.text(max_size=20)), max_size=5),
+    referrer=st.one_of(st.none(), st.text(max_size=60)),
+    agent=st.one_of(st.none(), st.text(max_size=120)),
+)
 def test_classifier_always_answers(channel, query, referrer, agent):
     result = classify(channel, query, referrer, agent, "tiktok")
     assert result.source in SOURCES

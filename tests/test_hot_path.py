@@ -10,6 +10,7 @@
 - SQLite: the WAL is emptied once it passes its limit, unless a reader is
   inside it, and without waiting for that reader.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -52,6 +53,7 @@ def click_id(resp) -> str:
 
 # -- slow clients ------------------------------------------------------------------
 
+
 def test_fifty_slow_clients_do_not_hold_the_redirect(tmp_path, serve):
     db = str(tmp_path / "t.db")
     store = open_store(db)
@@ -62,7 +64,7 @@ def test_fifty_slow_clients_do_not_hold_the_redirect(tmp_path, serve):
     port = server.port
     with SlowLoris("127.0.0.1", port, count=50, every=1.0) as attack:
         assert attack.open == 50
-        time.sleep(2.5)                         # each has sent a few header bytes
+        time.sleep(2.5)  # each has sent a few header bytes
         assert attack.open == 50
         for _ in range(5):
             started = time.monotonic()
@@ -86,14 +88,17 @@ def test_a_head_that_never_ends_is_dropped(tmp_path, serve):
 
 # -- heavy routes ----------------------------------------------------------------------
 
+
 def test_heavy_routes_run_on_a_bounded_niced_pool():
     release = threading.Event()
     seen = {}
 
     def app(environ, start_response):
         tid = threading.get_native_id()
-        seen[environ["PATH_INFO"]] = (threading.current_thread().name,
-                                      os.getpriority(os.PRIO_PROCESS, tid))
+        seen[environ["PATH_INFO"]] = (
+            threading.current_thread().name,
+            os.getpriority(os.PRIO_PROCESS, tid),
+        )
         if environ["PATH_INFO"] == "/api/boom":
             raise RuntimeError("boom")
         start_response("200 OK", [("Content-Type", "text/plain")])
@@ -108,6 +113,7 @@ def test_heavy_routes_run_on_a_bounded_niced_pool():
     def call(path):
         def start_response(status, headers, exc_info=None):
             statuses[path] = status
+
         body = heavy({"PATH_INFO": path}, start_response)
         return b"".join(body)
 
@@ -124,8 +130,10 @@ def test_heavy_routes_run_on_a_bounded_niced_pool():
 
     # One runs, one waits, the third is turned away at once.
     results = {}
-    threads = [threading.Thread(target=lambda p=p: results.update({p: call(p)}))
-               for p in ("/stats/slow1", "/stats/slow2")]
+    threads = [
+        threading.Thread(target=lambda p=p: results.update({p: call(p)}))
+        for p in ("/stats/slow1", "/stats/slow2")
+    ]
     for t in threads:
         t.start()
         time.sleep(0.2)
@@ -144,13 +152,27 @@ def test_only_reports_pages_and_exports_are_heavy():
     """Small API calls and the shops' webhooks are never turned away as busy."""
     from tracker.heavy import is_heavy
 
-    for path in ("/stats/spring", "/stats/spring.json", "/stats/spring/clicks.csv",
-                 "/api/campaigns/spring/report", "/api/campaigns/spring/clicks.csv",
-                 "/uploads", "/uploads/AbCd/import"):
+    for path in (
+        "/stats/spring",
+        "/stats/spring.json",
+        "/stats/spring/clicks.csv",
+        "/api/campaigns/spring/report",
+        "/api/campaigns/spring/clicks.csv",
+        "/uploads",
+        "/uploads/AbCd/import",
+    ):
         assert is_heavy(path), path
-    for path in ("/api/webhooks/shopify/main", "/api/webhooks/redemptions",
-                 "/api/campaigns/spring/links", "/api/campaigns", "/healthz", "/mia-bio",
-                 "/", "/login", "/campaigns/spring"):
+    for path in (
+        "/api/webhooks/shopify/main",
+        "/api/webhooks/redemptions",
+        "/api/campaigns/spring/links",
+        "/api/campaigns",
+        "/healthz",
+        "/mia-bio",
+        "/",
+        "/login",
+        "/campaigns/spring",
+    ):
         assert not is_heavy(path), path
 
 
@@ -168,6 +190,7 @@ def test_a_relayed_response_stops_when_the_client_goes():
                     yield b"x" * 100
             finally:
                 done.set()
+
         return body()
 
     heavy = HeavyRoutes(app, running=1)
@@ -175,20 +198,24 @@ def test_a_relayed_response_stops_when_the_client_goes():
     body = heavy({"PATH_INFO": "/stats/big"}, lambda *a: None)
     it = iter(body)
     next(it)
-    body.close()                    # what the server does when the client is gone
+    body.close()  # what the server does when the client is gone
     assert done.wait(5)
     assert len(produced) < 100
 
 
 # -- /healthz: SQLite on a small file system --------------------------------------------
 
+
 @pytest.fixture
 def small_disk(tmp_path):
     """A 3 MiB tmpfs, or skip (mounting needs root)."""
     where = tmp_path / "disk"
     where.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)],
-                          capture_output=True, text=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
     yield where
@@ -208,7 +235,7 @@ def fill(path: Path) -> None:
 
 
 def healthz(client):
-    time.sleep(1.05)                # the write is made at most once a second
+    time.sleep(1.05)  # the write is made at most once a second
     resp = client.get("/healthz")
     return resp.status_code, resp.json
 
@@ -265,8 +292,8 @@ def test_healthz_on_the_real_server_with_a_full_disk(small_disk, serve):
     fill(small_disk / "ballast")
     codes = [get(server.port, "/mia-bio")[0] for _ in range(30)]
     assert 503 in codes and 500 not in codes
-    time.sleep(0.5)                  # the checkpointer empties the WAL: a little space
-    fill(small_disk / "ballast")     # ... taken too
+    time.sleep(0.5)  # the checkpointer empties the WAL: a little space
+    fill(small_disk / "ballast")  # ... taken too
     time.sleep(1.05)
     assert get(server.port, "/healthz")[0] == 503
     assert get(server.port, "/mia-bio")[0] == 503
@@ -290,6 +317,7 @@ def test_healthz_writes_at_most_once_a_second(tmp_path):
 
 # -- PostgreSQL --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def pg_role(new_pg_url):
     """(url of a fresh schema as a fresh login role, admin connection)."""
@@ -304,7 +332,9 @@ def pg_role(new_pg_url):
     parts = urlsplit(url)
     role_url = parts._replace(netloc=parts.netloc.replace("postgres@", f"{role}@", 1)).geturl()
     yield role_url, role, admin
-    admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+    admin.execute(
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+    )
     admin.execute(f"DROP OWNED BY {role} CASCADE")
     admin.execute(f"DROP ROLE {role}")
     admin.close()
@@ -312,7 +342,9 @@ def pg_role(new_pg_url):
 
 def kick(admin, role: str) -> None:
     """End every session of the role (settings of a role apply to new ones)."""
-    admin.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'")
+    admin.execute(
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '{role}'"
+    )
 
 
 def test_healthz_when_postgres_is_read_only_or_gone(pg_role):
@@ -335,7 +367,7 @@ def test_healthz_when_postgres_is_read_only_or_gone(pg_role):
     assert healthz(client)[0] == 200
     assert client.get("/mia-bio").status_code == 302
 
-    admin.execute(f"ALTER ROLE {role} NOLOGIN")          # as good as down for the app
+    admin.execute(f"ALTER ROLE {role} NOLOGIN")  # as good as down for the app
     kick(admin, role)
     assert client.get("/mia-bio").status_code == 503
     assert healthz(client)[0] == 503
@@ -353,14 +385,14 @@ def test_a_locked_table_answers_a_fast_503(pg_url, table):
     app = create_app(Config(database=pg_url, base_url="https://go.example"), store=store)
     campaign_with_links(store)
     client = app.test_client()
-    assert client.get("/mia-bio").status_code == 302       # link cached, connection open
+    assert client.get("/mia-bio").status_code == 302  # link cached, connection open
     with psycopg.connect(pg_url) as locker:
         locker.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
         started = time.monotonic()
         assert client.get("/mia-bio").status_code == 503
         waited = time.monotonic() - started
         locker.rollback()
-    assert 1.5 < waited < 3.5            # TRACKER_PG_TIMEOUT, 2 s; not retried
+    assert 1.5 < waited < 3.5  # TRACKER_PG_TIMEOUT, 2 s; not retried
     assert client.get("/mia-bio").status_code == 302
     assert store.click_count() == 2
     store.close()
@@ -394,15 +426,16 @@ def test_a_retry_that_finds_its_own_click_counts_it_once(pg_url):
     campaign_with_links(store)
     link = store.link_for_redirect("mia-bio")
     click = click_row(link, 0, id="retryclick00000000000001")
-    assert store.insert_click(click) is True          # "the first attempt committed"
+    assert store.insert_click(click) is True  # "the first attempt committed"
     with psycopg.connect(pg_url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [store.last_hot.info.backend_pid])
-    assert store.insert_click(click) is True          # ... and the answer was lost
+    assert store.insert_click(click) is True  # ... and the answer was lost
     assert store.click_count() == 1
     store.close()
 
 
 # -- the SQLite WAL ------------------------------------------------------------------------
+
 
 def test_the_wal_is_emptied_past_its_limit_unless_a_reader_is_in_it(tmp_path, monkeypatch):
     import sqlite3
@@ -411,7 +444,7 @@ def test_the_wal_is_emptied_past_its_limit_unless_a_reader_is_in_it(tmp_path, mo
     db = str(tmp_path / "t.db")
     store = open_store(db)
     store.migrate()
-    store._checkpointing = True          # as a served worker: no autocheckpoint
+    store._checkpointing = True  # as a served worker: no autocheckpoint
     store.close()
     campaign_with_links(store)
     link = store.link_for_redirect("mia-bio")

@@ -1,4 +1,5 @@
 """Links, UTMs and the redirect target: pure functions and store-backed writes."""
+
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -14,16 +15,29 @@ def query(url):
 
 
 def test_utms_are_added_and_the_destinations_own_win():
-    url = campaigns.add_params("https://shop.example/p?utm_source=newsletter&a=1",
-                           campaigns.utm_params("tiktok", "ad", "spring", "mia"))
-    assert query(url) == [("utm_source", "newsletter"), ("a", "1"),
-                          ("utm_medium", "paid_social"), ("utm_campaign", "spring"),
-                          ("utm_content", "mia")]
+    url = campaigns.add_params(
+        "https://shop.example/p?utm_source=newsletter&a=1",
+        campaigns.utm_params("tiktok", "ad", "spring", "mia"),
+    )
+    assert query(url) == [
+        ("utm_source", "newsletter"),
+        ("a", "1"),
+        ("utm_medium", "paid_social"),
+        ("utm_campaign", "spring"),
+        ("utm_content", "mia"),
+    ]
 
 
-@pytest.mark.parametrize("channel,medium", [("bio", "social"), ("post", "social"),
-                                            ("story", "social"), ("other", "social"),
-                                            ("ad", "paid_social")])
+@pytest.mark.parametrize(
+    "channel,medium",
+    [
+        ("bio", "social"),
+        ("post", "social"),
+        ("story", "social"),
+        ("other", "social"),
+        ("ad", "paid_social"),
+    ],
+)
 def test_medium_per_channel(channel, medium):
     assert campaigns.utm_params("instagram", channel, "s", "h")["utm_medium"] == medium
 
@@ -33,13 +47,15 @@ def test_redirect_location_precedence():
     target = campaigns.add_params(dest, campaigns.utm_params("tiktok", "bio", "spring", "mia"))
     incoming = [("ttclid", "E.C.P"), ("utm_medium", "paid"), ("ref", "evil"), ("trk", "forged")]
     got = dict(query(campaigns.redirect_location(dest, target, incoming, "CLICK1")))
-    assert got["ref"] == "abc"              # the destination's own parameter wins
+    assert got["ref"] == "abc"  # the destination's own parameter wins
     assert got["utm_source"] == "shop"
-    assert got["utm_medium"] == "paid"      # incoming beats our generated UTM
+    assert got["utm_medium"] == "paid"  # incoming beats our generated UTM
     assert got["utm_campaign"] == "spring"
-    assert got["ttclid"] == "E.C.P"         # ad click ids are forwarded
-    assert got["trk"] == "CLICK1"           # and trk is always ours
-    assert urlsplit(campaigns.redirect_location(dest, target, incoming, "C")).netloc == "shop.example"
+    assert got["ttclid"] == "E.C.P"  # ad click ids are forwarded
+    assert got["trk"] == "CLICK1"  # and trk is always ours
+    assert (
+        urlsplit(campaigns.redirect_location(dest, target, incoming, "C")).netloc == "shop.example"
+    )
 
 
 def test_redirect_location_without_click_keeps_target():
@@ -47,12 +63,24 @@ def test_redirect_location_without_click_keeps_target():
     assert campaigns.redirect_location(target, target, [], None) == target
 
 
-@pytest.mark.parametrize("bad", [
-    "//evil.example/x", "javascript:alert(1)", "data:text/html,<script>x</script>",
-    "https:\\\\evil.example", "https://user:pw@evil.example/", "https://shop.example@evil.example",
-    "ftp://shop.example/", "https://", "http:/evil.example", "https://exa mple.com",
-    "https://shop.example/\nLocation: x", "shop.example/p", "",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "//evil.example/x",
+        "javascript:alert(1)",
+        "data:text/html,<script>x</script>",
+        "https:\\\\evil.example",
+        "https://user:pw@evil.example/",
+        "https://shop.example@evil.example",
+        "ftp://shop.example/",
+        "https://",
+        "http:/evil.example",
+        "https://exa mple.com",
+        "https://shop.example/\nLocation: x",
+        "shop.example/p",
+        "",
+    ],
+)
 def test_hostile_destinations_are_refused(store, bad):
     with pytest.raises(BadInput):
         campaigns.create_campaign(store, "c1", "C", bad)
@@ -72,7 +100,9 @@ def test_generated_codes_are_unique_and_strict(store):
     campaign_with_links(store)
     codes = {campaigns.create_link(store, BASE, "spring", "mia", "post")["code"] for _ in range(50)}
     assert len(codes) == 50
-    assert all(len(c) == campaigns.CODE_LENGTH and set(c) <= set(campaigns.CODE_ALPHABET) for c in codes)
+    assert all(
+        len(c) == campaigns.CODE_LENGTH and set(c) <= set(campaigns.CODE_ALPHABET) for c in codes
+    )
 
 
 @pytest.mark.parametrize("code", ["ab", "has space", "../x", "a" * 33, "healthz", "stats", "-x1"])
@@ -100,13 +130,16 @@ def test_duplicates_and_unknowns(store):
         campaigns.create_link(store, BASE, "spring", "mia", "banner")
 
 
-@pytest.mark.parametrize("kwargs,message", [
-    ({"starts_on": "2026-13-01"}, "not a date"),
-    ({"timezone_name": "Mars/Olympus"}, "time zone"),
-    ({"currency": "XYZ1"}, "currency"),
-    ({"budget": "12,5"}, "not a number"),
-    ({"budget": "10.001"}, "decimals"),
-])
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"starts_on": "2026-13-01"}, "not a date"),
+        ({"timezone_name": "Mars/Olympus"}, "time zone"),
+        ({"currency": "XYZ1"}, "currency"),
+        ({"budget": "12,5"}, "not a number"),
+        ({"budget": "10.001"}, "decimals"),
+    ],
+)
 def test_campaign_input_errors(store, kwargs, message):
     with pytest.raises(BadInput, match=message):
         campaigns.create_campaign(store, "c1", "Campaign", "https://shop.example", **kwargs)
@@ -114,7 +147,9 @@ def test_campaign_input_errors(store, kwargs, message):
 
 
 def test_money_is_exact(store):
-    campaigns.create_campaign(store, "yen", "Yen", "https://shop.example", currency="JPY", budget="120000")
+    campaigns.create_campaign(
+        store, "yen", "Yen", "https://shop.example", currency="JPY", budget="120000"
+    )
     campaigns.add_creator(store, "k", "tiktok")
     assert campaigns.enroll(store, "yen", "k", "5000")["fee"] == "5000"
     assert store.campaign("yen")["budget_minor"] == 120000
@@ -132,16 +167,36 @@ def test_handles_are_case_insensitive_and_html_is_kept_as_text(store):
     assert created["name"] == "<script>x</script>"
 
 
-@pytest.mark.parametrize("typed,stored", [
-    ("mia", "mia"), ("@Mia.Moves", "mia.moves"), ("  @chef_leo-2 ", "chef_leo-2"),
-    ("A" * 100, "a" * 100)])
+@pytest.mark.parametrize(
+    "typed,stored",
+    [
+        ("mia", "mia"),
+        ("@Mia.Moves", "mia.moves"),
+        ("  @chef_leo-2 ", "chef_leo-2"),
+        ("A" * 100, "a" * 100),
+    ],
+)
 def test_handle_accepts_letters_digits_dot_underscore_dash(typed, stored):
     assert validate.handle(typed) == stored
 
 
-@pytest.mark.parametrize("typed", [
-    "", "@", "   ", "bad handle!", "mia@home", "<b>", "ünal", "a/b", "a" * 101, "tab\there",
-    "mi\na", "=cmd|'/c calc'!A1"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "@",
+        "   ",
+        "bad handle!",
+        "mia@home",
+        "<b>",
+        "ünal",
+        "a/b",
+        "a" * 101,
+        "tab\there",
+        "mi\na",
+        "=cmd|'/c calc'!A1",
+    ],
+)
 def test_handle_refuses_everything_else(typed):
     with pytest.raises(BadInput, match="creator handle"):
         validate.handle(typed)

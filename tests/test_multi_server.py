@@ -1,5 +1,6 @@
 """Outgrowing one machine: SQLite copied into PostgreSQL, and two app servers
 on one PostgreSQL database at once."""
+
 import http.client
 import json
 from concurrent.futures import ThreadPoolExecutor
@@ -53,17 +54,29 @@ def test_migrate_data_keeps_every_row_and_every_number(tmp_path, pg_url):
 
 def test_two_app_servers_on_one_postgres(pg_url, serve):
     tracker("init", db=pg_url)
-    tracker("campaign", "create", "multi", "--name", "Multi", "--destination",
-            "https://shop.example/", db=pg_url)
+    tracker(
+        "campaign",
+        "create",
+        "multi",
+        "--name",
+        "Multi",
+        "--destination",
+        "https://shop.example/",
+        db=pg_url,
+    )
     tracker("creator", "add", "mia", "--platform", "tiktok", db=pg_url)
     tracker("link", "create", "multi", "mia", "--channel", "bio", "--code", "mia-bio", db=pg_url)
     token = tracker("token", "create", "ops", db=pg_url).stdout.strip()
     a, b = serve(pg_url), serve(pg_url)
-    ua = {"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 13_2_3 like Mac OS X) AppleWebKit/605.1.15 "
-                        "(KHTML, like Gecko) Version/13.0.3 Mobile/15E148 Safari/604.1"}
+    ua = {
+        "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 13_2_3 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/13.0.3 Mobile/15E148 Safari/604.1"
+    }
 
     def click(i):
-        return request((a, b)[i % 2], "GET", "/mia-bio?ttclid=x" if i % 3 else "/mia-bio", headers=ua)
+        return request(
+            (a, b)[i % 2], "GET", "/mia-bio?ttclid=x" if i % 3 else "/mia-bio", headers=ua
+        )
 
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(click, range(400)))
@@ -75,8 +88,13 @@ def test_two_app_servers_on_one_postgres(pg_url, serve):
     assert stored == tokens
 
     def make_link(i):
-        return request((a, b)[i % 2], "POST", "/api/campaigns/multi/links", token,
-                       {"creator": "mia", "channel": "post"})
+        return request(
+            (a, b)[i % 2],
+            "POST",
+            "/api/campaigns/multi/links",
+            token,
+            {"creator": "mia", "channel": "post"},
+        )
 
     with ThreadPoolExecutor(16) as pool:
         made = list(pool.map(make_link, range(120)))
@@ -85,8 +103,10 @@ def test_two_app_servers_on_one_postgres(pg_url, serve):
     assert len(set(codes)) == 120
     assert store.one("SELECT COUNT(*) AS n FROM links")["n"] == 121
 
-    reports = [json.loads(request(s, "GET", "/api/campaigns/multi/report?window=all", token)[2])
-               for s in (a, b)]
+    reports = [
+        json.loads(request(s, "GET", "/api/campaigns/multi/report?window=all", token)[2])
+        for s in (a, b)
+    ]
     assert reports[0] == reports[1]
     assert reports[0]["totals"]["clicks"] == 400
     assert reports[0]["sources"]["sponsored"]["clicks"] == sum(1 for i in range(400) if i % 3)

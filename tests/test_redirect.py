@@ -1,13 +1,17 @@
 """GET /<code>: the 302, the click row, and what must not make a row."""
+
+from datetime import UTC
 from urllib.parse import parse_qsl, urlsplit
 
 from tracker.redirect import client_ip
 
 from .helpers import campaign_with_links
 
-IG_IOS = ("Mozilla/5.0 (iPhone; CPU iPhone OS 13_3 like Mac OS X) AppleWebKit/605.1.15 "
-          "(KHTML, like Gecko) Mobile/15E148 Instagram 123.1.0.26.115 (iPhone11,8; iOS 13_3; "
-          "en_US; en-US; scale=2.00; 828x1792; 190542906)")
+IG_IOS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_3 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Instagram 123.1.0.26.115 (iPhone11,8; iOS 13_3; "
+    "en_US; en-US; scale=2.00; 828x1792; 190542906)"
+)
 
 
 def clicks(store):
@@ -16,8 +20,11 @@ def clicks(store):
 
 def test_redirect_logs_one_classified_click(store, client):
     campaign_with_links(store)
-    resp = client.get("/mia-bio?ttclid=E.C.P.xyz", headers={"User-Agent": IG_IOS},
-                      environ_overrides={"REMOTE_ADDR": "203.0.113.9"})
+    resp = client.get(
+        "/mia-bio?ttclid=E.C.P.xyz",
+        headers={"User-Agent": IG_IOS},
+        environ_overrides={"REMOTE_ADDR": "203.0.113.9"},
+    )
     assert resp.status_code == 302
     assert resp.headers["Cache-Control"] == "no-store"
     location = urlsplit(resp.headers["Location"])
@@ -50,8 +57,11 @@ def test_head_and_prefetch_make_no_row(store, client):
     campaign_with_links(store)
     head = client.head("/mia-bio")
     assert head.status_code == 302 and "trk=" not in head.headers["Location"]
-    for header in ({"Sec-Purpose": "prefetch;prerender"}, {"Purpose": "prefetch"},
-                   {"X-Purpose": "preview"}):
+    for header in (
+        {"Sec-Purpose": "prefetch;prerender"},
+        {"Purpose": "prefetch"},
+        {"X-Purpose": "preview"},
+    ):
         resp = client.get("/mia-bio", headers=header)
         assert resp.status_code == 302 and "trk=" not in resp.headers["Location"]
     assert clicks(store) == []
@@ -68,7 +78,9 @@ def test_bots_are_redirected_and_flagged(store, client):
 def test_visitor_hash_is_stable_within_a_day_and_per_person(store, client):
     campaign_with_links(store)
     for ip in ("198.51.100.1", "198.51.100.1", "198.51.100.2"):
-        client.get("/jade-bio", headers={"User-Agent": IG_IOS}, environ_overrides={"REMOTE_ADDR": ip})
+        client.get(
+            "/jade-bio", headers={"User-Agent": IG_IOS}, environ_overrides={"REMOTE_ADDR": ip}
+        )
     visitors = [r["visitor"] for r in clicks(store)]
     assert visitors[0] == visitors[1] != visitors[2]
     assert len(store.query("SELECT * FROM visitor_salts")) == 1
@@ -84,8 +96,12 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted():
 
 def test_the_location_never_leaves_the_links_destination(store, client):
     campaign_with_links(store)
-    for attack in ("?next=https://evil.example", "?@evil.example", "?%0d%0aLocation:%20https://evil.example",
-                   "?url=//evil.example&redirect=javascript:alert(1)"):
+    for attack in (
+        "?next=https://evil.example",
+        "?@evil.example",
+        "?%0d%0aLocation:%20https://evil.example",
+        "?url=//evil.example&redirect=javascript:alert(1)",
+    ):
         resp = client.get("/mia-bio" + attack)
         loc = urlsplit(resp.headers["Location"])
         assert (loc.scheme, loc.netloc, loc.path) == ("https", "shop.example", "/p")
@@ -104,8 +120,8 @@ def test_healthz(client):
 
 
 def test_healthz_is_503_when_the_database_is_gone(tmp_path):
-    from tracker.web.app import create_app
     from tracker.settings import Config
+    from tracker.web.app import create_app
 
     db = tmp_path / "gone" / "t.db"
     db.parent.mkdir()
@@ -118,14 +134,14 @@ def test_healthz_is_503_when_the_database_is_gone(tmp_path):
 
 
 def test_click_day_is_the_campaigns_local_day(store, app):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     campaign_with_links(store, tz="America/New_York")
-    app.wsgi_app.clock = lambda: datetime(2026, 11, 10, 3, 30, tzinfo=timezone.utc)
+    app.wsgi_app.clock = lambda: datetime(2026, 11, 10, 3, 30, tzinfo=UTC)
     app.test_client().get("/mia-bio")
     row = clicks(store)[0]
     assert row["at"] == "2026-11-10T03:30:00.000000Z"
-    assert row["day"] == "2026-11-09"   # 22:30 the evening before in New York
+    assert row["day"] == "2026-11-09"  # 22:30 the evening before in New York
 
 
 def test_click_ids_are_unguessable_and_spreadsheet_safe():
@@ -138,7 +154,7 @@ def test_click_ids_are_unguessable_and_spreadsheet_safe():
 
 def test_disabling_a_link_stops_it_at_once_even_when_cached(store, client):
     campaign_with_links(store)
-    assert client.get("/mia-bio").status_code == 302        # now cached in the worker
+    assert client.get("/mia-bio").status_code == 302  # now cached in the worker
     store.set_link_disabled("mia-bio", True)
     assert client.get("/mia-bio").status_code == 404
     assert client.head("/mia-bio").status_code == 404
@@ -158,9 +174,10 @@ def test_nul_characters_in_the_request_are_never_stored(store, client):
 
 # -- destinations outside ASCII ------------------------------------------------------
 
+
 def header_safe(location: str) -> bool:
     """What gunicorn can send and what a URI may hold: printable ASCII, no space."""
-    return location.isascii() and all(0x21 <= ord(ch) <= 0x7e for ch in location)
+    return location.isascii() and all(0x21 <= ord(ch) <= 0x7E for ch in location)
 
 
 def test_unicode_destinations_are_stored_as_ascii_uris_and_redirect(store, client):
@@ -168,17 +185,34 @@ def test_unicode_destinations_are_stored_as_ascii_uris_and_redirect(store, clien
 
     from tracker import campaigns
 
-    made = campaigns.create_campaign(store, "intl", "Intl", "https://shop.example/日本/é?q=ü&r=50%25#teil-ä",
-                                     "2026-11-01", "UTC", "EUR")
+    made = campaigns.create_campaign(
+        store,
+        "intl",
+        "Intl",
+        "https://shop.example/日本/é?q=ü&r=50%25#teil-ä",
+        "2026-11-01",
+        "UTC",
+        "EUR",
+    )
     assert made["destination"] == (
-        "https://shop.example/%E6%97%A5%E6%9C%AC/%C3%A9?q=%C3%BC&r=50%25#teil-%C3%A4")
+        "https://shop.example/%E6%97%A5%E6%9C%AC/%C3%A9?q=%C3%BC&r=50%25#teil-%C3%A4"
+    )
     campaigns.add_creator(store, "mia", "tiktok")
     campaigns.create_link(store, "https://go.example", "intl", "mia", "bio", code="mia-jp")
-    idn = campaigns.create_link(store, "https://go.example", "intl", "mia", "post", code="mia-idn",
-                                destination="https://Bücher.example:8443/straße")
+    idn = campaigns.create_link(
+        store,
+        "https://go.example",
+        "intl",
+        "mia",
+        "post",
+        code="mia-idn",
+        destination="https://Bücher.example:8443/straße",
+    )
     assert idn["destination_url"].startswith("https://xn--bcher-kva.example:8443/stra%C3%9Fe?")
-    for code, host, path in (("mia-jp", "shop.example", "/日本/é"),
-                             ("mia-idn", "xn--bcher-kva.example:8443", "/straße")):
+    for code, host, path in (
+        ("mia-jp", "shop.example", "/日本/é"),
+        ("mia-idn", "xn--bcher-kva.example:8443", "/straße"),
+    ):
         resp = client.get(f"/{code}?ttclid=E.C.P.x")
         assert resp.status_code == 302
         location = resp.headers["Location"]
@@ -192,8 +226,11 @@ def test_unicode_destinations_are_stored_as_ascii_uris_and_redirect(store, clien
 def test_ascii_destinations_are_kept_as_typed():
     from tracker import validate
 
-    for url in ("https://Shop.example/p?a=1&b=%2F#x", "http://[2001:db8::1]:8080/a;b?c=d",
-                "https://shop.example/p?"):
+    for url in (
+        "https://Shop.example/p?a=1&b=%2F#x",
+        "http://[2001:db8::1]:8080/a;b?c=d",
+        "https://shop.example/p?",
+    ):
         assert validate.url(url) == url
 
 
@@ -203,8 +240,12 @@ def test_invisible_characters_in_destinations_are_refused(store):
     from tracker import campaigns
     from tracker.errors import BadInput
 
-    for bad in ("https://shop.example/a\u200bb", "https://shop\u200b.example/",
-                "https://shop.example/?x=\u202e", "\ufeffhttps://shop.example/"):
+    for bad in (
+        "https://shop.example/a\u200bb",
+        "https://shop\u200b.example/",
+        "https://shop.example/?x=\u202e",
+        "\ufeffhttps://shop.example/",
+    ):
         with pytest.raises(BadInput, match="invisible"):
             campaigns.create_campaign(store, "c1", "C", bad)
     for bad in ("https://bü_cher.example/", "https://" + "ü" * 70 + ".example/"):
@@ -220,12 +261,23 @@ def test_a_stored_target_that_cannot_be_a_location_is_503_without_a_row(store, c
 
     campaign_with_links(store)
     spring, mia = store.campaign("spring"), store.creator("mia")
-    for code, target in (("old-jp", "https://shop.example/日本?utm_source=tiktok"),
-                         ("old-sp", "https://shop.example/a b"),
-                         ("old-zw", "https://shop.example/a\u200bb")):
-        store.insert("links", {"code": code, "campaign_id": spring["id"], "creator_id": mia["id"],
-                               "channel": "bio", "destination": target, "target_url": target,
-                               "created_at": now_utc()})
+    for code, target in (
+        ("old-jp", "https://shop.example/日本?utm_source=tiktok"),
+        ("old-sp", "https://shop.example/a b"),
+        ("old-zw", "https://shop.example/a\u200bb"),
+    ):
+        store.insert(
+            "links",
+            {
+                "code": code,
+                "campaign_id": spring["id"],
+                "creator_id": mia["id"],
+                "channel": "bio",
+                "destination": target,
+                "target_url": target,
+                "created_at": now_utc(),
+            },
+        )
         for _ in range(2):
             resp = client.get(f"/{code}")
             assert resp.status_code == 503 and "Location" not in resp.headers
@@ -237,18 +289,19 @@ def test_a_stored_target_that_cannot_be_a_location_is_503_without_a_row(store, c
 
 # -- visitor salts go two days later, with or without clicks -------------------------
 
+
 def salt_days(store):
     return sorted(r["day"] for r in store.query("SELECT day FROM visitor_salts"))
 
 
 def test_old_salts_are_deleted_without_any_click(store, db_url):
     import time
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from tracker.settings import Config
     from tracker.web.app import create_app
 
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     recent = f"{(today - timedelta(days=1)).date()}|Europe/Berlin"
     store.visitor_salt("2020-01-01|UTC", "old")
     store.visitor_salt(recent, "recent")

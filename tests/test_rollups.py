@@ -6,12 +6,13 @@ migrate-data); "now" is controlled by the store's clock (which days have
 ended) and the redirect's clock (when a click happens). Every comparison is
 against `rollups=False`, the full scan of the click log.
 """
+
 from __future__ import annotations
 
 import random
 import threading
 import time as walltime
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,30 +20,36 @@ import pytest
 from tracker import campaigns, demo, imports, reports
 from tracker.reports.audience import QUERIED
 from tracker.reports.build import GROUPINGS
-from tracker.vocabulary import ALL_DAYS
 from tracker.store import open_store
 from tracker.store.copying import COPY_ORDER
 from tracker.store.rollups import MARGIN, STALE_CLAIM
 from tracker.transfer import migrate_data
+from tracker.vocabulary import ALL_DAYS
 
 from .helpers import BASE, campaign_with_links
 from .test_reports import BOT, CHROME, ny_campaign_with_clicks
 
-IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 13_2_3 like Mac OS X) AppleWebKit/605.1.15 "
-          "(KHTML, like Gecko) Version/13.0.3 Mobile/15E148 Safari/604.1")
-INSTAGRAM = ("Mozilla/5.0 (iPhone; CPU iPhone OS 13_3 like Mac OS X) AppleWebKit/605.1.15 "
-             "(KHTML, like Gecko) Mobile/15E148 Instagram 123.1.0.26.115 (iPhone11,8; iOS 13_3; "
-             "en_US; en-US; scale=2.00; 828x1792; 190542906)")
-UTC = timezone.utc
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_2_3 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/13.0.3 Mobile/15E148 Safari/604.1"
+)
+INSTAGRAM = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 13_3 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Mobile/15E148 Instagram 123.1.0.26.115 (iPhone11,8; iOS 13_3; "
+    "en_US; en-US; scale=2.00; 828x1792; 190542906)"
+)
+UTC = UTC
 
 
 # -- helpers ------------------------------------------------------------------------
 
+
 def hit(app, code, when: datetime, ua=CHROME, ip="198.51.100.7", query=""):
     """One real click through the redirect at `when`."""
     app.wsgi_app.clock = lambda: when.astimezone(UTC)
-    resp = app.test_client().get(f"/{code}{query}", headers={"User-Agent": ua},
-                                 environ_overrides={"REMOTE_ADDR": ip})
+    resp = app.test_client().get(
+        f"/{code}{query}", headers={"User-Agent": ua}, environ_overrides={"REMOTE_ADDR": ip}
+    )
     assert resp.status_code == 302
 
 
@@ -65,8 +72,10 @@ def campaign_id(store, slug) -> int:
 
 def summaries(store, cid, rollups, lo=ALL_DAYS[0], hi=ALL_DAYS[1]) -> dict:
     """Every grouping the report reads, without rolling anything up."""
-    return {name: store.click_summary(cid, keys, lo, hi, rollups=rollups)
-            for name, keys in GROUPINGS.items()}
+    return {
+        name: store.click_summary(cid, keys, lo, hi, rollups=rollups)
+        for name, keys in GROUPINGS.items()
+    }
 
 
 def assert_exact(store, slug, ranges=((ALL_DAYS[0], ALL_DAYS[1]),), handles=()):
@@ -76,33 +85,48 @@ def assert_exact(store, slug, ranges=((ALL_DAYS[0], ALL_DAYS[1]),), handles=()):
     for lo, hi in ranges:
         assert summaries(store, cid, True, lo, hi) == summaries(store, cid, False, lo, hi), (lo, hi)
     for window in (7, 14, 30, "all"):
-        assert (reports.campaign_report(store, slug, window, rollups=False)
-                == reports.campaign_report(store, slug, window)), window
+        assert reports.campaign_report(
+            store, slug, window, rollups=False
+        ) == reports.campaign_report(store, slug, window), window
         for handle in handles:
-            assert (reports.campaign_report(store, slug, window, creator=handle, rollups=False)
-                    == reports.campaign_report(store, slug, window, creator=handle)), handle
+            assert reports.campaign_report(
+                store, slug, window, creator=handle, rollups=False
+            ) == reports.campaign_report(store, slug, window, creator=handle), handle
 
 
 def rollup_rows(store, cid, day) -> int:
-    return sum(store.one(f"SELECT COUNT(*) AS n FROM {t} WHERE campaign_id = ? AND day = ?",
-                         [cid, day])["n"]
-               for t in ("click_rollups", "visitor_rollups", "audience_rollups"))
+    return sum(
+        store.one(f"SELECT COUNT(*) AS n FROM {t} WHERE campaign_id = ? AND day = ?", [cid, day])[
+            "n"
+        ]
+        for t in ("click_rollups", "visitor_rollups", "audience_rollups")
+    )
 
 
 def audience(store, cid, rollups, lo=ALL_DAYS[0], hi=ALL_DAYS[1], dimensions=QUERIED) -> list:
     """audience_summary's rows in one order (their order is not part of it)."""
-    return sorted(store.audience_summary(cid, lo, hi, dimensions, rollups=rollups),
-                  key=lambda r: (r["creator_id"], r["dimension"], r["value"] is None,
-                                 str(r["value"])))
+    return sorted(
+        store.audience_summary(cid, lo, hi, dimensions, rollups=rollups),
+        key=lambda r: (r["creator_id"], r["dimension"], r["value"] is None, str(r["value"])),
+    )
 
 
 def marks(store, cid) -> dict[str, str]:
-    return {r["day"]: r["state"] for r in store.query(
-        "SELECT day, state FROM rollup_days WHERE campaign_id = ?", [cid])}
+    return {
+        r["day"]: r["state"]
+        for r in store.query("SELECT day, state FROM rollup_days WHERE campaign_id = ?", [cid])
+    }
 
 
-def random_clicks(app, rng, tz, first_day: str, days: int, n: int,
-                  codes=("mia-bio", "mia-ad", "jade-bio", "jade-x")) -> None:
+def random_clicks(
+    app,
+    rng,
+    tz,
+    first_day: str,
+    days: int,
+    n: int,
+    codes=("mia-bio", "mia-ad", "jade-bio", "jade-x"),
+) -> None:
     """n clicks over `days` local days by a dozen people who come back, open
     several links and sources on one day, and some bots."""
     people = [(f"198.51.100.{i}", rng.choice([CHROME, IPHONE, INSTAGRAM])) for i in range(12)]
@@ -119,12 +143,17 @@ def random_clicks(app, rng, tz, first_day: str, days: int, n: int,
 
 # -- exactness ------------------------------------------------------------------------
 
+
 def test_rollups_equal_the_full_scan_on_random_clicks(store, app):
-    campaign_with_links(store)                              # Europe/Berlin, from 2026-11-01
+    campaign_with_links(store)  # Europe/Berlin, from 2026-11-01
     random_clicks(app, random.Random(3), "Europe/Berlin", "2026-10-30", 12, 300)
     cid = campaign_id(store, "spring")
-    click_days = [r["day"] for r in store.query(
-        "SELECT DISTINCT day FROM clicks WHERE campaign_id = ? ORDER BY day", [cid])]
+    click_days = [
+        r["day"]
+        for r in store.query(
+            "SELECT DISTINCT day FROM clicks WHERE campaign_id = ? ORDER BY day", [cid]
+        )
+    ]
     # Midday on 11-08 in Berlin: 10-30 .. 11-07 have ended, 11-08 .. 11-10 have not.
     set_now(store, local("Europe/Berlin", "2026-11-08", 12))
     done = store.roll_up_ended_days(cid)
@@ -138,10 +167,19 @@ def test_rollups_equal_the_full_scan_on_random_clicks(store, app):
     for r in full["creator"]:
         per_creator[r["day"]] = per_creator.get(r["day"], 0) + r["visitors"]
     assert any(per_creator[d] > per_day[d] for d in per_day)
-    assert_exact(store, "spring", ranges=[
-        ALL_DAYS, ("2026-11-03", "2026-11-09"), ("2026-11-05", "2026-11-05"),
-        ("2026-11-08", "2026-11-08"), ("2026-11-07", "2026-11-08"), ("2026-12-01", "2026-12-31")],
-        handles=("mia", "jade"))
+    assert_exact(
+        store,
+        "spring",
+        ranges=[
+            ALL_DAYS,
+            ("2026-11-03", "2026-11-09"),
+            ("2026-11-05", "2026-11-05"),
+            ("2026-11-08", "2026-11-08"),
+            ("2026-11-07", "2026-11-08"),
+            ("2026-12-01", "2026-12-31"),
+        ],
+        handles=("mia", "jade"),
+    )
     # The rolled-up days really are read from the rollups: with their clicks
     # gone from the log (never done in production), the click and audience
     # sections of the report are unchanged.
@@ -159,32 +197,47 @@ def test_the_audience_section_from_rollups_equals_the_full_scan(store, app):
     (the click log) is the full scan's rows, in any window and for any
     dimensions, QR scans included; and still after a late click reopens a
     rolled-up day, before and after it is rolled up again."""
-    campaign_with_links(store)                              # Europe/Berlin
+    campaign_with_links(store)  # Europe/Berlin
     rng = random.Random(11)
     random_clicks(app, rng, "Europe/Berlin", "2026-10-30", 8, 160)
-    for i in range(6):                                      # QR scans on some days
-        hit(app, rng.choice(["mia-bio", "jade-x"]), local("Europe/Berlin", f"2026-11-0{i + 1}", 9),
-            ua=IPHONE, ip=f"192.0.2.{i}", query="?qr=1")
+    for i in range(6):  # QR scans on some days
+        hit(
+            app,
+            rng.choice(["mia-bio", "jade-x"]),
+            local("Europe/Berlin", f"2026-11-0{i + 1}", 9),
+            ua=IPHONE,
+            ip=f"192.0.2.{i}",
+            query="?qr=1",
+        )
     cid = campaign_id(store, "spring")
-    set_now(store, local("Europe/Berlin", "2026-11-04", 12))     # up to 11-03 have ended
+    set_now(store, local("Europe/Berlin", "2026-11-04", 12))  # up to 11-03 have ended
     store.roll_up_ended_days(cid)
     assert store.rolled_up_days(cid)[-1] == "2026-11-03"
-    assert store.value("SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ?",
-                       [cid]) > 0
-    ranges = [ALL_DAYS, ("2026-11-02", "2026-11-05"), ("2026-11-03", "2026-11-03"),
-              ("2026-11-05", "2026-11-06"), ("2026-12-01", "2026-12-31")]
+    assert (
+        store.value("SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ?", [cid]) > 0
+    )
+    ranges = [
+        ALL_DAYS,
+        ("2026-11-02", "2026-11-05"),
+        ("2026-11-03", "2026-11-03"),
+        ("2026-11-05", "2026-11-06"),
+        ("2026-12-01", "2026-12-31"),
+    ]
 
     def exact():
         for lo, hi in ranges:
             for dims in (QUERIED, ("country", "qr_link"), ("qr_link",), ("link", "in_app")):
                 assert audience(store, cid, True, lo, hi, dims) == audience(
-                    store, cid, False, lo, hi, dims), (lo, hi, dims)
+                    store, cid, False, lo, hi, dims
+                ), (lo, hi, dims)
         for window in (7, 30, "all"):
             for handle in (None, "mia", "jade"):
-                assert (reports.campaign_report(store, "spring", window, creator=handle,
-                                                rollups=False)["audience"]
-                        == reports.campaign_report(store, "spring", window,
-                                                   creator=handle)["audience"]), (window, handle)
+                assert (
+                    reports.campaign_report(store, "spring", window, creator=handle, rollups=False)[
+                        "audience"
+                    ]
+                    == reports.campaign_report(store, "spring", window, creator=handle)["audience"]
+                ), (window, handle)
 
     exact()
     full = audience(store, cid, False)
@@ -193,14 +246,21 @@ def test_the_audience_section_from_rollups_equals_the_full_scan(store, app):
     # A late human click on a rolled-up day: the day reopens, its audience rows go.
     hit(app, "jade-bio", local("Europe/Berlin", "2026-11-02", 20), ua=INSTAGRAM, ip="192.0.2.99")
     assert "2026-11-02" not in store.rolled_up_days(cid)
-    assert store.value("SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ? "
-                       "AND day = '2026-11-02'", [cid]) == 0
-    exact()                                                  # read live, then rolled up again
+    assert (
+        store.value(
+            "SELECT COUNT(*) AS n FROM audience_rollups WHERE campaign_id = ? "
+            "AND day = '2026-11-02'",
+            [cid],
+        )
+        == 0
+    )
+    exact()  # read live, then rolled up again
     store.roll_up_ended_days(cid)
     assert "2026-11-02" in store.rolled_up_days(cid)
     exact()
     assert sum(r["clicks"] for r in audience(store, cid, True) if r["dimension"] == "link") == (
-        sum(r["clicks"] for r in full if r["dimension"] == "link") + 1)
+        sum(r["clicks"] for r in full if r["dimension"] == "link") + 1
+    )
 
 
 def test_the_report_fixtures_are_exact(store, app):
@@ -208,22 +268,46 @@ def test_the_report_fixtures_are_exact(store, app):
     on day 1, orders by click and by code), rolled up in steps."""
     ids = ny_campaign_with_clicks(store, app)
     campaigns.add_promo(store, "fall", "jade", "JADE10")
-    imports.save_redemptions(store, [
-        (2, {"order_id": "o1", "amount": "20.00", "redeemed_at": "2026-11-07T23:59:00-05:00",
-             "click_id": ids["day7"], "code": ""}),
-        (3, {"order_id": "o2", "amount": "15.50", "redeemed_at": "2026-11-08T05:01:00Z",
-             "code": "jade10"})], "fall")
+    imports.save_redemptions(
+        store,
+        [
+            (
+                2,
+                {
+                    "order_id": "o1",
+                    "amount": "20.00",
+                    "redeemed_at": "2026-11-07T23:59:00-05:00",
+                    "click_id": ids["day7"],
+                    "code": "",
+                },
+            ),
+            (
+                3,
+                {
+                    "order_id": "o2",
+                    "amount": "15.50",
+                    "redeemed_at": "2026-11-08T05:01:00Z",
+                    "code": "jade10",
+                },
+            ),
+        ],
+        "fall",
+    )
     cid = campaign_id(store, "fall")
     for now, rolled in [
-        (local("America/New_York", "2026-11-01", 0, 4), []),            # 10-31 ended 4 min ago
+        (local("America/New_York", "2026-11-01", 0, 4), []),  # 10-31 ended 4 min ago
         (local("America/New_York", "2026-11-01", 0, 5), ["2026-10-31"]),
-        (local("America/New_York", "2026-11-08", 0, 30),
-         ["2026-10-31", "2026-11-01", "2026-11-07"]),
-        (local("America/New_York", "2026-11-20"), ["2026-10-31", "2026-11-01", "2026-11-07",
-                                                   "2026-11-08"]),
+        (
+            local("America/New_York", "2026-11-08", 0, 30),
+            ["2026-10-31", "2026-11-01", "2026-11-07"],
+        ),
+        (
+            local("America/New_York", "2026-11-20"),
+            ["2026-10-31", "2026-11-01", "2026-11-07", "2026-11-08"],
+        ),
     ]:
         set_now(store, now)
-        week = reports.campaign_report(store, "fall", 7)       # rolls up lazily
+        week = reports.campaign_report(store, "fall", 7)  # rolls up lazily
         assert store.rolled_up_days(cid) == rolled
         assert_exact(store, "fall", handles=("mia", "jade"))
     # and the hand-checked numbers of test_reports still hold
@@ -242,13 +326,14 @@ def test_a_day_rolls_up_after_it_ends_in_each_campaigns_time_zone(store, app):
     """Kiritimati (UTC+14), Los Angeles (UTC-8, DST ends on 2026-11-01: a
     25-hour day) and UTC: the same instant has ended different days."""
     for slug, tz in ZONES.items():
-        campaigns.create_campaign(store, slug, slug, "https://shop.example/", "2026-11-01", tz,
-                                  "USD")
+        campaigns.create_campaign(
+            store, slug, slug, "https://shop.example/", "2026-11-01", tz, "USD"
+        )
         if store.creator("mia") is None:
             campaigns.add_creator(store, "mia", "tiktok")
         campaigns.create_link(store, BASE, slug, "mia", "bio", code=f"{slug}-bio")
         for day in ("2026-11-01", "2026-11-02"):
-            hit(app, f"{slug}-bio", local(tz, day, 0, 0, 1))            # just after midnight
+            hit(app, f"{slug}-bio", local(tz, day, 0, 0, 1))  # just after midnight
             hit(app, f"{slug}-bio", local(tz, day, 23, 59, 59), ua=IPHONE)  # just before the next
         hit(app, f"{slug}-bio", local(tz, "2026-11-01", 1, 30, fold=0), ip="198.51.100.8")
         hit(app, f"{slug}-bio", local(tz, "2026-11-01", 1, 30, fold=1), ip="198.51.100.9")
@@ -273,8 +358,11 @@ def test_a_day_rolls_up_after_it_ends_in_each_campaigns_time_zone(store, app):
     # Kiritimati, 10:05 on 11-02 in UTC, 02:05 on 11-02 in Los Angeles.
     set_now(store, datetime(2026, 11, 2, 10, 5, tzinfo=UTC))
     store.roll_up_ended_days()
-    assert rolled() == {"kiri": ["2026-11-01", "2026-11-02"], "la": ["2026-11-01"],
-                        "utc": ["2026-11-01"]}
+    assert rolled() == {
+        "kiri": ["2026-11-01", "2026-11-02"],
+        "la": ["2026-11-01"],
+        "utc": ["2026-11-01"],
+    }
     for slug in ZONES:
         assert_exact(store, slug)
     # Each rolled-up day holds its own clicks, midnight to midnight.
@@ -292,7 +380,7 @@ def test_a_click_in_flight_at_midnight_is_in_the_rollup(store, app):
     end = day_end("UTC", "2026-11-03")
     set_now(store, end + timedelta(minutes=3))
     assert store.roll_up_ended_days(cid) == []
-    hit(app, "mia-bio", local("UTC", "2026-11-03", 23, 59, 59), ua=IPHONE)   # commits now
+    hit(app, "mia-bio", local("UTC", "2026-11-03", 23, 59, 59), ua=IPHONE)  # commits now
     set_now(store, end + MARGIN)
     assert store.roll_up_ended_days(cid) == [(cid, "2026-11-03")]
     rolled = store.one("SELECT SUM(clicks) AS n FROM click_rollups WHERE campaign_id = ?", [cid])
@@ -301,6 +389,7 @@ def test_a_click_in_flight_at_midnight_is_in_the_rollup(store, app):
 
 
 # -- late clicks ---------------------------------------------------------------------
+
 
 def test_a_late_click_reopens_its_day_and_the_next_report_counts_it(store, app):
     campaign_with_links(store)
@@ -313,8 +402,8 @@ def test_a_late_click_reopens_its_day_and_the_next_report_counts_it(store, app):
     hit(app, "jade-bio", local("Europe/Berlin", "2026-11-02", 20), ua=IPHONE, ip="192.0.2.77")
     assert marks(store, cid).get("2026-11-02") is None
     assert rollup_rows(store, cid, "2026-11-02") == 0
-    assert rollup_rows(store, cid, "2026-11-03") > 0                     # other days stay
-    assert_exact(store, "spring")                                          # rolls 11-02 up again
+    assert rollup_rows(store, cid, "2026-11-03") > 0  # other days stay
+    assert_exact(store, "spring")  # rolls 11-02 up again
     assert store.rolled_up_days(cid) == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04"]
     after = reports.campaign_report(store, "spring", "all")
     assert after["totals"]["clicks"] == before["totals"]["clicks"] + 1
@@ -323,7 +412,8 @@ def test_a_late_click_reopens_its_day_and_the_next_report_counts_it(store, app):
     hit(app, "mia-bio", local("Europe/Berlin", "2026-11-04", 9), ua=BOT)
     assert "2026-11-04" not in store.rolled_up_days(cid)
     assert reports.campaign_report(store, "spring", "all")["totals"]["bot_clicks"] == (
-        after["totals"]["bot_clicks"] + 1)
+        after["totals"]["bot_clicks"] + 1
+    )
     assert_exact(store, "spring")
 
 
@@ -371,8 +461,10 @@ def test_postgresql_waits_for_clicks_that_were_being_written(db_url, store, app)
         conn = psycopg.connect(db_url)
         opened.append(conn)
         row = dict(template, id=click_id, day=day, visitor=click_id)
-        conn.execute(f"INSERT INTO clicks ({', '.join(row)}) VALUES "
-                     f"({', '.join(['%s'] * len(row))})", list(row.values()))
+        conn.execute(
+            f"INSERT INTO clicks ({', '.join(row)}) VALUES ({', '.join(['%s'] * len(row))})",
+            list(row.values()),
+        )
         return conn
 
     try:
@@ -380,18 +472,18 @@ def test_postgresql_waits_for_clicks_that_were_being_written(db_url, store, app)
         original = store._settle_writers
         store._settle_writers = lambda: original(timeout=0.3)
         try:
-            assert store.roll_up_day(cid, "2026-11-03") is False      # gave up
+            assert store.roll_up_day(cid, "2026-11-03") is False  # gave up
         finally:
             store._settle_writers = original
-        assert marks(store, cid) == {}                               # and released its claim
+        assert marks(store, cid) == {}  # and released its claim
         stuck.commit()
 
-        slow = click_in_flight("in-flight-2", "2026-11-04")         # a day with no other click
+        slow = click_in_flight("in-flight-2", "2026-11-04")  # a day with no other click
         timer = threading.Timer(0.5, slow.commit)
         timer.start()
         started = walltime.monotonic()
         assert store.roll_up_day(cid, "2026-11-04") is True
-        assert walltime.monotonic() - started >= 0.4                # it waited for the commit
+        assert walltime.monotonic() - started >= 0.4  # it waited for the commit
         timer.join()
 
         # A long transaction that writes something else is no reason to wait.
@@ -405,7 +497,7 @@ def test_postgresql_waits_for_clicks_that_were_being_written(db_url, store, app)
         finally:
             store._settle_writers = original
     finally:
-        for conn in opened:                 # a failure must not leave a transaction open
+        for conn in opened:  # a failure must not leave a transaction open
             conn.close()
     rolled = store.one("SELECT SUM(clicks) AS n FROM click_rollups WHERE day = '2026-11-04'")
     assert rolled["n"] == 1
@@ -415,6 +507,7 @@ def test_postgresql_waits_for_clicks_that_were_being_written(db_url, store, app)
 
 # -- crashes and idempotence -----------------------------------------------------------
 
+
 def test_a_crash_in_the_publishing_transaction_leaves_nothing_half_done(store, app, monkeypatch):
     campaign_with_links(store)
     random_clicks(app, random.Random(8), "Europe/Berlin", "2026-11-01", 3, 60)
@@ -422,17 +515,20 @@ def test_a_crash_in_the_publishing_transaction_leaves_nothing_half_done(store, a
     set_now(store, local("Europe/Berlin", "2026-11-10"))
 
     def crash(*args, **kwargs):
-        raise RuntimeError("power cut")              # after the aggregates were inserted
+        raise RuntimeError("power cut")  # after the aggregates were inserted
 
     monkeypatch.setattr(store, "_mark_done", crash, raising=False)
     inserted = []
     execute_many = store.execute_many
-    monkeypatch.setattr(store, "execute_many",
-                        lambda sql, rows: (inserted.append(len(rows)), execute_many(sql, rows)),
-                        raising=False)
+    monkeypatch.setattr(
+        store,
+        "execute_many",
+        lambda sql, rows: (inserted.append(len(rows)), execute_many(sql, rows)),
+        raising=False,
+    )
     with pytest.raises(RuntimeError):
         store.roll_up_ended_days(cid)
-    assert inserted and all(inserted)                # the rows were written, then rolled back
+    assert inserted and all(inserted)  # the rows were written, then rolled back
     assert marks(store, cid) == {}
     assert store.one("SELECT COUNT(*) AS n FROM click_rollups")["n"] == 0
     assert store.one("SELECT COUNT(*) AS n FROM visitor_rollups")["n"] == 0
@@ -462,20 +558,23 @@ def test_rolling_up_is_idempotent(store, app):
     assert len(store.roll_up_ended_days(cid)) == 3
 
     def snapshot():
-        return {t: store.query(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4")
-                for t in ("rollup_days", "click_rollups", "visitor_rollups")}
+        return {
+            t: store.query(f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4")
+            for t in ("rollup_days", "click_rollups", "visitor_rollups")
+        }
 
     first = snapshot()
     assert store.roll_up_ended_days(cid) == []
     assert store.roll_up_ended_days() == []
-    assert store.roll_up_day(cid, "2026-11-02") is False                 # done already
+    assert store.roll_up_day(cid, "2026-11-02") is False  # done already
     reports.campaign_report(store, "spring", "all")
     assert snapshot() == first
     # A day someone else is rolling up right now is left to them.
     hit(app, "mia-bio", local("Europe/Berlin", "2026-10-31"))
     now = store.clock().strftime("%Y-%m-%dT%H:%M:%S.000000Z")
-    store.execute("INSERT INTO rollup_days VALUES (?, '2026-10-31', 'rolling', 'other', ?)",
-                  [cid, now])
+    store.execute(
+        "INSERT INTO rollup_days VALUES (?, '2026-10-31', 'rolling', 'other', ?)", [cid, now]
+    )
     assert store.roll_up_day(cid, "2026-10-31") is False
     assert store.roll_up_ended_days(cid) == []
     assert_exact(store, "spring")
@@ -483,6 +582,7 @@ def test_rolling_up_is_idempotent(store, app):
 
 
 # -- every write path -------------------------------------------------------------------
+
 
 def test_demo_replaying_past_days_stays_exact(store, monkeypatch):
     """`tracker demo` replays a month through the redirect, day by day. Reports
@@ -498,12 +598,13 @@ def test_demo_replaying_past_days_stays_exact(store, monkeypatch):
             cid = campaign_id(store, "demo-launch")
             # days rolled up at the last report that the replay has reopened since
             state["reopened"] |= state["rolled"] - set(store.rolled_up_days(cid))
-            reports.campaign_report(store, "demo-launch", "all")        # rolls up lazily
+            reports.campaign_report(store, "demo-launch", "all")  # rolls up lazily
             state["rolled"] = set(store.rolled_up_days(cid))
             state["rollups"] += len(state["rolled"])
 
     monkeypatch.setattr(demo, "_one_click", one_click)
     import io
+
     demo.fill_demo(store, BASE, clicks=700, seed=3, days=12, out=io.StringIO())
     assert state["rollups"] and state["reopened"], state
     cid = campaign_id(store, "demo-launch")
@@ -534,9 +635,10 @@ def test_migrate_data_copies_rollups_and_stays_exact(tmp_path, db_url):
     assert target.rolled_up_days(cid) == rolled
     set_now(target, local("Europe/Berlin", "2026-11-06", 3))
     for window in (7, "all"):
-        assert (reports.campaign_report(source, "spring", window)
-                == reports.campaign_report(target, "spring", window))
-    assert target.rolled_up_days(cid) == rolled                    # nothing was reopened
+        assert reports.campaign_report(source, "spring", window) == reports.campaign_report(
+            target, "spring", window
+        )
+    assert target.rolled_up_days(cid) == rolled  # nothing was reopened
     assert_exact(target, "spring", handles=("mia",))
     # The copy's trigger works: a late click there reopens its day.
     target_app = create_app(Config(database=target.url, base_url=BASE), store=target)
@@ -549,6 +651,7 @@ def test_migrate_data_copies_rollups_and_stays_exact(tmp_path, db_url):
 
 # -- the schema and housekeeping ----------------------------------------------------------
 
+
 def test_an_upgraded_database_gets_the_tables_and_the_trigger(db_url, tmp_path, request):
     """A database at version 3 migrates to rollups, trigger included, and
     its existing days roll up."""
@@ -560,23 +663,31 @@ def test_an_upgraded_database_gets_the_tables_and_the_trigger(db_url, tmp_path, 
         url = str(tmp_path / "old.db")
     old = open_store(url)
     with old.transaction():
-        old.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                    "applied_at TEXT NOT NULL)")
+        old.execute(
+            "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+            "applied_at TEXT NOT NULL)"
+        )
         for version in (1, 2, 3):
             for statement in split_statements(old._ddl(read_sql(MIGRATION_FILES[version]))):
                 old.execute(statement)
             old.execute("INSERT INTO schema_migrations VALUES (?, 'then')", [version])
     old.migrate()
     assert {r["version"] for r in old.query("SELECT version FROM schema_migrations")} == set(
-        MIGRATION_FILES)
+        MIGRATION_FILES
+    )
     if old.dialect == "sqlite":
-        triggers = [r["name"] for r in old.query(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+        triggers = [
+            r["name"] for r in old.query("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        ]
     else:
-        triggers = [r["tgname"] for r in old.query(
-            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE NOT t.tgisinternal AND n.nspname = current_schema()")]
+        triggers = [
+            r["tgname"]
+            for r in old.query(
+                "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
+            )
+        ]
     assert triggers == ["clicks_late_rollup"]
     from tracker.settings import Config
     from tracker.web.app import create_app
@@ -611,7 +722,7 @@ def test_the_sqlite_checkpointer_rolls_up_ended_days(tmp_path):
         while not store.rolled_up_days(campaign_id(store, "a")) and walltime.monotonic() < deadline:
             walltime.sleep(0.1)
         assert store.rolled_up_days(campaign_id(store, "a")) == ["2026-11-02"]
-        walltime.sleep(0.5)                         # two more rounds
+        walltime.sleep(0.5)  # two more rounds
         assert store.rolled_up_days(campaign_id(store, "b")) == []
         set_now(store, local("UTC", "2026-11-03", 0, 5))
         while not store.rolled_up_days(campaign_id(store, "b")) and walltime.monotonic() < deadline:

@@ -1,4 +1,5 @@
 """The store itself: migrations on both databases."""
+
 from urllib.parse import parse_qsl, urlsplit
 
 from tracker.store import open_store
@@ -17,9 +18,13 @@ def definition(store) -> dict:
 def _sqlite_definition(store) -> dict:
     tables = {}
     for t in store.table_names():
-        cols = {(r["name"], r["type"].upper(), r["notnull"], r["dflt_value"], r["pk"])
-                for r in store.query(f"PRAGMA table_info({t})")}
-        fks = {(r["from"], r["table"], r["to"]) for r in store.query(f"PRAGMA foreign_key_list({t})")}
+        cols = {
+            (r["name"], r["type"].upper(), r["notnull"], r["dflt_value"], r["pk"])
+            for r in store.query(f"PRAGMA table_info({t})")
+        }
+        fks = {
+            (r["from"], r["table"], r["to"]) for r in store.query(f"PRAGMA foreign_key_list({t})")
+        }
         idx = set()
         for r in store.query(f"PRAGMA index_list({t})"):
             names = tuple(c["name"] for c in store.query(f"PRAGMA index_info('{r['name']}')"))
@@ -31,20 +36,24 @@ def _sqlite_definition(store) -> dict:
 def _postgres_definition(store) -> dict:
     tables: dict = {}
     for r in store.query(
-            "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity "
-            "FROM information_schema.columns WHERE table_schema = current_schema()"):
+        "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity "
+        "FROM information_schema.columns WHERE table_schema = current_schema()"
+    ):
         default = r["column_default"]
-        tables.setdefault(r["table_name"], {"columns": set(), "constraints": set(),
-                                            "indexes": set()})["columns"].add(
-            (r["column_name"], r["data_type"], r["is_nullable"], default, r["is_identity"]))
+        tables.setdefault(
+            r["table_name"], {"columns": set(), "constraints": set(), "indexes": set()}
+        )["columns"].add(
+            (r["column_name"], r["data_type"], r["is_nullable"], default, r["is_identity"])
+        )
     for r in store.query(
-            "SELECT cl.relname AS table_name, pg_get_constraintdef(co.oid) AS def, co.contype "
-            "FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
-            "JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = current_schema()"):
+        "SELECT cl.relname AS table_name, pg_get_constraintdef(co.oid) AS def, co.contype "
+        "FROM pg_constraint co JOIN pg_class cl ON cl.oid = co.conrelid "
+        "JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE n.nspname = current_schema()"
+    ):
         tables[r["table_name"]]["constraints"].add((r["contype"], r["def"]))
     for r in store.query(
-            "SELECT tablename, indexname, indexdef FROM pg_indexes "
-            "WHERE schemaname = current_schema()"):
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    ):
         named = r["indexname"] if not r["indexname"].endswith(("_pkey", "_key")) else ""
         body = r["indexdef"].split(" USING ", 1)[1]
         tables[r["tablename"]]["indexes"].add((named, "UNIQUE" in r["indexdef"], body))
@@ -59,7 +68,9 @@ def index_names(store) -> set:
 def test_migrate_is_idempotent(store):
     assert store.migrate() == SCHEMA_VERSION
     assert store.migrate() == SCHEMA_VERSION
-    versions = [r["version"] for r in store.query("SELECT version FROM schema_migrations ORDER BY 1")]
+    versions = [
+        r["version"] for r in store.query("SELECT version FROM schema_migrations ORDER BY 1")
+    ]
     assert versions == sorted(MIGRATION_FILES)
 
 
@@ -75,8 +86,10 @@ def test_old_databases_migrate_to_the_same_schema(store, db_url, tmp_path, reque
 
     rewrite = identity_columns if old.dialect == "postgresql" else (lambda s: s)
     with old.transaction():
-        old.execute("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
-                    "applied_at TEXT NOT NULL)")
+        old.execute(
+            "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, "
+            "applied_at TEXT NOT NULL)"
+        )
         for statement in split_statements(rewrite(read_sql(MIGRATION_FILES[1]))):
             old.execute(statement)
         old.execute("INSERT INTO schema_migrations VALUES (1, 'then')")
@@ -96,7 +109,7 @@ def test_a_new_sqlite_database_is_private(tmp_path):
     store = open_store(str(tmp_path / "secret.db"))
     store.migrate()
     assert stat.S_IMODE(os.stat(tmp_path / "secret.db").st_mode) == 0o600
-    assert store.setting("webhook_secret") is None       # made by init/app start, not migrate
+    assert store.setting("webhook_secret") is None  # made by init/app start, not migrate
     store.close()
 
 
@@ -106,14 +119,19 @@ def test_an_unreachable_postgresql_is_one_clear_line():
     from pathlib import Path
 
     tracker_bin = str(Path(sys.executable).parent / "tracker")
-    proc = subprocess.run([tracker_bin, "--db", "postgresql://bob:hunter2@127.0.0.1:1/nowhere",
-                           "campaign", "list"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [tracker_bin, "--db", "postgresql://bob:hunter2@127.0.0.1:1/nowhere", "campaign", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("tracker: error: cannot connect to PostgreSQL")
     assert "hunter2" not in proc.stderr and proc.stderr.count("\n") == 1
 
 
 # -- the PostgreSQL hot-path connection ----------------------------------------------------
+
 
 def _pg_app(pg_url):
     from tracker.settings import Config
@@ -125,7 +143,7 @@ def _pg_app(pg_url):
     app = create_app(Config(database=pg_url, base_url="https://go.example"), store=store)
     campaign_with_links(store)
     client = app.test_client()
-    assert client.get("/mia-bio").status_code == 302          # opens the hot connection
+    assert client.get("/mia-bio").status_code == 302  # opens the hot connection
     return store, client
 
 
@@ -167,8 +185,9 @@ def test_a_hot_connection_dropped_after_an_error_is_closed_not_leaked(pg_url):
     assert client.get("/mia-bio").status_code == 302
     assert store.last_hot is not old and old.closed
     with psycopg.connect(pg_url, autocommit=True) as admin:
-        alive = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
-                              [old_pid]).fetchone()[0]
+        alive = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [old_pid]
+        ).fetchone()[0]
     assert alive == 0
     assert store.click_count() == 2
     store.close()

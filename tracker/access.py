@@ -5,6 +5,7 @@ and the CLI all call these functions.
 Secrets live in the database (settings and share_secrets tables), so every
 app server shares them, and are never logged or printed except on request.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,7 @@ import math
 import re
 import secrets
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -25,12 +26,12 @@ from .store import Conflict, Store
 TOKEN_PREFIX = "trk_"
 WEBHOOK_SECRET = "webhook_secret"
 CLIENT_KEY = "client_hash_key"
-SESSION_SECRET = "session_secret"   # signs the console's session cookies
-MAX_FAILURES_PER_MINUTE = 10        # per client: wrong tokens and passwords together
+SESSION_SECRET = "session_secret"  # signs the console's session cookies
+MAX_FAILURES_PER_MINUTE = 10  # per client: wrong tokens and passwords together
 MAX_ACCOUNT_FAILURES_PER_MINUTE = 5  # per account: wrong passwords from anywhere
-FAILURE_WINDOW = 60                 # seconds, sliding
-WEBHOOK_TOLERANCE = 300          # seconds a signed webhook timestamp may be off
-DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")     # ASCII digits only, not \d
+FAILURE_WINDOW = 60  # seconds, sliding
+WEBHOOK_TOLERANCE = 300  # seconds a signed webhook timestamp may be off
+DURATION_RE = re.compile(r"^([0-9]+)\s*([mhdw])$")  # ASCII digits only, not \d
 UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 MAX_SHARE_SECONDS = 5 * 366 * 86400
 
@@ -46,33 +47,50 @@ def session_secret(store: Store) -> str:
     """The key that signs console sessions: made once per install, shared by
     every app server through the database (never a constant in the code)."""
     return store.setting(SESSION_SECRET) or store.ensure_setting(
-        SESSION_SECRET, secrets.token_urlsafe(32))
+        SESSION_SECRET, secrets.token_urlsafe(32)
+    )
 
 
 # -- API tokens ------------------------------------------------------------------
+
 
 def hash_token(token: str) -> str:
     # Tokens carry 256 random bits: a plain SHA-256 cannot be brute-forced.
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(store: Store, name: str, campaign: str | None = None,
-                 read_only: bool = False) -> dict:
+def create_token(
+    store: Store, name: str, campaign: str | None = None, read_only: bool = False
+) -> dict:
     name = validate.text("token name", name, 64)
     campaign_id = get_campaign(store, campaign)["id"] if campaign else None
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
-        store.insert("api_tokens", {"name": name, "token_hash": hash_token(token),
-                                    "campaign_id": campaign_id, "read_only": int(read_only),
-                                    "created_at": now_utc()})
+        store.insert(
+            "api_tokens",
+            {
+                "name": name,
+                "token_hash": hash_token(token),
+                "campaign_id": campaign_id,
+                "read_only": int(read_only),
+                "created_at": now_utc(),
+            },
+        )
     except Conflict:
         raise Duplicate(f"a token named {name!r} already exists") from None
     return {"name": name, "token": token, "campaign": campaign, "read_only": read_only}
 
 
 def list_tokens(store: Store) -> list[dict]:
-    return [{"name": t["name"], "campaign": t["campaign"], "read_only": bool(t["read_only"]),
-             "created_at": t["created_at"]} for t in store.tokens()]
+    return [
+        {
+            "name": t["name"],
+            "campaign": t["campaign"],
+            "read_only": bool(t["read_only"]),
+            "created_at": t["created_at"],
+        }
+        for t in store.tokens()
+    ]
 
 
 def revoke_token(store: Store, name: str) -> dict:
@@ -102,6 +120,7 @@ def token_for(store: Store, bearer: str | None) -> dict | None:
 # refusal lifts by itself once the failures leave the window, so nobody is
 # locked out for good.
 
+
 def client_key(store: Store, address: str) -> str:
     """A keyed hash of the client address: rate limits without storing IPs."""
     key = store.setting(CLIENT_KEY) or ""
@@ -111,20 +130,22 @@ def client_key(store: Store, address: str) -> str:
 def account_key(store: Store, email: str) -> str:
     """The limiter's key for an account (keyed too: no e-mail address in the table)."""
     key = store.setting(CLIENT_KEY) or ""
-    return "account:" + hmac.new(key.encode(), email.lower().encode(),
-                                 hashlib.sha256).hexdigest()[:24]
+    return (
+        "account:" + hmac.new(key.encode(), email.lower().encode(), hashlib.sha256).hexdigest()[:24]
+    )
 
 
 def _at(moment: float) -> str:
-    return validate.iso_utc(datetime.fromtimestamp(moment, timezone.utc))
+    return validate.iso_utc(datetime.fromtimestamp(moment, UTC))
 
 
 def _seconds(at: str) -> float:
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
-def retry_after(store: Store, key: str, now: float | None = None,
-                limit: int = MAX_FAILURES_PER_MINUTE) -> int | None:
+def retry_after(
+    store: Store, key: str, now: float | None = None, limit: int = MAX_FAILURES_PER_MINUTE
+) -> int | None:
     """None while `key` (a client, or an account_key) is under `limit`; else
     the whole seconds until enough of its failures have left the window for
     one more attempt."""
@@ -133,7 +154,7 @@ def retry_after(store: Store, key: str, now: float | None = None,
     excess = sum(r["failures"] for r in rows) - limit
     if excess < 0:
         return None
-    for row in rows:                                  # oldest first
+    for row in rows:  # oldest first
         excess -= row["failures"]
         if excess < 0:
             break
@@ -151,6 +172,7 @@ def record_failure(store: Store, *keys: str, now: float | None = None) -> None:
 
 # -- share links ---------------------------------------------------------------------
 
+
 def parse_duration(text: str) -> int:
     match = DURATION_RE.match((text or "").strip().lower())
     if not match or int(match.group(1)) == 0:
@@ -166,13 +188,15 @@ def _serializer(store: Store, campaign: dict, create: bool = True) -> URLSafeSer
     if secret is None:
         if not create:
             return None
-        secret = store.set_share_secret(campaign["id"], secrets.token_urlsafe(32), now_utc(),
-                                        replace=False)
+        secret = store.set_share_secret(
+            campaign["id"], secrets.token_urlsafe(32), now_utc(), replace=False
+        )
     return URLSafeSerializer(secret, salt="tracker-share")
 
 
-def share_link(store: Store, base_url: str, slug: str, creator: str | None = None,
-               expires: str = "30d") -> dict:
+def share_link(
+    store: Store, base_url: str, slug: str, creator: str | None = None, expires: str = "30d"
+) -> dict:
     campaign = get_campaign(store, slug)
     handle = None
     if creator:
@@ -182,11 +206,15 @@ def share_link(store: Store, base_url: str, slug: str, creator: str | None = Non
             raise BadInput(f"creator {handle!r} is not on campaign {slug!r}")
     expires_at = int(time.time()) + parse_duration(expires)
     serializer = _serializer(store, campaign)
-    assert serializer is not None            # made if it was missing
+    assert serializer is not None  # made if it was missing
     token = serializer.dumps({"c": campaign["slug"], "h": handle, "e": expires_at})
     url = f"{base_url.rstrip('/')}/stats/{campaign['slug']}?share={token}"
-    return {"url": url, "campaign": campaign["slug"], "creator": handle,
-            "expires_at": datetime.fromtimestamp(expires_at, timezone.utc).isoformat()}
+    return {
+        "url": url,
+        "campaign": campaign["slug"],
+        "creator": handle,
+        "expires_at": datetime.fromtimestamp(expires_at, UTC).isoformat(),
+    }
 
 
 def rotate_share_secret(store: Store, slug: str) -> dict:
@@ -214,11 +242,13 @@ def check_share(store: Store, slug: str, token: str) -> dict:
 
 # -- the order webhook -------------------------------------------------------------------
 
+
 def webhook_secret(store: Store, rotate: bool = False) -> str:
     if rotate:
         store.set_setting(WEBHOOK_SECRET, secrets.token_urlsafe(32))
     return store.setting(WEBHOOK_SECRET) or store.ensure_setting(
-        WEBHOOK_SECRET, secrets.token_urlsafe(32))
+        WEBHOOK_SECRET, secrets.token_urlsafe(32)
+    )
 
 
 def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
@@ -226,8 +256,13 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def check_webhook(store: Store, timestamp: str | None, signature: str | None, body: bytes,
-                  now: float | None = None) -> None:
+def check_webhook(
+    store: Store,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: float | None = None,
+) -> None:
     """A signed, recent delivery, or Unauthorized.
 
     The header carries whole seconds, so the clock is compared in whole

@@ -4,10 +4,11 @@ Every write the CLI and the API make goes through these functions, which
 check input first (validate.py), then write in one transaction: a refused
 command writes nothing.
 """
+
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -29,8 +30,21 @@ CODE_ALPHABET = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 7
 # Paths of the app itself that a short code must never shadow (only names
 # the code pattern can match; "favicon.ico" cannot).
-RESERVED_CODES = frozenset({"healthz", "stats", "api", "static", "admin", "login", "logout",
-                            "campaigns", "creators", "links", "uploads"})
+RESERVED_CODES = frozenset(
+    {
+        "healthz",
+        "stats",
+        "api",
+        "static",
+        "admin",
+        "login",
+        "logout",
+        "campaigns",
+        "creators",
+        "links",
+        "uploads",
+    }
+)
 # How long a server trusts its copy of a link (redirect.py): `tracker link
 # set` and `tracker creator set --platform` change link targets from another
 # process, and running servers follow within this many seconds.
@@ -38,17 +52,22 @@ LINK_CACHE_SECONDS = 30
 
 
 def now_utc() -> str:
-    return validate.iso_utc(datetime.now(timezone.utc))
+    return validate.iso_utc(datetime.now(UTC))
 
 
 # -- campaigns ---------------------------------------------------------------
 
+
 def campaign_record(row: dict) -> dict:
     return {
-        "slug": row["slug"], "name": row["name"], "destination": row["destination"],
-        "starts_on": row["starts_on"], "timezone": row["timezone"],
+        "slug": row["slug"],
+        "name": row["name"],
+        "destination": row["destination"],
+        "starts_on": row["starts_on"],
+        "timezone": row["timezone"],
         "currency": row["currency"],
-        "budget": None if row["budget_minor"] is None
+        "budget": None
+        if row["budget_minor"] is None
         else validate.money_text(row["budget_minor"], row["currency"]),
         "attribution_days": row["attribution_days"],
         "click_param": row["click_param"],
@@ -64,11 +83,19 @@ def campaign_targets(row: dict) -> list[str]:
     return text.split(",") if text else []
 
 
-def create_campaign(store: Store, slug: str, name: str, destination: str,
-                    starts_on: str | None = None, timezone_name: str = "UTC",
-                    currency: str = "USD", budget: str | None = None,
-                    target_countries=None, attribution_days: int | str | None = None,
-                    click_param: str | None = None) -> dict:
+def create_campaign(
+    store: Store,
+    slug: str,
+    name: str,
+    destination: str,
+    starts_on: str | None = None,
+    timezone_name: str = "UTC",
+    currency: str = "USD",
+    budget: str | None = None,
+    target_countries=None,
+    attribution_days: int | str | None = None,
+    click_param: str | None = None,
+) -> dict:
     """A new campaign. `target_countries` ('DE,AT,CH' or a list; optional)
     are the countries it is meant for: the report shows, per creator, the
     share of clicks from elsewhere. attribution_days: how long a click
@@ -79,20 +106,30 @@ def create_campaign(store: Store, slug: str, name: str, destination: str,
     destination = validate.url(destination)
     tz = validate.timezone_name(timezone_name or "UTC")
     cur = validate.currency(currency or "USD")
-    start = (validate.day(starts_on, "--starts-on") if starts_on
-             else datetime.now(ZoneInfo(tz)).date())
+    start = (
+        validate.day(starts_on, "--starts-on") if starts_on else datetime.now(ZoneInfo(tz)).date()
+    )
     budget_minor = validate.money(budget, cur, "budget") if budget not in (None, "") else None
     days = validate.attribution_days(attribution_days, "--attribution-days")
     param = validate.click_param(click_param, "--click-param")
     targets = validate.countries(target_countries)
     try:
-        store.insert("campaigns", {
-            "slug": slug, "name": name, "destination": destination,
-            "starts_on": start.isoformat(), "timezone": tz, "currency": cur,
-            "budget_minor": budget_minor, "created_at": now_utc(),
-            "attribution_days": days, "click_param": param,
-            "target_countries": ",".join(targets) or None,
-        })
+        store.insert(
+            "campaigns",
+            {
+                "slug": slug,
+                "name": name,
+                "destination": destination,
+                "starts_on": start.isoformat(),
+                "timezone": tz,
+                "currency": cur,
+                "budget_minor": budget_minor,
+                "created_at": now_utc(),
+                "attribution_days": days,
+                "click_param": param,
+                "target_countries": ",".join(targets) or None,
+            },
+        )
     except Conflict:
         raise Duplicate(f"campaign {slug!r} already exists") from None
     return campaign_record(get_campaign(store, slug))
@@ -124,14 +161,15 @@ def set_attribution_days(store: Store, slug: str, days: int | str) -> dict:
 def campaign_creators(store: Store, slug: str) -> list[dict]:
     """The creators enrolled on a campaign, each with the fee paid to them."""
     campaign = get_campaign(store, slug)
-    return [dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
-            for c in store.campaign_creators(campaign["id"])]
+    return [
+        dict(creator_record(c), fee=validate.money_text(c["fee_minor"], campaign["currency"]))
+        for c in store.campaign_creators(campaign["id"])
+    ]
 
 
 def show_campaign(store: Store, slug: str) -> dict:
     """A campaign and its enrolled creators with their fees."""
-    return dict(campaign_record(get_campaign(store, slug)),
-                creators=campaign_creators(store, slug))
+    return dict(campaign_record(get_campaign(store, slug)), creators=campaign_creators(store, slug))
 
 
 def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -> int:
@@ -140,11 +178,18 @@ def _same_amount(minor: int, old_currency: str, new_currency: str, field: str) -
     return validate.money(validate.money_text(minor, old_currency), new_currency, field)
 
 
-def update_campaign(store: Store, slug: str, name: str | None = None,
-                    destination: str | None = None, starts_on: str | None = None,
-                    timezone_name: str | None = None, currency: str | None = None,
-                    budget: str | None = None, target_countries=None,
-                    attribution_days: int | str | None = None) -> dict:
+def update_campaign(
+    store: Store,
+    slug: str,
+    name: str | None = None,
+    destination: str | None = None,
+    starts_on: str | None = None,
+    timezone_name: str | None = None,
+    currency: str | None = None,
+    budget: str | None = None,
+    target_countries=None,
+    attribution_days: int | str | None = None,
+) -> dict:
     """Change the fields given (None leaves one as it is; budget "" and
     target_countries "" remove them). All or nothing. The destination is the default for new links;
     existing links keep theirs. The time zone fixes the local day of every
@@ -153,10 +198,23 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
     value). The attribution window applies to every report made afterwards
     (see set_attribution_days)."""
     campaign = get_campaign(store, slug)
-    if all(v is None for v in (name, destination, starts_on, timezone_name, currency, budget,
-                               target_countries, attribution_days)):
-        raise BadInput("nothing to change: give --name, --destination, --starts-on, "
-                       "--timezone, --currency, --budget, --countries or --attribution-days")
+    if all(
+        v is None
+        for v in (
+            name,
+            destination,
+            starts_on,
+            timezone_name,
+            currency,
+            budget,
+            target_countries,
+            attribution_days,
+        )
+    ):
+        raise BadInput(
+            "nothing to change: give --name, --destination, --starts-on, "
+            "--timezone, --currency, --budget, --countries or --attribution-days"
+        )
     before = campaign_record(campaign)
     fields: dict[str, Any] = {}
     if name is not None:
@@ -164,8 +222,9 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
     if destination is not None:
         fields["destination"] = validate.url(destination)
     if attribution_days is not None:
-        fields["attribution_days"] = validate.attribution_days(attribution_days,
-                                                               "--attribution-days")
+        fields["attribution_days"] = validate.attribution_days(
+            attribution_days, "--attribution-days"
+        )
     if starts_on is not None:
         fields["starts_on"] = validate.day(starts_on, "--starts-on").isoformat()
     if target_countries is not None:
@@ -188,17 +247,22 @@ def update_campaign(store: Store, slug: str, name: str | None = None,
                 raise BadInput(
                     f"campaign {campaign['slug']!r} already has {clicks} click(s) counted in the "
                     f"local days of {campaign['timezone']}; its time zone can change only "
-                    "before the first click")
+                    "before the first click"
+                )
         if "currency" in fields:
             used = {t: store.rows_on_campaign(t, campaign["id"]) for t in ("orders", "metrics")}
             if any(used.values()):
                 raise BadInput(
                     f"campaign {campaign['slug']!r} already has {used['orders']} order(s) "
                     f"and {used['metrics']} metrics row(s) in {old_cur}; its currency can "
-                    "change only before the first import")
+                    "change only before the first import"
+                )
             for c in store.campaign_creators(campaign["id"]):
-                store.enroll(campaign["id"], c["id"], _same_amount(
-                    c["fee_minor"], old_cur, cur, f"the fee of {c['handle']}"))
+                store.enroll(
+                    campaign["id"],
+                    c["id"],
+                    _same_amount(c["fee_minor"], old_cur, cur, f"the fee of {c['handle']}"),
+                )
         store.update_campaign(campaign["id"], fields)
     after = campaign_record(get_campaign(store, campaign["slug"]))
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
@@ -216,6 +280,7 @@ def archive_campaign(store: Store, slug: str, archived: bool = True) -> dict:
 
 # -- creators ----------------------------------------------------------------
 
+
 def creator_record(row: dict) -> dict:
     return {"handle": row["handle"], "platform": row["platform"], "name": row["name"]}
 
@@ -225,8 +290,10 @@ def add_creator(store: Store, handle: str, platform: str, name: str | None = Non
     platform = validate.choice("platform", platform, PLATFORMS)
     name = validate.text("name", name, required=False)
     try:
-        store.insert("creators", {"handle": handle, "platform": platform,
-                                  "name": name, "created_at": now_utc()})
+        store.insert(
+            "creators",
+            {"handle": handle, "platform": platform, "name": name, "created_at": now_utc()},
+        )
     except Conflict:
         raise Duplicate(f"creator {handle!r} already exists") from None
     return creator_record(get_creator(store, handle))
@@ -243,8 +310,13 @@ def list_creators(store: Store) -> list[dict]:
     return [creator_record(r) for r in store.creators()]
 
 
-def update_creator(store: Store, handle: str, platform: str | None = None,
-                   name: str | None = None, new_handle: str | None = None) -> dict:
+def update_creator(
+    store: Store,
+    handle: str,
+    platform: str | None = None,
+    name: str | None = None,
+    new_handle: str | None = None,
+) -> dict:
     """Change a creator's platform, name (name "" removes it) or handle;
     all or nothing. Platform and handle are in every link's UTMs (utm_source,
     utm_content): the creator's links get their target URL recomputed in the
@@ -267,10 +339,18 @@ def update_creator(store: Store, handle: str, platform: str | None = None,
         with store.transaction():
             store.update_creator(creator["id"], fields)
             if {"handle", "platform"} & set(fields):
-                for link in store.creator_links(creator["id"]):     # with the new values
-                    store.set_link_target(link["id"], link["destination"], link_target(
-                        link["destination"], link["creator_platform"], link["channel"],
-                        link["campaign"], link["creator"]))
+                for link in store.creator_links(creator["id"]):  # with the new values
+                    store.set_link_target(
+                        link["id"],
+                        link["destination"],
+                        link_target(
+                            link["destination"],
+                            link["creator_platform"],
+                            link["channel"],
+                            link["campaign"],
+                            link["creator"],
+                        ),
+                    )
                     retargeted += 1
     except Conflict:
         taken = fields["handle"]
@@ -286,8 +366,13 @@ def creators_with_campaigns(store: Store) -> list[dict]:
     on: dict[int, list] = {}
     for row in store.creator_campaigns():
         on.setdefault(row["creator_id"], []).append(
-            {"slug": row["slug"], "name": row["name"], "archived": bool(row["archived_at"]),
-             "fee": validate.money_text(row["fee_minor"], row["currency"])})
+            {
+                "slug": row["slug"],
+                "name": row["name"],
+                "archived": bool(row["archived_at"]),
+                "fee": validate.money_text(row["fee_minor"], row["currency"]),
+            }
+        )
     return [dict(creator_record(r), campaigns=on.get(r["id"], [])) for r in store.creators()]
 
 
@@ -302,11 +387,13 @@ def check_enrolment(store: Store, campaign: dict, creator: dict, scoped: bool) -
         raise Forbidden(
             f"creator {creator['handle']!r} is on another campaign; a token scoped to "
             f"campaign {campaign['slug']!r} can only enrol creators who are on no campaign "
-            "yet or already on this one (use an unscoped token)")
+            "yet or already on this one (use an unscoped token)"
+        )
 
 
-def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
-           scoped: bool = False) -> dict:
+def enroll(
+    store: Store, slug: str, handle: str, fee: str | None = None, scoped: bool = False
+) -> dict:
     """Put a creator on a campaign, or change the fee of one already on it
     (see check_enrolment for `scoped`). No fee: 0 for a new enrolment,
     unchanged for an existing one. `previous_fee` is the fee before (None:
@@ -321,9 +408,12 @@ def enroll(store: Store, slug: str, handle: str, fee: str | None = None,
         if fee_minor is None:
             fee_minor = before["fee_minor"] if before else 0
         store.enroll(campaign["id"], creator["id"], fee_minor)
-    return {"campaign": campaign["slug"], "creator": creator["handle"],
-            "fee": validate.money_text(fee_minor, cur),
-            "previous_fee": validate.money_text(before["fee_minor"], cur) if before else None}
+    return {
+        "campaign": campaign["slug"],
+        "creator": creator["handle"],
+        "fee": validate.money_text(fee_minor, cur),
+        "previous_fee": validate.money_text(before["fee_minor"], cur) if before else None,
+    }
 
 
 def unenroll(store: Store, slug: str, handle: str) -> dict:
@@ -335,20 +425,27 @@ def unenroll(store: Store, slug: str, handle: str) -> dict:
     with store.transaction():
         if store.enrolment(campaign["id"], creator["id"]) is None:
             raise NotFound(f"{where} is not on campaign {campaign['slug']!r}")
-        held = {what: store.rows_on_campaign(table, campaign["id"], creator["id"])
-                for what, table in (("link(s)", "links"), ("promo code(s)", "promo_codes"),
-                                    ("metrics row(s)", "metrics"))}
+        held = {
+            what: store.rows_on_campaign(table, campaign["id"], creator["id"])
+            for what, table in (
+                ("link(s)", "links"),
+                ("promo code(s)", "promo_codes"),
+                ("metrics row(s)", "metrics"),
+            )
+        }
         if any(held.values()):
             has = ", ".join(f"{n} {what}" for what, n in held.items() if n)
             raise BadInput(
                 f"{where} cannot leave campaign {campaign['slug']!r}: it has {has} there "
                 "(links keep their clicks and stay; switch one off with `tracker link disable "
-                "CODE`; remove a code with `tracker promo remove CODE`)")
+                "CODE`; remove a code with `tracker promo remove CODE`)"
+            )
         store.unenroll(campaign["id"], creator["id"])
     return {"campaign": campaign["slug"], "creator": creator["handle"], "unenrolled": True}
 
 
 # -- links -------------------------------------------------------------------
+
 
 def utm_params(platform: str, channel: str, campaign_slug: str, handle: str) -> dict:
     return {
@@ -375,14 +472,20 @@ def _split_target(destination: str, target_url: str):
     once per link, so a redirect only joins strings."""
     parts = urlsplit(target_url)
     own = frozenset(k for k, _ in parse_qsl(urlsplit(destination).query, keep_blank_values=True))
-    pieces = tuple((unquote_plus(piece.split("=", 1)[0]), piece)
-                   for piece in parts.query.split("&") if piece)
+    pieces = tuple(
+        (unquote_plus(piece.split("=", 1)[0]), piece) for piece in parts.query.split("&") if piece
+    )
     base = urlunsplit(parts._replace(query="", fragment=""))
     return base, pieces, own, parts.fragment
 
 
-def redirect_location(destination: str, target_url: str, incoming, click_id: str | None,
-                      click_param: str = DEFAULT_CLICK_PARAM) -> str:
+def redirect_location(
+    destination: str,
+    target_url: str,
+    incoming,
+    click_id: str | None,
+    click_param: str = DEFAULT_CLICK_PARAM,
+) -> str:
     """Where a click goes: the link's own target, plus what arrived on the
     short URL (the destination's own parameters win over it, it wins over
     our UTMs), plus the click id under the link's click_param (`trk`, or
@@ -402,23 +505,30 @@ def redirect_location(destination: str, target_url: str, incoming, click_id: str
     return location + ("#" + fragment if fragment else "")
 
 
-def link_target(destination: str, platform: str, channel: str, campaign_slug: str,
-                handle: str) -> str:
+def link_target(
+    destination: str, platform: str, channel: str, campaign_slug: str, handle: str
+) -> str:
     """Where a link sends its clicks: the destination with our UTMs."""
     return add_params(destination, utm_params(platform, channel, campaign_slug, handle))
 
 
-def preview_link(store: Store, slug: str, handle: str, channel: str,
-                 destination: str | None = None) -> dict:
+def preview_link(
+    store: Store, slug: str, handle: str, channel: str, destination: str | None = None
+) -> dict:
     """What create_link would make of these choices, without making it:
     the destination URL with its UTMs (the console's live preview)."""
     channel = validate.choice("channel", channel, CHANNELS)
     campaign = get_campaign(store, slug)
     creator = get_creator(store, handle)
     destination = validate.url(destination) if destination else campaign["destination"]
-    return {"destination_url": link_target(destination, creator["platform"], channel,
-                                           campaign["slug"], creator["handle"]),
-            "campaign": campaign["slug"], "creator": creator["handle"], "channel": channel}
+    return {
+        "destination_url": link_target(
+            destination, creator["platform"], channel, campaign["slug"], creator["handle"]
+        ),
+        "campaign": campaign["slug"],
+        "creator": creator["handle"],
+        "channel": channel,
+    }
 
 
 def new_code() -> str:
@@ -442,15 +552,26 @@ def link_record(row: dict, base_url: str) -> dict:
 def check_code(code: str) -> str:
     code = (code or "").strip()
     if not CODE_RE.match(code):
-        raise BadInput(f"code {code!r} must be 3-32 letters, digits, '_' or '-', starting with a letter or digit")
+        raise BadInput(
+            f"code {code!r} must be 3-32 letters, digits, '_' or '-', "
+            "starting with a letter or digit"
+        )
     if code.lower() in RESERVED_CODES:
         raise BadInput(f"code {code!r} is reserved")
     return code
 
 
-def create_link(store: Store, base_url: str, slug: str, handle: str, channel: str,
-                destination: str | None = None, code: str | None = None,
-                click_param: str | None = None, scoped: bool = False) -> dict:
+def create_link(
+    store: Store,
+    base_url: str,
+    slug: str,
+    handle: str,
+    channel: str,
+    destination: str | None = None,
+    code: str | None = None,
+    click_param: str | None = None,
+    scoped: bool = False,
+) -> dict:
     """A short link; it puts its creator on the campaign (see check_enrolment
     for `scoped`). click_param: the destination parameter its click id
     travels in (default: the campaign's)."""
@@ -459,15 +580,25 @@ def create_link(store: Store, base_url: str, slug: str, handle: str, channel: st
     creator = get_creator(store, handle)
     destination = validate.url(destination) if destination else campaign["destination"]
     wanted = check_code(code) if code else None
-    param = (validate.click_param(click_param, "--click-param") if click_param
-             else campaign["click_param"])
-    target = link_target(destination, creator["platform"], channel, campaign["slug"],
-                        creator["handle"])
+    param = (
+        validate.click_param(click_param, "--click-param")
+        if click_param
+        else campaign["click_param"]
+    )
+    target = link_target(
+        destination, creator["platform"], channel, campaign["slug"], creator["handle"]
+    )
     for _attempt in range(8):
-        row = {"code": wanted or new_code(), "campaign_id": campaign["id"],
-               "creator_id": creator["id"], "channel": channel,
-               "destination": destination, "target_url": target,
-               "created_at": now_utc(), "click_param": param}
+        row = {
+            "code": wanted or new_code(),
+            "campaign_id": campaign["id"],
+            "creator_id": creator["id"],
+            "channel": channel,
+            "destination": destination,
+            "target_url": target,
+            "created_at": now_utc(),
+            "click_param": param,
+        }
         try:
             with store.transaction():
                 check_enrolment(store, campaign, creator, scoped)
@@ -509,9 +640,17 @@ def update_link(store: Store, base_url: str, code: str, destination: str | None 
         raise BadInput("nothing to change: give --destination")
     destination = validate.url(destination)
     before = link_record(link, base_url)
-    store.set_link_target(link["id"], destination, link_target(
-        destination, link["creator_platform"], link["channel"], link["campaign"],
-        link["creator"]))
+    store.set_link_target(
+        link["id"],
+        destination,
+        link_target(
+            destination,
+            link["creator_platform"],
+            link["channel"],
+            link["campaign"],
+            link["creator"],
+        ),
+    )
     after = link_record(get_link(store, link["code"]), base_url)
     changed = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     return dict(after, changed=changed)
@@ -519,8 +658,10 @@ def update_link(store: Store, base_url: str, code: str, destination: str | None 
 
 # -- promo codes ---------------------------------------------------------------
 
-def add_promo(store: Store, slug: str, handle: str, code: str,
-              source: str | None = None, scoped: bool = False) -> dict:
+
+def add_promo(
+    store: Store, slug: str, handle: str, code: str, source: str | None = None, scoped: bool = False
+) -> dict:
     """A creator's discount code on a campaign; it puts the creator on the
     campaign (see check_enrolment for `scoped`). Codes match
     case-insensitively (stored lower-cased as `code`); `code_as_typed` is the
@@ -535,20 +676,35 @@ def add_promo(store: Store, slug: str, handle: str, code: str,
         with store.transaction():
             check_enrolment(store, campaign, creator, scoped)
             enrolled_now = store.ensure_enrolled(campaign["id"], creator["id"])
-            store.insert("promo_codes", {
-                "code": code, "campaign_id": campaign["id"], "creator_id": creator["id"],
-                "source": source, "created_at": now_utc()})
+            store.insert(
+                "promo_codes",
+                {
+                    "code": code,
+                    "campaign_id": campaign["id"],
+                    "creator_id": creator["id"],
+                    "source": source,
+                    "created_at": now_utc(),
+                },
+            )
     except Conflict:
         raise Duplicate(f"promo code {typed!r} already belongs to a campaign") from None
-    return {"code": code, "campaign": campaign["slug"], "creator": creator["handle"],
-            "source": source, "code_as_typed": typed, "newly_enrolled": enrolled_now}
+    return {
+        "code": code,
+        "campaign": campaign["slug"],
+        "creator": creator["handle"],
+        "source": source,
+        "code_as_typed": typed,
+        "newly_enrolled": enrolled_now,
+    }
 
 
 def list_promos(store: Store, slug: str) -> list[dict]:
     """A campaign's promo codes: code, creator, source."""
     campaign = get_campaign(store, slug)
-    return [{"code": p["code"], "creator": p["creator"], "source": p["source"]}
-            for p in store.promo_codes(campaign["id"])]
+    return [
+        {"code": p["code"], "creator": p["creator"], "source": p["source"]}
+        for p in store.promo_codes(campaign["id"])
+    ]
 
 
 def remove_promo(store: Store, code: str) -> dict:
@@ -561,8 +717,10 @@ def remove_promo(store: Store, code: str) -> dict:
             raise NotFound(f"promo code {code!r} does not exist (see `tracker promo list SLUG`)")
         orders = store.orders_with_code(key)
         if orders:
-            raise BadInput(f"promo code {code!r} is on {orders} order(s) of campaign "
-                           f"{promo['campaign']!r}; removing it would take their "
-                           "attribution away")
+            raise BadInput(
+                f"promo code {code!r} is on {orders} order(s) of campaign "
+                f"{promo['campaign']!r}; removing it would take their "
+                "attribution away"
+            )
         store.delete_promo_code(key)
     return dict(promo, removed=True)

@@ -13,12 +13,13 @@ classification works"). In short, first match wins:
 Bots are flagged independently of the source and never have in-app rules
 applied to them (a preview fetcher's UA often names the platform).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Mapping
 from urllib.parse import unquote_plus, urlsplit
 
 import user_agents
@@ -29,8 +30,11 @@ from .vocabulary import CHANNEL_SOURCE
 
 CLICK_ID_PLATFORMS = {
     "ttclid": "tiktok",
-    "gclid": "google", "gbraid": "google", "wbraid": "google",
-    "dclid": "google", "gad_source": "google",
+    "gclid": "google",
+    "gbraid": "google",
+    "wbraid": "google",
+    "dclid": "google",
+    "gad_source": "google",
     "msclkid": "microsoft",
     "sccid": "snapchat",
     "epik": "pinterest",
@@ -41,15 +45,44 @@ CLICK_ID_PLATFORMS = {
 # Unexpanded ad-platform macros: `__CLICKID__`, `_CLICKID_`, `{{ad.id}}`, `${x}`.
 MACRO = re.compile(r"^(_{1,2}[A-Z0-9_]+_{1,2}|\{\{.*\}\}|\$\{.*\}|\{[^{}]*\})$")
 
-PAID_TOKENS = frozenset({
-    "paid", "cpc", "cpm", "cpv", "cpa", "ppc", "ads", "ad", "sponsored",
-    "promoted", "boosted", "spark", "sparkads", "retargeting", "display",
-    "paidsocial", "paidsearch",
-})
-ORGANIC_TOKENS = frozenset({
-    "social", "organic", "bio", "linkinbio", "profile", "story", "stories",
-    "post", "reel", "reels", "sm", "socialmedia", "share",
-})
+PAID_TOKENS = frozenset(
+    {
+        "paid",
+        "cpc",
+        "cpm",
+        "cpv",
+        "cpa",
+        "ppc",
+        "ads",
+        "ad",
+        "sponsored",
+        "promoted",
+        "boosted",
+        "spark",
+        "sparkads",
+        "retargeting",
+        "display",
+        "paidsocial",
+        "paidsearch",
+    }
+)
+ORGANIC_TOKENS = frozenset(
+    {
+        "social",
+        "organic",
+        "bio",
+        "linkinbio",
+        "profile",
+        "story",
+        "stories",
+        "post",
+        "reel",
+        "reels",
+        "sm",
+        "socialmedia",
+        "share",
+    }
+)
 ORGANIC_MEDIUMS = frozenset({"social-network", "social-media", "social network", "social media"})
 MEDIUM_SPLIT = re.compile(r"[\s_\-.+/|]+")
 
@@ -62,42 +95,72 @@ UTM_SOURCE_PLATFORMS = {
     **dict.fromkeys(("google", "adwords"), "google"),
     **dict.fromkeys(("bing", "microsoft"), "microsoft"),
     **dict.fromkeys(("youtube", "yt"), "youtube"),
-    "pinterest": "pinterest", "linkedin": "linkedin", "threads": "threads",
+    "pinterest": "pinterest",
+    "linkedin": "linkedin",
+    "threads": "threads",
 }
-SOCIAL_PLATFORMS = frozenset({
-    "tiktok", "instagram", "facebook", "snapchat", "twitter", "youtube",
-    "pinterest", "linkedin", "threads",
-})
+SOCIAL_PLATFORMS = frozenset(
+    {
+        "tiktok",
+        "instagram",
+        "facebook",
+        "snapchat",
+        "twitter",
+        "youtube",
+        "pinterest",
+        "linkedin",
+        "threads",
+    }
+)
 
 REFERRER_DOMAINS = {
     "tiktok.com": "tiktok",
     "instagram.com": "instagram",
-    "facebook.com": "facebook", "fb.com": "facebook", "fb.me": "facebook",
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "fb.me": "facebook",
     "messenger.com": "facebook",
-    "t.co": "twitter", "x.com": "twitter", "twitter.com": "twitter",
+    "t.co": "twitter",
+    "x.com": "twitter",
+    "twitter.com": "twitter",
     "snapchat.com": "snapchat",
-    "pinterest.com": "pinterest", "pin.it": "pinterest",
-    "linkedin.com": "linkedin", "lnkd.in": "linkedin",
-    "youtube.com": "youtube", "youtu.be": "youtube",
-    "threads.net": "threads", "threads.com": "threads",
+    "pinterest.com": "pinterest",
+    "pin.it": "pinterest",
+    "linkedin.com": "linkedin",
+    "lnkd.in": "linkedin",
+    "youtube.com": "youtube",
+    "youtu.be": "youtube",
+    "threads.net": "threads",
+    "threads.com": "threads",
 }
 ANDROID_APPS = {
-    "com.zhiliaoapp.musically": "tiktok", "com.ss.android.ugc.trill": "tiktok",
+    "com.zhiliaoapp.musically": "tiktok",
+    "com.ss.android.ugc.trill": "tiktok",
     "com.instagram.android": "instagram",
-    "com.facebook.katana": "facebook", "com.facebook.orca": "facebook",
+    "com.facebook.katana": "facebook",
+    "com.facebook.orca": "facebook",
     "com.facebook.lite": "facebook",
-    "com.snapchat.android": "snapchat", "com.twitter.android": "twitter",
-    "com.linkedin.android": "linkedin", "com.pinterest": "pinterest",
+    "com.snapchat.android": "snapchat",
+    "com.twitter.android": "twitter",
+    "com.linkedin.android": "linkedin",
+    "com.pinterest": "pinterest",
 }
 
 # Order matters: Instagram, Threads and Messenger carry Facebook tokens too.
 IN_APP_PATTERNS = [
     ("instagram", re.compile(r"\bInstagram \d|MetaIAB Instagram")),
     ("threads", re.compile(r"\bBarcelona \d")),
-    ("facebook", re.compile(r"FBAN/|FBAV/|FB_IAB/|FBIOS|FB4A|MessengerForiOS|Orca-Android|MetaIAB Facebook")),
-    ("tiktok", re.compile(
-        r"musical_ly|BytedanceWebview|\btrill_|ByteLocale/|"
-        r"AppName/(musical_ly|trill|ultralite|musically_go)|\bTikTok[ /]\d")),
+    (
+        "facebook",
+        re.compile(r"FBAN/|FBAV/|FB_IAB/|FBIOS|FB4A|MessengerForiOS|Orca-Android|MetaIAB Facebook"),
+    ),
+    (
+        "tiktok",
+        re.compile(
+            r"musical_ly|BytedanceWebview|\btrill_|ByteLocale/|"
+            r"AppName/(musical_ly|trill|ultralite|musically_go)|\bTikTok[ /]\d"
+        ),
+    ),
     ("snapchat", re.compile(r"Snapchat/?\d")),
     ("twitter", re.compile(r"Twitter for iP(hone|ad)|TwitterAndroid|^Twitter/\d")),
     ("linkedin", re.compile(r"\[LinkedInApp\]")),
@@ -107,17 +170,60 @@ IN_APP_PATTERNS = [
 # Defence in depth on top of isbot: preview fetchers, crawlers, monitors and
 # HTTP clients that matter most for social links, matched case-insensitively.
 BOT_TOKENS = (
-    "facebookexternalhit", "Facebot", "meta-external", "facebookcatalog",
-    "Twitterbot", "Slackbot", "Slack-ImgProxy", "Discordbot", "TelegramBot",
-    "LinkedInBot", "SkypeUriPreview", "Bytespider", "TikTokSpider", "TikTok-Bot",
-    "Googlebot", "AdsBot-Google", "Google-InspectionTool", "Google-Read-Aloud",
-    "bingbot", "Applebot", "Pinterestbot", "redditbot", "Snap URL Preview",
-    "SnapURLPreview", "SnapchatAds", "Embedly", "Iframely", "vkShare", "Cardyb",
-    "Mastodon/", "UptimeRobot", "Pingdom", "StatusCake", "Uptime-Kuma",
-    "Site24x7", "curl/", "Wget/", "python-requests", "Python-urllib", "aiohttp",
-    "httpx", "Go-http-client", "okhttp", "axios/", "node-fetch", "undici",
-    "Java/", "Apache-HttpClient", "libwww-perl", "PostmanRuntime",
-    "HeadlessChrome", "PhantomJS", "Chrome-Lighthouse", "PTST/",
+    "facebookexternalhit",
+    "Facebot",
+    "meta-external",
+    "facebookcatalog",
+    "Twitterbot",
+    "Slackbot",
+    "Slack-ImgProxy",
+    "Discordbot",
+    "TelegramBot",
+    "LinkedInBot",
+    "SkypeUriPreview",
+    "Bytespider",
+    "TikTokSpider",
+    "TikTok-Bot",
+    "Googlebot",
+    "AdsBot-Google",
+    "Google-InspectionTool",
+    "Google-Read-Aloud",
+    "bingbot",
+    "Applebot",
+    "Pinterestbot",
+    "redditbot",
+    "Snap URL Preview",
+    "SnapURLPreview",
+    "SnapchatAds",
+    "Embedly",
+    "Iframely",
+    "vkShare",
+    "Cardyb",
+    "Mastodon/",
+    "UptimeRobot",
+    "Pingdom",
+    "StatusCake",
+    "Uptime-Kuma",
+    "Site24x7",
+    "curl/",
+    "Wget/",
+    "python-requests",
+    "Python-urllib",
+    "aiohttp",
+    "httpx",
+    "Go-http-client",
+    "okhttp",
+    "axios/",
+    "node-fetch",
+    "undici",
+    "Java/",
+    "Apache-HttpClient",
+    "libwww-perl",
+    "PostmanRuntime",
+    "HeadlessChrome",
+    "PhantomJS",
+    "Chrome-Lighthouse",
+    "PTST/",
 )
 BOT_TOKEN_RE = re.compile(
     "|".join(re.escape(t) for t in BOT_TOKENS) + r"|^WhatsApp/", re.IGNORECASE
@@ -128,6 +234,7 @@ _isbot = Bots()
 @dataclass(frozen=True)
 class Agent:
     """What one User-Agent string says, parsed once and cached."""
+
     device: str
     os: str
     browser: str
@@ -243,7 +350,7 @@ def _params(query: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, s
     out: dict[str, str] = {}
     for name, value in items:
         name = name.lower()
-        value = (value or "").replace("\x00", "").strip()   # NUL is never data
+        value = (value or "").replace("\x00", "").strip()  # NUL is never data
         if name not in out and value:
             out[name] = value
     return out
@@ -258,8 +365,9 @@ def find_click_id(params: dict[str, str]) -> tuple[str, str, str] | None:
     return None
 
 
-def classify(channel: str, query, referrer: str | None, user_agent: str | None,
-             creator_platform: str) -> Source:
+def classify(
+    channel: str, query, referrer: str | None, user_agent: str | None, creator_platform: str
+) -> Source:
     """Decide source, platform and bot flag for one click."""
     agent = parse_agent(user_agent or "")
     params = _params(query)
@@ -285,10 +393,14 @@ def classify(channel: str, query, referrer: str | None, user_agent: str | None,
             source = CHANNEL_SOURCE.get(channel, "unknown")
             reason = f"declared channel {channel}" if channel != "other" else "no evidence"
     if platform is None:
-        platform = (in_app or ref_platform or utm_platform
-                    or ("facebook" if "fbclid" in params else None)
-                    or ("instagram" if {"igshid", "igsh"} & params.keys() else None)
-                    or creator_platform)
+        platform = (
+            in_app
+            or ref_platform
+            or utm_platform
+            or ("facebook" if "fbclid" in params else None)
+            or ("instagram" if {"igshid", "igsh"} & params.keys() else None)
+            or creator_platform
+        )
     if agent.is_bot:
         reason = f"{reason}; bot: {agent.bot_reason}"
     return Source(source, platform, agent.is_bot, reason, ad_click_id, agent, ref_host)
@@ -324,7 +436,7 @@ LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 def take_qr(incoming: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
     """The short URL's query without `qr`, and whether it said qr=1 (a scan
     of the campaign's QR code)."""
-    for name, _ in incoming:        # a plain loop: no generator on the hot path
+    for name, _ in incoming:  # a plain loop: no generator on the hot path
         if name == QR_PARAM:
             break
     else:
@@ -341,7 +453,7 @@ def country(address: str) -> str | None:
     delegations, embedded in the wheel; no file or network access), about
     50-80 ns a call: faster than a cache would be, so there is none.
     """
-    if address.startswith("::ffff:") and "." in address:    # IPv4-mapped IPv6
+    if address.startswith("::ffff:") and "." in address:  # IPv4-mapped IPv6
         address = address[7:]
     return country_code(address)
 
@@ -376,5 +488,5 @@ def _quality(params: str) -> float:
                 q = float(value.strip())
             except ValueError:
                 return 0.0
-            return min(q, 1.0) if q == q and q > 0 else 0.0    # q == q: not NaN
+            return min(q, 1.0) if q == q and q > 0 else 0.0  # q == q: not NaN
     return 1.0

@@ -4,12 +4,13 @@ Every click is a real GET /<code> through the app's redirect middleware (the
 same classification, visitor hashing and insert as production); only the
 clock is replayed, so the month fits in a few seconds.
 """
+
 from __future__ import annotations
 
 import math
 import random
 import sys
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from . import campaigns
@@ -48,15 +49,19 @@ BOT_AGENTS = [
 # are random; None is a private range (no country: what a proxy that is not
 # in TRACKER_TRUSTED_PROXIES looks like).
 AUDIENCE = [
-    ("US", "24.0", "en-US,en;q=0.9", 50), ("US", "73.0", "en-US,en;q=0.9,es;q=0.8", 14),
+    ("US", "24.0", "en-US,en;q=0.9", 50),
+    ("US", "73.0", "en-US,en;q=0.9,es;q=0.8", 14),
     ("CA", "24.114", "en-CA,en;q=0.9,fr-CA;q=0.8", 6),
     ("CA", "142.112", "fr-CA,fr;q=0.9,en;q=0.8", 3),
-    ("GB", "86.0", "en-GB,en;q=0.9", 6), ("DE", "89.0", "de-DE,de;q=0.9,en;q=0.8", 4),
-    ("MX", "187.188", "es-MX,es;q=0.9", 4), ("BR", "201.0", "pt-BR,pt;q=0.9,en;q=0.8", 4),
-    ("IN", "49.36", "en-IN,en;q=0.9,hi;q=0.8", 5), (None, "10.20", None, 4),
+    ("GB", "86.0", "en-GB,en;q=0.9", 6),
+    ("DE", "89.0", "de-DE,de;q=0.9,en;q=0.8", 4),
+    ("MX", "187.188", "es-MX,es;q=0.9", 4),
+    ("BR", "201.0", "pt-BR,pt;q=0.9,en;q=0.8", 4),
+    ("IN", "49.36", "en-IN,en;q=0.9,hi;q=0.8", 5),
+    (None, "10.20", None, 4),
 ]
 TARGET_COUNTRIES = "US,CA"
-QR_SHARE = 0.06      # of bio clicks: the creator's QR code on a poster or packaging
+QR_SHARE = 0.06  # of bio clicks: the creator's QR code on a poster or packaging
 
 CREATORS = [
     # handle, platform, name, fee, has an ad, share of traffic, day the post took off
@@ -74,8 +79,15 @@ def _curve(day: int, peak: int) -> float:
     return 0.15 + math.exp(-(day - peak) / 5.0)
 
 
-def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 3000,
-              seed: int = 7, days: int = 30, out=sys.stderr) -> dict:
+def fill_demo(
+    store,
+    base_url: str,
+    slug: str = "demo-launch",
+    clicks: int = 3000,
+    seed: int = 7,
+    days: int = 30,
+    out=sys.stderr,
+) -> dict:
     from .web.app import create_app
 
     rng = random.Random(seed)
@@ -83,10 +95,17 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     today = datetime.now(tz).date()
     start = today - timedelta(days=days - 1)
     try:
-        campaigns.create_campaign(store, slug, "Glow Serum launch (demo)",
-                              "https://shop.example/glow-serum?ref=demo",
-                              start.isoformat(), "America/New_York", "USD", "12000",
-                              target_countries=TARGET_COUNTRIES)
+        campaigns.create_campaign(
+            store,
+            slug,
+            "Glow Serum launch (demo)",
+            "https://shop.example/glow-serum?ref=demo",
+            start.isoformat(),
+            "America/New_York",
+            "USD",
+            "12000",
+            target_countries=TARGET_COUNTRIES,
+        )
     except Duplicate:
         raise Duplicate(f"campaign {slug!r} already exists; use --slug to make another") from None
     codes = []
@@ -97,8 +116,11 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
         bio = campaigns.create_link(store, base_url, slug, handle, "bio")["code"]
         ad = campaigns.create_link(store, base_url, slug, handle, "ad")["code"] if has_ad else None
         codes.append((handle, platform, share, peak, bio, ad))
-    print(f"demo: campaign {slug!r} with {len(CREATORS)} creators, replaying {clicks} clicks "
-          f"over {days} days", file=out)
+    print(
+        f"demo: campaign {slug!r} with {len(CREATORS)} creators, replaying {clicks} clicks "
+        f"over {days} days",
+        file=out,
+    )
 
     app = create_app(Config(database=store.url, base_url=base_url), store=store)
     client = app.test_client()
@@ -110,22 +132,34 @@ def fill_demo(store, base_url: str, slug: str = "demo-launch", clicks: int = 300
     # Where they are and what they read come from a second stream, so that the
     # clicks themselves are the same as before countries were recorded.
     where = random.Random(seed + 1)
-    homes = [where.choices(AUDIENCE, [a[3] for a in AUDIENCE])[0]
-             for _ in range(max(clicks // 40, 10))]
-    visitors = [(f"{home[1]}.{rng.randrange(256)}.{rng.randrange(1, 255)}", rng.random(),
-                 rng.random(), home[2]) for home in homes]
+    homes = [
+        where.choices(AUDIENCE, [a[3] for a in AUDIENCE])[0] for _ in range(max(clicks // 40, 10))
+    ]
+    visitors = [
+        (
+            f"{home[1]}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            rng.random(),
+            rng.random(),
+            home[2],
+        )
+        for home in homes
+    ]
     done = 0
     for creator, day, weight in weights:
         for _ in range(round(clicks * weight / total_weight)):
-            _one_click(client, app, rng, creator, start + timedelta(days=day), tz, today, visitors,
-                       where)
+            _one_click(
+                client, app, rng, creator, start + timedelta(days=day), tz, today, visitors, where
+            )
             done += 1
             if done % 500 == 0:
                 print(f"demo: {done} clicks", file=out)
     orders = _orders(store, rng, slug, codes)
     days_of_metrics = _metrics(store, rng, slug, codes)
-    print(f"demo: {done} clicks, {orders} orders, {days_of_metrics} metrics rows; "
-          f"`tracker share {slug}` prints a link to its stats page", file=out)
+    print(
+        f"demo: {done} clicks, {orders} orders, {days_of_metrics} metrics rows; "
+        f"`tracker share {slug}` prints a link to its stats page",
+        file=out,
+    )
     return {"campaign": slug, "clicks": done, "orders": orders}
 
 
@@ -146,17 +180,26 @@ def _orders(store, rng, slug: str, codes) -> int:
         line += 1
         handle = row["creator"]
         bought = datetime.fromisoformat(row["clicked_at"].replace("Z", "+00:00")) + timedelta(
-            minutes=rng.randrange(2, 90))
-        bought = min(bought, datetime.now(timezone.utc))
+            minutes=rng.randrange(2, 90)
+        )
+        bought = min(bought, datetime.now(UTC))
         use_token = rng.random() < 0.6
         code = f"{slug}-{handle.split('.')[0].upper()}15"
         if not use_token and row["source"] == "sponsored" and rng.random() < 0.7:
             code += "-AD"
-        records.append((line, {
-            "order_id": f"#D{1000 + line}", "code": code,
-            "click_id": row["click_id"] if use_token else "",
-            "amount": f"{rng.choice([29, 39, 49, 59, 79, 89])}.{rng.choice(['00', '50', '99'])}",
-            "currency": "USD", "redeemed_at": bought.astimezone(tz).isoformat()}))
+        records.append(
+            (
+                line,
+                {
+                    "order_id": f"#D{1000 + line}",
+                    "code": code,
+                    "click_id": row["click_id"] if use_token else "",
+                    "amount": f"{rng.choice([29, 39, 49, 59, 79, 89])}.{rng.choice(['00', '50', '99'])}",
+                    "currency": "USD",
+                    "redeemed_at": bought.astimezone(tz).isoformat(),
+                },
+            )
+        )
     from .imports import save_redemptions
 
     return save_redemptions(store, records, slug)["new"]
@@ -167,8 +210,10 @@ def _metrics(store, rng, slug: str, codes) -> int:
     from .imports import save_metrics
 
     campaign = store.campaign(slug)
-    per_day = {(r["creator_id"], r["source"], r["day"]): r for r in
-               store.click_summary(campaign["id"], ("creator_id", "source"), *ALL_DAYS)}
+    per_day = {
+        (r["creator_id"], r["source"], r["day"]): r
+        for r in store.click_summary(campaign["id"], ("creator_id", "source"), *ALL_DAYS)
+    }
     creators = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
     records, line = [], 1
     for (creator_id, source, day), row in sorted(per_day.items()):
@@ -185,9 +230,13 @@ def metrics_record(rng, day: str, handle: str, source: str, clicks: int) -> dict
     by bench/report_export.py)."""
     impressions = clicks * rng.randrange(60, 140)
     return {
-        "date": day, "creator": handle, "source": source,
-        "impressions": str(impressions), "views": str(int(impressions * 0.8)),
-        "reach": str(int(impressions * 0.7)), "likes": str(impressions // rng.randrange(15, 30)),
+        "date": day,
+        "creator": handle,
+        "source": source,
+        "impressions": str(impressions),
+        "views": str(int(impressions * 0.8)),
+        "reach": str(int(impressions * 0.7)),
+        "likes": str(impressions // rng.randrange(15, 30)),
         "comments": str(impressions // rng.randrange(150, 300)),
         "shares": str(impressions // rng.randrange(200, 400)),
         "saves": str(impressions // rng.randrange(100, 250)),
@@ -198,10 +247,12 @@ def metrics_record(rng, day: str, handle: str, source: str, clicks: int) -> dict
 
 def _one_click(client, app, rng, creator, day: date, tz, today, visitors, where) -> None:
     handle, platform, _share, _peak, bio, ad = creator
-    moment = datetime.combine(day, time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tz)
+    moment = datetime.combine(
+        day, time(rng.randrange(24), rng.randrange(60), rng.randrange(60)), tz
+    )
     if day == today:
         moment = min(moment, datetime.now(tz))
-    app.wsgi_app.clock = lambda: moment.astimezone(timezone.utc)
+    app.wsgi_app.clock = lambda: moment.astimezone(UTC)
     sponsored = ad is not None and rng.random() < 0.45
     code, query, headers = (ad if sponsored else bio), "", {}
     address, in_app, pick, language = rng.choice(visitors)
@@ -218,12 +269,15 @@ def _one_click(client, app, rng, creator, day: date, tz, today, visitors, where)
         if not sponsored and rng.random() < 0.5:
             headers["Referer"] = f"https://www.{platform}.com/"
     if sponsored:
-        query = (f"?ttclid=E.C.P.{rng.getrandbits(48):x}" if platform == "tiktok"
-                 else "?utm_source=instagram&utm_medium=paid_social")
+        query = (
+            f"?ttclid=E.C.P.{rng.getrandbits(48):x}"
+            if platform == "tiktok"
+            else "?utm_source=instagram&utm_medium=paid_social"
+        )
     elif platform == "instagram" and rng.random() < 0.3:
         query = f"?igshid={rng.getrandbits(40):x}"
     if not sponsored and where.random() < QR_SHARE:
-        query = "?qr=1"                  # a camera opened the URL printed in the code
+        query = "?qr=1"  # a camera opened the URL printed in the code
         headers.pop("Referer", None)
     headers["User-Agent"] = agent
     client.get(f"/{code}{query}", headers=headers, environ_overrides={"REMOTE_ADDR": address})

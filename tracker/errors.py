@@ -12,8 +12,7 @@ class TrackerError(Exception):
         self.details = details
 
     def as_json(self) -> dict:
-        return {"error": {"code": self.code, "message": self.message,
-                          "details": self.details}}
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
     @property
     def headers(self) -> dict:

@@ -25,6 +25,7 @@ Outside a served worker (the test client, `tracker` commands) the heavy
 routes run inline: `start()` turns the pool on, from
 tracker.serve.start_worker_threads.
 """
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,8 @@ def lower_priority(nice: int = NICE) -> None:
 
 def is_heavy(path: str) -> bool:
     return path.startswith(HEAVY_PREFIXES) or (
-        path.startswith("/api/") and path.endswith(HEAVY_SUFFIXES))
+        path.startswith("/api/") and path.endswith(HEAVY_SUFFIXES)
+    )
 
 
 class HeavyRoutes:
@@ -72,8 +74,9 @@ class HeavyRoutes:
         """Run heavy routes on their own threads from now on (idempotent)."""
         if self._pool is None:
             self.running = running or self.running
-            self._pool = ThreadPoolExecutor(self.running, thread_name_prefix="tracker-heavy",
-                                            initializer=lower_priority)
+            self._pool = ThreadPoolExecutor(
+                self.running, thread_name_prefix="tracker-heavy", initializer=lower_priority
+            )
             # Running plus waiting: beyond that a heavy request is a 503.
             self._admitted = threading.BoundedSemaphore(2 * self.running)
 
@@ -81,9 +84,15 @@ class HeavyRoutes:
         if self._pool is None or not is_heavy(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
         if not self._admitted.acquire(blocking=False):
-            start_response("503 Service Unavailable", [
-                ("Content-Type", "text/plain"), ("Retry-After", "5"),
-                ("Content-Length", str(len(BUSY_PAGE))), ("Cache-Control", "no-store")])
+            start_response(
+                "503 Service Unavailable",
+                [
+                    ("Content-Type", "text/plain"),
+                    ("Retry-After", "5"),
+                    ("Content-Length", str(len(BUSY_PAGE))),
+                    ("Cache-Control", "no-store"),
+                ],
+            )
             return [BUSY_PAGE]
         relay = Relay(self._admitted.release)
         try:
@@ -126,6 +135,7 @@ class Relay:
     def produce(self, app, environ) -> None:
         result = None
         try:
+
             def start_response(status, headers, exc_info=None):
                 if exc_info is not None and self.started:
                     raise exc_info[1].with_traceback(exc_info[2])
@@ -139,7 +149,7 @@ class Relay:
                 if chunk and not self.put(("chunk", chunk)):
                     return
             self.put(("done",))
-        except BaseException as exc:        # shown on the server thread
+        except BaseException as exc:  # shown on the server thread
             self.put(("error", exc))
         finally:
             try:

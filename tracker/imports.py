@@ -7,12 +7,14 @@ nothing, and an order whose amount, code, status or refund changed is
 updated (tracker/orders/ledger.py writes them, as it writes webhooks).
 Metrics are keyed by (creator, source, day), so a re-import replaces.
 """
+
 from __future__ import annotations
 
 import csv
 import io
 import os
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from . import settings, validate
 from .campaigns import get_campaign
@@ -36,14 +38,23 @@ REDEMPTION_FIELDS = ("order_id", "code", "amount", "currency", "redeemed_at", "c
 #: Optional columns: the order's status (counted, pending, cancelled) and
 #: the amount refunded on it so far.
 REDEMPTION_OPTIONAL = ("status", "refunded")
-SHOPIFY_FIELDS = {"name": "order_id", "discount code": "code", "total": "amount",
-                  "currency": "currency", "created at": "redeemed_at"}
+SHOPIFY_FIELDS = {
+    "name": "order_id",
+    "discount code": "code",
+    "total": "amount",
+    "currency": "currency",
+    "created at": "redeemed_at",
+}
 #: Shopify's Financial Status: an order not yet paid is pending, a voided or
 #: expired one is not a sale; refunds are applied from Refunded Amount.
-SHOPIFY_FINANCIAL = {"pending": ORDER_PENDING, "authorized": ORDER_PENDING,
-                     "voided": ORDER_CANCELLED, "expired": ORDER_CANCELLED}
+SHOPIFY_FINANCIAL = {
+    "pending": ORDER_PENDING,
+    "authorized": ORDER_PENDING,
+    "voided": ORDER_CANCELLED,
+    "expired": ORDER_CANCELLED,
+}
 PROGRESS_EVERY = 1000
-Record = tuple[int, dict]   # (line number, fields by lower-case name)
+Record = tuple[int, dict]  # (line number, fields by lower-case name)
 
 
 class RowErrors(BadInput):
@@ -54,9 +65,10 @@ class RowErrors(BadInput):
         lines = [f"  line {line}: {why}" for line, why in errors[:MAX_ERRORS_SHOWN]]
         if len(errors) > MAX_ERRORS_SHOWN:
             lines.append(f"  … and {len(errors) - MAX_ERRORS_SHOWN} more")
-        super().__init__(f"{what} refused, nothing was written: {len(errors)} bad row(s)\n"
-                         + "\n".join(lines),
-                         details=[{"line": line, "error": why} for line, why in errors])
+        super().__init__(
+            f"{what} refused, nothing was written: {len(errors)} bad row(s)\n" + "\n".join(lines),
+            details=[{"line": line, "error": why} for line, why in errors],
+        )
         self.read = len(errors) if read is None else read
 
 
@@ -79,6 +91,7 @@ def _write(store: Store, write: Callable[[], dict], dry_run: bool) -> dict:
 
 # -- reading CSV -------------------------------------------------------------------
 
+
 def read_csv(source) -> tuple[list[str], Iterator[Record]]:
     """Header (lower-cased) and records of a CSV path or text stream.
 
@@ -89,8 +102,9 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
         size = os.path.getsize(source)
         limit = settings.read("TRACKER_MAX_IMPORT_BYTES")
         if size > limit:
-            raise TooLarge(f"{source} is {size} bytes; the limit is {limit} "
-                           "(TRACKER_MAX_IMPORT_BYTES)")
+            raise TooLarge(
+                f"{source} is {size} bytes; the limit is {limit} (TRACKER_MAX_IMPORT_BYTES)"
+            )
         stream = open(source, newline="", encoding="utf-8-sig")
     else:
         stream = source
@@ -106,7 +120,7 @@ def read_csv(source) -> tuple[list[str], Iterator[Record]]:
         raise BadInput("the file is empty")
     try:
         dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t")
-        dialect.doublequote = True     # RFC 4180 "" inside quotes, whatever the header showed
+        dialect.doublequote = True  # RFC 4180 "" inside quotes, whatever the header showed
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(stream, dialect)
@@ -131,7 +145,9 @@ def _decoded(reader):
     try:
         yield from reader
     except UnicodeDecodeError:
-        raise BadInput(f"line {reader.line_num + 1} is not UTF-8 text; save the file as CSV UTF-8") from None
+        raise BadInput(
+            f"line {reader.line_num + 1} is not UTF-8 text; save the file as CSV UTF-8"
+        ) from None
     except csv.Error as exc:
         raise BadInput(f"line {reader.line_num}: not readable as CSV ({exc})") from None
 
@@ -149,8 +165,10 @@ def _missing(header: list[str], required: Iterable[str]) -> list[str]:
 
 # -- redemptions (orders) -------------------------------------------------------------
 
-def redemption_records(header: list[str], records: Iterator[Record],
-                       shop_platform: str = CSV_SHOP) -> tuple[str, Iterator[Record]]:
+
+def redemption_records(
+    header: list[str], records: Iterator[Record], shop_platform: str = CSV_SHOP
+) -> tuple[str, Iterator[Record]]:
     """('generic' | 'shopify', records with our field names).
 
     A Shopify orders export holds one line per line item: the first line of
@@ -165,7 +183,7 @@ def redemption_records(header: list[str], records: Iterator[Record],
             seen = set()
             for line, rec in records:
                 name = rec.get("name", "")
-                if name in seen:          # a further line item of the same order
+                if name in seen:  # a further line item of the same order
                     continue
                 seen.add(name)
                 row = {ours: rec.get(theirs, "") for theirs, ours in SHOPIFY_FIELDS.items()}
@@ -176,21 +194,23 @@ def redemption_records(header: list[str], records: Iterator[Record],
                 row["refunded"] = rec.get("refunded amount", "")
                 row["click_id"] = _note_attribute(rec.get("note attributes", ""))
                 yield line, row
+
         return "shopify", shopify()
     missing = _missing(header, ("order_id", "code", "amount", "redeemed_at"))
     if "code" in missing and "click_id" in header:
         missing.remove("code")
     if missing:
-        raise BadInput(f"missing column(s): {', '.join(missing)}; expected "
-                       f"{','.join(REDEMPTION_FIELDS)} or a Shopify orders export")
+        raise BadInput(
+            f"missing column(s): {', '.join(missing)}; expected "
+            f"{','.join(REDEMPTION_FIELDS)} or a Shopify orders export"
+        )
     return "generic", records
 
 
 def _shopify_status(rec: dict) -> str:
     if (rec.get("cancelled at") or "").strip():
         return ORDER_CANCELLED
-    return SHOPIFY_FINANCIAL.get((rec.get("financial status") or "").strip().lower(),
-                                 ORDER_COUNTED)
+    return SHOPIFY_FINANCIAL.get((rec.get("financial status") or "").strip().lower(), ORDER_COUNTED)
 
 
 def _note_attribute(text: str) -> str:
@@ -216,13 +236,28 @@ def _incoming(rec: dict, line: int, keep: tuple[str, ...] = ledger.KEPT) -> dict
     refunded_text = (rec.get("refunded") or "").strip()
     refunds = []
     if refunded_text and _amount(refunded_text, currency, "refunded") != 0:
-        refunds.append({"refund_id": f"{order_id}:export", "kind": "total", "at": None,
-                        "amount_minor": _amount(refunded_text, currency, "refunded")})
+        refunds.append(
+            {
+                "refund_id": f"{order_id}:export",
+                "kind": "total",
+                "at": None,
+                "amount_minor": _amount(refunded_text, currency, "refunded"),
+            }
+        )
     codes = [(rec.get("code") or "").strip()]
     order = ledger.incoming_order(
-        order_id, validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
-        currency, gross or 0, status, validate.text("name", rec.get("name"), 128, required=False),
-        codes, (rec.get("click_id") or "").strip() or None, refunds, line=line, keep=keep)
+        order_id,
+        validate.iso_utc(validate.timestamp(rec.get("redeemed_at"), "redeemed_at")),
+        currency,
+        gross or 0,
+        status,
+        validate.text("name", rec.get("name"), 128, required=False),
+        codes,
+        (rec.get("click_id") or "").strip() or None,
+        refunds,
+        line=line,
+        keep=keep,
+    )
     order["raw"] = {"amount": rec.get("amount"), "refunded": refunded_text}
     return order
 
@@ -240,8 +275,9 @@ def _amount(raw, currency: str | None, field: str) -> int | None:
     return 0 if not text.strip("0.") else None
 
 
-def check_redemptions(records: Iterable[Record], progress: Callable | None = None,
-                      keep: tuple[str, ...] = ledger.KEPT):
+def check_redemptions(
+    records: Iterable[Record], progress: Callable | None = None, keep: tuple[str, ...] = ledger.KEPT
+):
     """Read every order of a file: (incoming orders, errors by line). keep:
     what a stored order keeps that this file does not say (see kept_fields)."""
     orders: list = []
@@ -256,8 +292,13 @@ def check_redemptions(records: Iterable[Record], progress: Callable | None = Non
             errors.append((line, exc.message))
             continue
         if order["order_id"] in seen:
-            errors.append((line, f"order {order['order_id']!r} appears twice "
-                                 f"(first on line {seen[order['order_id']]})"))
+            errors.append(
+                (
+                    line,
+                    f"order {order['order_id']!r} appears twice "
+                    f"(first on line {seen[order['order_id']]})",
+                )
+            )
             continue
         seen[order["order_id"]] = line
         orders.append(order)
@@ -283,8 +324,13 @@ def _resolve_currency(store: Store, shop: dict, orders: list[dict], errors: list
     waiting = [o for o in orders if o["currency"] is None]
     stored = store.orders_by_id(shop["id"], [o["order_id"] for o in waiting])
     for order in waiting:
-        credit = facts.credit({"created_at": order["created_at"], "click_id": order["click_id"],
-                               "code": facts.pick_code(order["codes"])})
+        credit = facts.credit(
+            {
+                "created_at": order["created_at"],
+                "click_id": order["click_id"],
+                "code": facts.pick_code(order["codes"]),
+            }
+        )
         if credit.campaign_id is not None:
             currency = facts.campaign(credit.campaign_id)["currency"]
         elif order["order_id"] in stored:
@@ -295,16 +341,23 @@ def _resolve_currency(store: Store, shop: dict, orders: list[dict], errors: list
             order["currency"] = currency
             order["gross_minor"] = validate.money(order["raw"]["amount"], currency, "amount")
             for refund in order["refunds"]:
-                refund["amount_minor"] = validate.money(order["raw"]["refunded"], currency,
-                                                        "refunded")
+                refund["amount_minor"] = validate.money(
+                    order["raw"]["refunded"], currency, "refunded"
+                )
         except BadInput as exc:
             errors.append((order["line"], exc.message))
 
 
-def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str | None = None,
-                     kind: str = "generic", progress: Callable | None = None,
-                     shop: str | None = None, keep: tuple[str, ...] = ledger.KEPT,
-                     dry_run: bool = False) -> dict:
+def save_redemptions(
+    store: Store,
+    records: Iterable[Record],
+    campaign_slug: str | None = None,
+    kind: str = "generic",
+    progress: Callable | None = None,
+    shop: str | None = None,
+    keep: tuple[str, ...] = ledger.KEPT,
+    dry_run: bool = False,
+) -> dict:
     """Check every order, then write them all in one transaction or none.
 
     Orders that are no campaign's are not errors: they are counted (and
@@ -321,55 +374,89 @@ def save_redemptions(store: Store, records: Iterable[Record], campaign_slug: str
     bad_lines = {line for line, _ in errors}
     read = len({o["line"] for o in orders} | bad_lines)
     orders = [o for o in orders if o["line"] not in bad_lines]
-    options = dict(scope_campaign_id=campaign["id"] if campaign else None,
-                   keep_nobodys=shop_row["name"] != CSV_SHOP, check_currency=True)
+    options = dict(
+        scope_campaign_id=campaign["id"] if campaign else None,
+        keep_nobodys=shop_row["name"] != CSV_SHOP,
+        check_currency=True,
+    )
     if errors:
         existing = store.orders_by_id(shop_row["id"], [o["order_id"] for o in orders])
-        errors += ledger.plan(store, shop_row, orders, existing, ledger.Facts(store),
-                              **options).errors
+        errors += ledger.plan(
+            store, shop_row, orders, existing, ledger.Facts(store), **options
+        ).errors
         raise RowErrors("import", sorted(errors, key=lambda e: e[0]), read)
 
     def write() -> dict:
         shop = shop_row if shop_row["id"] is not None else shops.import_shop(store, CSV_SHOP)
-        return dict(ledger.save_orders(store, shop, orders, **options, dry_run=dry_run,
-                                       on_errors=lambda errs: RowErrors("import", errs, read)),
-                    shop=shop["name"])
+        return dict(
+            ledger.save_orders(
+                store,
+                shop,
+                orders,
+                **options,
+                dry_run=dry_run,
+                on_errors=lambda errs: RowErrors("import", errs, read),
+            ),
+            shop=shop["name"],
+        )
 
     # The csv shop is made by the first import; a dry run makes it only in a
     # transaction that is rolled back as well.
     result = _write(store, write, True) if dry_run and shop_row["id"] is None else write()
-    return {"format": kind, "shop": result["shop"], "read": read, "orders": len(orders),
-            "new": result["new"], "updated": result["updated"],
-            "already_imported": result["unchanged"], "no_campaign": result["no_campaign"],
-            "unknown_codes": result["unknown_codes"],
-            "not_this_campaign": result["not_this_campaign"]}
+    return {
+        "format": kind,
+        "shop": result["shop"],
+        "read": read,
+        "orders": len(orders),
+        "new": result["new"],
+        "updated": result["updated"],
+        "already_imported": result["unchanged"],
+        "no_campaign": result["no_campaign"],
+        "unknown_codes": result["unknown_codes"],
+        "not_this_campaign": result["not_this_campaign"],
+    }
 
 
-def import_redemptions(store: Store, source, campaign_slug: str | None = None,
-                       progress: Callable | None = None, shop: str | None = None,
-                       dry_run: bool = False) -> dict:
+def import_redemptions(
+    store: Store,
+    source,
+    campaign_slug: str | None = None,
+    progress: Callable | None = None,
+    shop: str | None = None,
+    dry_run: bool = False,
+) -> dict:
     """Orders from a CSV file (ours or a Shopify orders export) of a shop
     (`csv` unless named); dry_run: see save_redemptions."""
     shop_row = shops.import_shop(store, shop, create=False)
     header, records = read_csv(source)
     kind, records = redemption_records(header, records, shop_row["platform"])
-    return save_redemptions(store, records, campaign_slug, kind, progress, shop_row["name"],
-                            kept_fields(kind, header), dry_run)
+    return save_redemptions(
+        store,
+        records,
+        campaign_slug,
+        kind,
+        progress,
+        shop_row["name"],
+        kept_fields(kind, header),
+        dry_run,
+    )
 
 
 # -- platform metrics ------------------------------------------------------------------
 
+
 def _count(field: str, raw: str | None) -> int | None:
     raw = (raw or "").strip()
     if raw == "":
-        return None               # not reported is not zero
+        return None  # not reported is not zero
     if not (raw.isascii() and raw.isdigit()):
         raise BadInput(f"{field} {raw!r} is not a whole number")
     return int(raw)
 
 
-def check_metric_records(records: Iterable[Record], handles, currency: str, on: str,
-                         progress: Callable | None = None):
+def check_metric_records(
+    records: Iterable[Record], handles, currency: str, on: str, progress: Callable | None = None
+):
     """Rows of our own metrics layout checked without a store: (rows, errors).
 
     handles: the creators a row may name; on: how a message names where
@@ -401,24 +488,35 @@ def check_metric_records(records: Iterable[Record], handles, currency: str, on: 
             continue
         key = (handle, source, day)
         if key in seen:
-            errors.append((line, f"{handle} {source} {day} appears twice (first on line {seen[key]})"))
+            errors.append(
+                (line, f"{handle} {source} {day} appears twice (first on line {seen[key]})")
+            )
             continue
         seen[key] = line
         rows.append(row)
     return rows, errors
 
 
-def check_metrics(store: Store, campaign: dict, records: Iterable[Record],
-                  progress: Callable | None = None):
+def check_metrics(
+    store: Store, campaign: dict, records: Iterable[Record], progress: Callable | None = None
+):
     enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
-    rows, errors = check_metric_records(records, enrolled, campaign["currency"],
-                                        f"campaign {campaign['slug']!r}", progress)
-    return [{"campaign_id": campaign["id"], "creator_id": enrolled[row.pop("creator")], **row}
-            for row in rows], errors
+    rows, errors = check_metric_records(
+        records, enrolled, campaign["currency"], f"campaign {campaign['slug']!r}", progress
+    )
+    return [
+        {"campaign_id": campaign["id"], "creator_id": enrolled[row.pop("creator")], **row}
+        for row in rows
+    ], errors
 
 
-def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
-                 progress: Callable | None = None, dry_run: bool = False) -> dict:
+def save_metrics(
+    store: Store,
+    campaign_slug: str,
+    records: Iterable[Record],
+    progress: Callable | None = None,
+    dry_run: bool = False,
+) -> dict:
     """Check every row, then write them all in one transaction or none: a
     row whose creator, source and day are stored already replaces it.
     dry_run: check and count the same way, write nothing."""
@@ -432,12 +530,19 @@ def save_metrics(store: Store, campaign_slug: str, records: Iterable[Record],
         replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
         store.upsert_metrics(rows)
         return {"rows": len(rows), "new": len(rows) - replaced, "replaced": replaced}
+
     return _write(store, write, dry_run)
 
 
-def import_metrics(store: Store, source, campaign_slug: str,
-                   progress: Callable | None = None, creator: str | None = None,
-                   filename: str | None = None, dry_run: bool = False) -> dict:
+def import_metrics(
+    store: Store,
+    source,
+    campaign_slug: str,
+    progress: Callable | None = None,
+    creator: str | None = None,
+    filename: str | None = None,
+    dry_run: bool = False,
+) -> dict:
     """A metrics file as the platform exported it (tracker.metrics reads
     Meta Ads, TikTok Ads, TikTok Studio, Instagram and our own layout; CSV
     or XLSX), stored in one transaction: a re-import of a key replaces it
@@ -449,19 +554,39 @@ def import_metrics(store: Store, source, campaign_slug: str,
     campaign = get_campaign(store, campaign_slug)
     enrolled = {c["handle"]: c["id"] for c in store.campaign_creators(campaign["id"])}
     if filename is None:
-        filename = os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "the file"
-    parsed = parse_metrics(source, str(filename), handles=list(enrolled),
-                           currency=campaign["currency"], creator=creator,
-                           campaign=campaign["slug"])
-    rows = [{"campaign_id": campaign["id"], "creator_id": enrolled[row["creator"]],
-             **{k: v for k, v in row.items() if k != "creator"}} for row in parsed.rows]
+        filename = (
+            os.path.basename(source) if isinstance(source, (str, os.PathLike)) else "the file"
+        )
+    parsed = parse_metrics(
+        source,
+        str(filename),
+        handles=list(enrolled),
+        currency=campaign["currency"],
+        creator=creator,
+        campaign=campaign["slug"],
+    )
+    rows = [
+        {
+            "campaign_id": campaign["id"],
+            "creator_id": enrolled[row["creator"]],
+            **{k: v for k, v in row.items() if k != "creator"},
+        }
+        for row in parsed.rows
+    ]
 
     def write():
         stored = store.metric_keys(campaign["id"])
         replaced = sum((r["creator_id"], r["source"], r["day"]) in stored for r in rows)
         store.upsert_metrics(rows)
-        return {"format": parsed.format, "format_label": parsed.label, "rows": len(rows),
-                "new": len(rows) - replaced, "replaced": replaced,
-                "skipped_unmatched": parsed.skipped_unmatched,
-                "skipped_totals": parsed.skipped_totals, "creators": parsed.summary}
+        return {
+            "format": parsed.format,
+            "format_label": parsed.label,
+            "rows": len(rows),
+            "new": len(rows) - replaced,
+            "replaced": replaced,
+            "skipped_unmatched": parsed.skipped_unmatched,
+            "skipped_totals": parsed.skipped_totals,
+            "creators": parsed.summary,
+        }
+
     return _write(store, write, dry_run)

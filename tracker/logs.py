@@ -10,6 +10,7 @@ writes request lines and referrers with their `?share=` tokens.
 with IPv4/IPv6 addresses replaced and tokens masked. `tracker serve` and
 deploy/gunicorn.conf.py both use it (serve.DEFAULTS["logger_class"]).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -26,13 +27,15 @@ MASK = "***"
 IPV4 = re.compile(r"(?<![\w.])(?<![A-Za-z]/)[0-9]{1,3}(?:\.[0-9]{1,3}){3}(?!\w|\.[0-9])")
 # Hex groups with at least two colons (so "12:30:45" is a candidate, and
 # ipaddress then refuses it), an optional dotted tail and zone.
-IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
-                  r"(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[\w-]+)?"
-                  r"(?![\w:]|\.[0-9])")
+IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?:[0-9A-Fa-f]{1,4}|[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[\w-]+)?"
+    r"(?![\w:]|\.[0-9])"
+)
 SECRETS = (
     (re.compile(r"(?i)([?&;](?:share|token|access_token)=)[^&\s\"'#]+"), r"\1" + MASK),
     (re.compile(r"(?i)(\bbearer\s+)[^\s\"',;]+"), r"\1" + MASK),
-    (re.compile(r"\btrk_[A-Za-z0-9_-]{8,}"), "trk_" + MASK),      # API tokens anywhere
+    (re.compile(r"\btrk_[A-Za-z0-9_-]{8,}"), "trk_" + MASK),  # API tokens anywhere
 )
 
 
@@ -40,7 +43,7 @@ def _address(match: re.Match) -> str:
     try:
         ipaddress.ip_address(match.group(0))
     except ValueError:
-        return match.group(0)      # a time, a version: not an address
+        return match.group(0)  # a time, a version: not an address
     return ADDRESS
 
 

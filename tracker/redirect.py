@@ -4,6 +4,7 @@ A plain WSGI callable in front of Flask: a short-link request touches no
 routing, no request object and no session, only what it needs. Anything
 that is not a short code falls through to the Flask app.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,7 +13,7 @@ import secrets
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -29,8 +30,12 @@ CODE_PATH = re.compile("^/(" + CODE_PATTERN.strip("^$") + ")$")
 LOCATION = re.compile(r"[\x21-\x7e]+")
 MAX_QUERY = 4096
 MAX_HEADER = 2048
-PREFETCH = (("HTTP_SEC_PURPOSE", "prefetch"), ("HTTP_PURPOSE", "prefetch"),
-            ("HTTP_X_PURPOSE", "preview"), ("HTTP_X_MOZ", "prefetch"))
+PREFETCH = (
+    ("HTTP_SEC_PURPOSE", "prefetch"),
+    ("HTTP_PURPOSE", "prefetch"),
+    ("HTTP_X_PURPOSE", "preview"),
+    ("HTTP_X_MOZ", "prefetch"),
+)
 SECURITY_HEADERS = [
     ("Cache-Control", "no-store"),
     ("X-Content-Type-Options", "nosniff"),
@@ -69,8 +74,9 @@ def client_ip(environ, trusted_proxies: int) -> str:
 
 def checked_location(link: dict, incoming, click_id: str | None) -> str:
     """The link's Location, or ValueError if it is not a sendable URI."""
-    location = redirect_location(link["destination"], link["target_url"], incoming, click_id,
-                                 link["click_param"])
+    location = redirect_location(
+        link["destination"], link["target_url"], incoming, click_id, link["click_param"]
+    )
     if not LOCATION.fullmatch(location):
         raise ValueError(f"the link's target is not an ASCII URI: {location[:200]!r}")
     return location
@@ -82,7 +88,7 @@ class Redirector:
     def __init__(self, store: Store, fallback, trusted_proxies: int = 0, clock=None):
         self.store = store
         # The time of a click; `tracker demo` replays a month through it.
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.fallback = fallback
         self.trusted_proxies = trusted_proxies
         self._salts: dict[str, str] = {}
@@ -113,8 +119,11 @@ class Redirector:
     def __call__(self, environ, start_response):
         match = CODE_PATH.match(environ.get("PATH_INFO", ""))
         method = environ.get("REQUEST_METHOD")
-        if (match is None or method not in ("GET", "HEAD")
-                or match.group(1).lower() in RESERVED_CODES):
+        if (
+            match is None
+            or method not in ("GET", "HEAD")
+            or match.group(1).lower() in RESERVED_CODES
+        ):
             return self.fallback(environ, start_response)
         return self.redirect(match.group(1), method, environ, start_response)
 
@@ -133,32 +142,42 @@ class Redirector:
         incoming = parse_qsl(environ.get("QUERY_STRING", "")[:MAX_QUERY], keep_blank_values=True)
         qr = False
         if incoming:
-            incoming, qr = take_qr(incoming)     # ours: recorded, never forwarded
+            incoming, qr = take_qr(incoming)  # ours: recorded, never forwarded
         click_id = new_click_id() if counted else None
         try:
             location = checked_location(link, incoming, click_id)
             if counted and not self.record(click_id, link, incoming, qr, environ):
-                self._links.pop(code, None)      # disabled since we cached it
+                self._links.pop(code, None)  # disabled since we cached it
                 return self.not_found(method, start_response)
         except Exception as exc:
-            environ["wsgi.errors"].write(scrub(
-                f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n"))
+            environ["wsgi.errors"].write(
+                scrub(f"tracker: click not stored for /{code}: {type(exc).__name__}: {exc}\n")
+            )
             return self.unavailable(start_response)
         # A bodiless 302 needs no nosniff or referrer policy; every header
         # costs the server a little on the path that must be fastest.
-        start_response("302 Found", [("Location", location), ("Content-Length", "0"),
-                                     ("Cache-Control", "no-store")])
+        start_response(
+            "302 Found",
+            [("Location", location), ("Content-Length", "0"), ("Cache-Control", "no-store")],
+        )
         return []
 
     def unavailable(self, start_response):
-        start_response("503 Service Unavailable", [
-            ("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS)
+        start_response(
+            "503 Service Unavailable",
+            [("Content-Type", "text/plain"), ("Retry-After", "1")] + SECURITY_HEADERS,
+        )
         return [UNAVAILABLE_PAGE]
 
     def not_found(self, method, start_response):
-        start_response("404 Not Found", [("Content-Type", "text/html; charset=utf-8"),
-                                         ("Content-Length", str(len(NOT_FOUND_PAGE)))]
-                       + SECURITY_HEADERS)
+        start_response(
+            "404 Not Found",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(NOT_FOUND_PAGE))),
+            ]
+            + SECURITY_HEADERS,
+        )
         return [] if method == "HEAD" else [NOT_FOUND_PAGE]
 
     def record(self, click_id, link, incoming, qr, environ) -> bool:
@@ -172,20 +191,34 @@ class Redirector:
         # The address gives the country and (hashed) the visitor; it is not kept.
         ip = client_ip(environ, self.trusted_proxies)
         languages = environ.get("HTTP_ACCEPT_LANGUAGE")
-        return self.store.insert_click({
-            "id": click_id, "link_id": link["id"], "campaign_id": link["campaign_id"],
-            "creator_id": link["creator_id"], "at": iso_utc(now), "day": local_day,
-            "referrer": referrer, "referrer_host": found.referrer_host,
-            "user_agent": user_agent, "device": agent.device, "os": agent.os,
-            "browser": agent.browser, "in_app": agent.in_app, "source": found.source,
-            "platform": found.platform,
-            "reason": found.reason + "; QR scan" if qr else found.reason,
-            "ad_click_id": found.ad_click_id, "is_bot": int(found.is_bot),
-            "visitor": self.visitor(now, link["timezone"], local_day, ip, user_agent),
-            "country": country(ip),
-            "language": primary_language(languages[:MAX_ACCEPT_LANGUAGE]) if languages else None,
-            "qr": int(qr),
-        })
+        return self.store.insert_click(
+            {
+                "id": click_id,
+                "link_id": link["id"],
+                "campaign_id": link["campaign_id"],
+                "creator_id": link["creator_id"],
+                "at": iso_utc(now),
+                "day": local_day,
+                "referrer": referrer,
+                "referrer_host": found.referrer_host,
+                "user_agent": user_agent,
+                "device": agent.device,
+                "os": agent.os,
+                "browser": agent.browser,
+                "in_app": agent.in_app,
+                "source": found.source,
+                "platform": found.platform,
+                "reason": found.reason + "; QR scan" if qr else found.reason,
+                "ad_click_id": found.ad_click_id,
+                "is_bot": int(found.is_bot),
+                "visitor": self.visitor(now, link["timezone"], local_day, ip, user_agent),
+                "country": country(ip),
+                "language": primary_language(languages[:MAX_ACCEPT_LANGUAGE])
+                if languages
+                else None,
+                "qr": int(qr),
+            }
+        )
 
     def visitor(self, now, tz, local_day, ip, user_agent) -> str:
         """A daily-salted hash of address and UA; the address is not kept.
@@ -202,8 +235,9 @@ class Redirector:
                 self._salt_date = today
                 self.forget_old_salts()
             salt = self._salts[key] = self.store.visitor_salt(key, secrets.token_hex(16))
-        digest = hashlib.blake2b(f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64],
-                                 digest_size=10)
+        digest = hashlib.blake2b(
+            f"{ip}\n{user_agent}".encode(), key=salt.encode()[:64], digest_size=10
+        )
         return digest.hexdigest()
 
     def forget_old_salts(self) -> None:
@@ -222,8 +256,9 @@ class Redirector:
         try:
             self.store.forget_salts_before((today - timedelta(days=SALT_DAYS_KEPT)).isoformat())
         except Exception as exc:
-            print(f"tracker: old visitor salts not deleted yet: {type(exc).__name__}",
-                  file=sys.stderr)
+            print(
+                f"tracker: old visitor salts not deleted yet: {type(exc).__name__}", file=sys.stderr
+            )
             return
         self._salts_swept_on = today
 

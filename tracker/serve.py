@@ -6,6 +6,7 @@ needs to hide one.
 deploy/gunicorn.conf.py reuses DEFAULTS, so a systemd install and
 `tracker serve` behave the same.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -66,7 +67,7 @@ class GunicornApp(BaseApplication):
     def load_config(self):
         for key, value in self.options.items():
             if key == "control_socket_disable" and key not in self.cfg.settings:
-                continue      # an older gunicorn has no control socket to disable
+                continue  # an older gunicorn has no control socket to disable
             self.cfg.set(key, value)
 
     def load(self):
@@ -104,12 +105,22 @@ def load_tracker(environ: dict):
     return app
 
 
-def serve(database: str, base_url: str, host: str, port: int, workers: int | None,
-          access_log: bool = False) -> None:
+def serve(
+    database: str,
+    base_url: str,
+    host: str,
+    port: int,
+    workers: int | None,
+    access_log: bool = False,
+) -> None:
     from .settings import read
 
-    options = dict(DEFAULTS, bind=f"{host}:{port}", workers=workers or default_workers(database),
-                   threads=read("TRACKER_THREADS"))
+    options = dict(
+        DEFAULTS,
+        bind=f"{host}:{port}",
+        workers=workers or default_workers(database),
+        threads=read("TRACKER_THREADS"),
+    )
     if access_log:
         options["accesslog"] = "-"
     environ = {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}

@@ -6,11 +6,13 @@ one line that names the variable (never a traceback, never a silent
 fallback). docs/configuration.md is generated from `SETTINGS`
 (`make docs`), so the documentation cannot drift from the code.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from .errors import BadInput
 
@@ -38,6 +40,7 @@ def _whole(minimum: int) -> Callable[[str], int]:
         if not value.strip().isascii() or not value.strip().isdigit() or int(value) < minimum:
             raise ValueError(f"must be a whole number of at least {minimum}")
         return int(value)
+
     return parse
 
 
@@ -46,6 +49,7 @@ def _one_of(*choices: str) -> Callable[[str], str]:
         if value.strip().upper() not in choices:
             raise ValueError(f"must be one of {', '.join(choices)}")
         return value.strip().upper()
+
     return parse
 
 
@@ -70,51 +74,136 @@ class Setting:
     default: Any
     parse: Callable[[str], Any]
     help: str
-    server_only: bool = False     # read by gunicorn's configuration, not by the app
+    server_only: bool = False  # read by gunicorn's configuration, not by the app
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("TRACKER_DATABASE", "database", DEFAULT_DATABASE, _text,
-            "SQLite file, or `postgresql://user:password@host:5432/db`"),
-    Setting("TRACKER_BASE_URL", "base_url", DEFAULT_BASE_URL, _base_url,
-            "public URL of the server, used in short links and share links"),
-    Setting("TRACKER_TRUSTED_PROXIES", "trusted_proxies", 0, _whole(0),
-            "reverse proxies in front that append to `X-Forwarded-For`; "
-            "0 ignores the header (a client could forge it)"),
-    Setting("TRACKER_MAX_BODY_BYTES", "max_body_bytes", 10 * 1024 * 1024, _whole(1),
-            "largest request body (413 above)"),
-    Setting("TRACKER_MAX_IMPORT_BYTES", "max_import_bytes", 50 * 1024 * 1024, _whole(1),
-            "largest file an import reads"),
-    Setting("TRACKER_SQLITE_SYNC", "sqlite_sync", "NORMAL", _one_of(*SQLITE_SYNC_MODES),
-            "SQLite `synchronous`; FULL fsyncs each click (survives power loss, slower)"),
-    Setting("TRACKER_PG_POOL", "pg_pool", 8, _whole(1),
-            "PostgreSQL connections per worker process (besides the redirect's own)"),
-    Setting("TRACKER_PG_TIMEOUT", "pg_timeout", 2.0, _seconds,
-            "seconds a click's statement may wait on PostgreSQL (a lock, a stalled server) "
-            "before the redirect answers 503: `statement_timeout` and `lock_timeout` of the "
-            "redirect's connection"),
-    Setting("TRACKER_WAL_MAX_MB", "wal_max_mb", 16, _whole(1),
-            "SQLite: past this many MB the WAL file is checkpointed and reset at once "
-            "(kept at most this size after), so it stays bounded under any load"),
-    Setting("TRACKER_HEAVY_REQUESTS", "heavy_requests", 2, _whole(1),
-            "per worker process: stats, export and API requests that run at once, on "
-            "lower-priority threads (as many again may wait; more get a 503), so they never "
-            "hold up a redirect"),
-    Setting("TRACKER_BIND", "bind", "127.0.0.1:8000", _text,
-            "address:port gunicorn listens on (comma-separated for several)", True),
-    Setting("TRACKER_WORKERS", "workers", None, _optional_whole,
-            "worker processes (default: cores + 1 on SQLite, 2 x cores + 1 on PostgreSQL)", True),
-    Setting("TRACKER_THREADS", "threads", 16, _whole(2),
-            "threads per worker process (they wait on clicks' writes, not on reports)", True),
-    Setting("TRACKER_HEADER_TIMEOUT", "header_timeout", 10.0, _seconds,
-            "seconds a client has to send a request's headers before the connection is closed "
-            "(slow clients cost no thread meanwhile)", True),
-    Setting("TRACKER_ACCESS_LOG", "access_log", None, lambda v: v or None,
-            "`-` for stdout, a file path, or unset for none (never holds client addresses)",
-            True),
-    Setting("TRACKER_CONTROL_SOCKET", "control_socket", None, lambda v: v or None,
-            "where gunicorn >= 25.1 puts its control socket (default: none, or systemd's "
-            "RuntimeDirectory)", True),
+    Setting(
+        "TRACKER_DATABASE",
+        "database",
+        DEFAULT_DATABASE,
+        _text,
+        "SQLite file, or `postgresql://user:password@host:5432/db`",
+    ),
+    Setting(
+        "TRACKER_BASE_URL",
+        "base_url",
+        DEFAULT_BASE_URL,
+        _base_url,
+        "public URL of the server, used in short links and share links",
+    ),
+    Setting(
+        "TRACKER_TRUSTED_PROXIES",
+        "trusted_proxies",
+        0,
+        _whole(0),
+        "reverse proxies in front that append to `X-Forwarded-For`; "
+        "0 ignores the header (a client could forge it)",
+    ),
+    Setting(
+        "TRACKER_MAX_BODY_BYTES",
+        "max_body_bytes",
+        10 * 1024 * 1024,
+        _whole(1),
+        "largest request body (413 above)",
+    ),
+    Setting(
+        "TRACKER_MAX_IMPORT_BYTES",
+        "max_import_bytes",
+        50 * 1024 * 1024,
+        _whole(1),
+        "largest file an import reads",
+    ),
+    Setting(
+        "TRACKER_SQLITE_SYNC",
+        "sqlite_sync",
+        "NORMAL",
+        _one_of(*SQLITE_SYNC_MODES),
+        "SQLite `synchronous`; FULL fsyncs each click (survives power loss, slower)",
+    ),
+    Setting(
+        "TRACKER_PG_POOL",
+        "pg_pool",
+        8,
+        _whole(1),
+        "PostgreSQL connections per worker process (besides the redirect's own)",
+    ),
+    Setting(
+        "TRACKER_PG_TIMEOUT",
+        "pg_timeout",
+        2.0,
+        _seconds,
+        "seconds a click's statement may wait on PostgreSQL (a lock, a stalled server) "
+        "before the redirect answers 503: `statement_timeout` and `lock_timeout` of the "
+        "redirect's connection",
+    ),
+    Setting(
+        "TRACKER_WAL_MAX_MB",
+        "wal_max_mb",
+        16,
+        _whole(1),
+        "SQLite: past this many MB the WAL file is checkpointed and reset at once "
+        "(kept at most this size after), so it stays bounded under any load",
+    ),
+    Setting(
+        "TRACKER_HEAVY_REQUESTS",
+        "heavy_requests",
+        2,
+        _whole(1),
+        "per worker process: stats, export and API requests that run at once, on "
+        "lower-priority threads (as many again may wait; more get a 503), so they never "
+        "hold up a redirect",
+    ),
+    Setting(
+        "TRACKER_BIND",
+        "bind",
+        "127.0.0.1:8000",
+        _text,
+        "address:port gunicorn listens on (comma-separated for several)",
+        True,
+    ),
+    Setting(
+        "TRACKER_WORKERS",
+        "workers",
+        None,
+        _optional_whole,
+        "worker processes (default: cores + 1 on SQLite, 2 x cores + 1 on PostgreSQL)",
+        True,
+    ),
+    Setting(
+        "TRACKER_THREADS",
+        "threads",
+        16,
+        _whole(2),
+        "threads per worker process (they wait on clicks' writes, not on reports)",
+        True,
+    ),
+    Setting(
+        "TRACKER_HEADER_TIMEOUT",
+        "header_timeout",
+        10.0,
+        _seconds,
+        "seconds a client has to send a request's headers before the connection is closed "
+        "(slow clients cost no thread meanwhile)",
+        True,
+    ),
+    Setting(
+        "TRACKER_ACCESS_LOG",
+        "access_log",
+        None,
+        lambda v: v or None,
+        "`-` for stdout, a file path, or unset for none (never holds client addresses)",
+        True,
+    ),
+    Setting(
+        "TRACKER_CONTROL_SOCKET",
+        "control_socket",
+        None,
+        lambda v: v or None,
+        "where gunicorn >= 25.1 puts its control socket (default: none, or systemd's "
+        "RuntimeDirectory)",
+        True,
+    ),
 )
 BY_ENV = {s.env: s for s in SETTINGS}
 
@@ -139,7 +228,7 @@ class Config:
     control_socket: str | None = None
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides) -> Config:
         """Every setting from the environment, checked; overrides (CLI flags) win."""
         env = os.environ if env is None else env
         values = {s.field: read(s.env, env) for s in SETTINGS}

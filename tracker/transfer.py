@@ -1,10 +1,11 @@
 """`tracker migrate-data`: copy a whole install from one database to another
 (usually SQLite to PostgreSQL), every row and id kept, in one transaction on
 the target, and every table's count checked at the end."""
+
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from .errors import BadInput, TrackerError
 from .store import Store
@@ -17,7 +18,9 @@ class CountMismatch(TrackerError):
     status, code = 500, "count_mismatch"
 
 
-def migrate_data(source: Store, target: Store, progress: Callable[[str], None] | None = None) -> dict:
+def migrate_data(
+    source: Store, target: Store, progress: Callable[[str], None] | None = None
+) -> dict:
     progress = progress or (lambda text: None)
     if source.url == target.url:
         raise BadInput("--from and --to are the same database")
@@ -25,11 +28,13 @@ def migrate_data(source: Store, target: Store, progress: Callable[[str], None] |
     target.migrate()
     busy = [t for t, _ in COPY_ORDER if t not in ("settings",) and target.count(t)]
     if busy:
-        raise BadInput(f"the target already holds data ({', '.join(busy)}); "
-                       "migrate-data only copies into an empty database")
+        raise BadInput(
+            f"the target already holds data ({', '.join(busy)}); "
+            "migrate-data only copies into an empty database"
+        )
     expected = {table: source.count(table) for table, _ in COPY_ORDER}
     with target.transaction():
-        target.clear_settings()     # the target's fresh secrets yield to the source's
+        target.clear_settings()  # the target's fresh secrets yield to the source's
         for table, _ in COPY_ORDER:
             copied, batch = 0, []
             for row in source.table_rows(table):
@@ -45,7 +50,9 @@ def migrate_data(source: Store, target: Store, progress: Callable[[str], None] |
         target.reset_identities()
         got = {table: target.count(table) for table, _ in COPY_ORDER}
         if got != expected:
-            wrong = ", ".join(f"{t}: {expected[t]} -> {got[t]}" for t in expected if got[t] != expected[t])
+            wrong = ", ".join(
+                f"{t}: {expected[t]} -> {got[t]}" for t in expected if got[t] != expected[t]
+            )
             raise CountMismatch(f"counts differ after the copy ({wrong}); nothing was written")
     return {"tables": expected, "rows": sum(expected.values())}
 

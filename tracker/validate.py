@@ -3,11 +3,12 @@
 Pure functions that raise BadInput with a message naming the field, so the
 CLI, the API and the importers all refuse bad input the same way.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from importlib import resources
@@ -29,7 +30,9 @@ from .vocabulary import (
     normalize_handle,
 )
 
-HOST_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+HOST_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 # ASCII digits only: \d would also take ١٢٣ or １２３ (Decimal reads them as 123),
 # which no shop export means; metric counts refuse them too.
@@ -57,11 +60,11 @@ def slug(value: str) -> str:
 
 
 @overload
-def text(field: str, value: str | None, max_len: int = ...,
-         required: Literal[True] = ...) -> str: ...
+def text(
+    field: str, value: str | None, max_len: int = ..., required: Literal[True] = ...
+) -> str: ...
 @overload
-def text(field: str, value: str | None, max_len: int = ..., *,
-         required: bool) -> str | None: ...
+def text(field: str, value: str | None, max_len: int = ..., *, required: bool) -> str | None: ...
 
 
 def text(field: str, value: str | None, max_len: int = 200, required: bool = True) -> str | None:
@@ -84,10 +87,12 @@ def attribution_days(value, field: str = "attribution_days") -> int:
     if value is None or value == "":
         return DEFAULT_ATTRIBUTION_DAYS
     raw = str(value).strip()
-    if isinstance(value, bool) or not (raw.isascii() and raw.isdigit()) \
-            or not 1 <= int(raw) <= MAX_ATTRIBUTION_DAYS:
-        raise BadInput(f"{field} {raw!r} must be a whole number of days, "
-                       f"1-{MAX_ATTRIBUTION_DAYS}")
+    if (
+        isinstance(value, bool)
+        or not (raw.isascii() and raw.isdigit())
+        or not 1 <= int(raw) <= MAX_ATTRIBUTION_DAYS
+    ):
+        raise BadInput(f"{field} {raw!r} must be a whole number of days, 1-{MAX_ATTRIBUTION_DAYS}")
     return int(raw)
 
 
@@ -97,8 +102,10 @@ def click_param(value: str | None, field: str = "click_param") -> str:
     if not raw:
         return DEFAULT_CLICK_PARAM
     if not CLICK_PARAM_RE.match(raw) or raw.lower().startswith("utm_"):
-        raise BadInput(f"{field} {raw!r} must be a query parameter name: 1-64 letters, digits, "
-                       "'_', '.' or '-', starting with a letter or '_', and not a utm_ one")
+        raise BadInput(
+            f"{field} {raw!r} must be a query parameter name: 1-64 letters, digits, "
+            "'_', '.' or '-', starting with a letter or '_', and not a utm_ one"
+        )
     return raw
 
 
@@ -109,8 +116,10 @@ def handle(value: str) -> str:
     if not normal:
         raise BadInput("creator handle must not be empty")
     if not HANDLE_RE.match(normal):
-        raise BadInput(f"creator handle {value.strip()!r} may contain only letters, digits, "
-                       "'.', '_' and '-' (at most 100)")
+        raise BadInput(
+            f"creator handle {value.strip()!r} may contain only letters, digits, "
+            "'.', '_' and '-' (at most 100)"
+        )
     return normal
 
 
@@ -139,8 +148,10 @@ def url(value: str, field: str = "destination") -> str:
         raise BadInput(f"{field} is longer than {MAX_URL} characters")
     invisible = sorted({f"U+{ord(ch):04X}" for ch in value if unicodedata.category(ch) == "Cf"})
     if invisible:
-        raise BadInput(f"{field} {value!r} contains invisible formatting characters "
-                       f"({', '.join(invisible)}); type the URL again without them")
+        raise BadInput(
+            f"{field} {value!r} contains invisible formatting characters "
+            f"({', '.join(invisible)}); type the URL again without them"
+        )
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value) or "\\" in value:
         raise BadInput(f"{field} {value!r} contains spaces, control characters or backslashes")
     try:
@@ -164,7 +175,7 @@ def url(value: str, field: str = "destination") -> str:
     if port == 0:
         raise BadInput(f"{field} {value!r} has an invalid port")
     head = len(parts.scheme) + len("://")
-    return _ascii_uri(value[:head] + netloc, value[head + len(parts.netloc):], field)
+    return _ascii_uri(value[:head] + netloc, value[head + len(parts.netloc) :], field)
 
 
 def _idna_host(host: str, field: str, value: str) -> str:
@@ -180,7 +191,7 @@ def _ascii_uri(origin: str, rest: str, field: str) -> str:
     existing %XX escapes and reserved characters are kept, a stray '%'
     becomes %25."""
     encoded = origin + STRAY_PERCENT.sub("%25", quote(rest, safe=URI_KEEP))
-    if not encoded.isascii():      # e.g. a port in non-ASCII digits
+    if not encoded.isascii():  # e.g. a port in non-ASCII digits
         raise BadInput(f"{field} {origin!r} is not a valid URL")
     if len(encoded) > MAX_URL:
         raise BadInput(f"{field} is longer than {MAX_URL} characters once encoded")
@@ -219,7 +230,9 @@ def timezone_name(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise BadInput(f"time zone {value!r} is unknown (use an IANA name such as Europe/Berlin)") from None
+        raise BadInput(
+            f"time zone {value!r} is unknown (use an IANA name such as Europe/Berlin)"
+        ) from None
     return value
 
 
@@ -235,8 +248,9 @@ def iso_countries() -> frozenset[str]:
     """The ISO 3166-1 alpha-2 codes, from the tz database's iso3166.tab
     (shipped with the tzdata package this project depends on)."""
     text = resources.files("tzdata").joinpath("zoneinfo", "iso3166.tab").read_text("utf-8")
-    return frozenset(line.split("\t", 1)[0] for line in text.splitlines()
-                     if line and not line.startswith("#"))
+    return frozenset(
+        line.split("\t", 1)[0] for line in text.splitlines() if line and not line.startswith("#")
+    )
 
 
 COUNTRY_SPLIT = re.compile(r"[\s,;]+")
@@ -259,14 +273,15 @@ def countries(value, field: str = "target countries") -> tuple[str, ...]:
     if bad:
         hint = " (the United Kingdom is GB)" if any(b.upper() == "UK" for b in bad) else ""
         shown = ", ".join(repr(b[:20]) for b in bad[:5]) + (", …" if len(bad) > 5 else "")
-        raise BadInput(f"{field}: {shown} "
-                       f"{'is not an' if len(bad) == 1 else 'are not'} ISO 3166 alpha-2 "
-                       f"code{'' if len(bad) == 1 else 's'} (e.g. DE, AT, CH){hint}")
+        raise BadInput(
+            f"{field}: {shown} "
+            f"{'is not an' if len(bad) == 1 else 'are not'} ISO 3166 alpha-2 "
+            f"code{'' if len(bad) == 1 else 's'} (e.g. DE, AT, CH){hint}"
+        )
     return tuple(dict.fromkeys(codes))
 
 
-def money(value, currency_code: str, field: str = "amount",
-          allow_negative: bool = False) -> int:
+def money(value, currency_code: str, field: str = "amount", allow_negative: bool = False) -> int:
     """A decimal amount as exact integer minor units of the currency."""
     raw = str(value).strip() if value is not None else ""
     if not DECIMAL_RE.match(raw):
@@ -300,19 +315,20 @@ def timestamp(value: str | None, field: str = "time") -> datetime:
     if not raw:
         raise BadInput(f"{field} must not be empty")
     try:
-        parsed = datetime.fromisoformat(raw)     # Python 3.11 reads all of ISO 8601 we see
+        parsed = datetime.fromisoformat(raw)  # Python 3.11 reads all of ISO 8601 we see
     except ValueError:
         try:
             parsed = datetime.strptime(raw, "%Y-%m-%d %H:%M:%S %z")
         except ValueError:
             raise BadInput(
                 f"{field} {raw!r} is not ISO 8601 (2026-05-01T10:00:00Z) "
-                "or 'YYYY-MM-DD HH:MM:SS +HHMM'") from None
+                "or 'YYYY-MM-DD HH:MM:SS +HHMM'"
+            ) from None
     if parsed.tzinfo is None:
         raise BadInput(f"{field} {raw!r} has no time zone offset (add Z or +HH:MM)")
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def iso_utc(moment: datetime) -> str:
     """The one text form of a time in the database: sortable, UTC, 'Z'."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -6,6 +6,7 @@ column lists, the importers' messages and the templates all derive from here,
 so a new platform or metric is added once. Pure constants and tiny pure
 helpers: importing this module costs nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,13 @@ SOURCES = ("organic", "sponsored", "unknown")
 DECLARED_SOURCES = SOURCES[:2]
 
 #: The source a link's channel implies when the request itself says nothing.
-CHANNEL_SOURCE = {"bio": "organic", "post": "organic", "story": "organic",
-                  "ad": "sponsored", "other": "unknown"}
+CHANNEL_SOURCE = {
+    "bio": "organic",
+    "post": "organic",
+    "story": "organic",
+    "ad": "sponsored",
+    "other": "unknown",
+}
 
 #: Shops whose orders reach the tracker; "csv" is a file someone imported.
 SHOP_PLATFORMS = ("shopify", "woocommerce", "stripe")
@@ -59,8 +65,16 @@ def normalize_handle(value: str | None) -> str:
 # -- numbers ----------------------------------------------------------------------
 
 #: Platform metrics per creator, source and day (counts; spend is money).
-METRIC_COUNTS = ("impressions", "views", "reach", "likes", "comments", "shares", "saves",
-                 "followers_gained")
+METRIC_COUNTS = (
+    "impressions",
+    "views",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "followers_gained",
+)
 #: What counts as engagement in the engagement rate.
 ENGAGEMENT_FIELDS = ("likes", "comments", "shares", "saves")
 #: The metrics table's value columns, in order.
@@ -80,8 +94,11 @@ WINDOW_LAST7 = "last7"
 #: A from/to range of local days, both included (given as from= and to=).
 WINDOW_CUSTOM = "custom"
 WINDOW_NAMES = tuple(str(m) for m in MARKS) + (WINDOW_LAST7, WINDOW_ALL)
-WINDOW_LABELS = {**{str(m): f"First {m} days" for m in MARKS}, WINDOW_LAST7: "Last 7 days",
-                 WINDOW_ALL: "All time"}
+WINDOW_LABELS = {
+    **{str(m): f"First {m} days" for m in MARKS},
+    WINDOW_LAST7: "Last 7 days",
+    WINDOW_ALL: "All time",
+}
 #: The longest custom range a report takes (a daily chart of more is unreadable).
 MAX_CUSTOM_DAYS = 731
 #: A creator needs this many unique visitors before its conversion rate gets a verdict.

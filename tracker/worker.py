@@ -23,6 +23,7 @@ about to be served through `enqueue_req` and on `murder_keepalived` running
 once per loop (gunicorn >= 27, as pyproject.toml requires); tests/test_slow_clients.py
 checks it against the installed gunicorn.
 """
+
 from __future__ import annotations
 
 import io
@@ -113,11 +114,11 @@ class TrackerWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.head_timeout = header_timeout()
-        self._heads: dict = {}          # conn -> deadline (monotonic)
+        self._heads: dict = {}  # conn -> deadline (monotonic)
 
     def enqueue_req(self, conn):
         if self.cfg.is_ssl:
-            return super().enqueue_req(conn)    # TLS: gunicorn's own way
+            return super().enqueue_req(conn)  # TLS: gunicorn's own way
         sock = conn.sock
         if not isinstance(sock, HeadSocket):
             sock = conn.sock = HeadSocket(sock, float(self.cfg.timeout or 30))
@@ -140,7 +141,7 @@ class TrackerWorker(ThreadWorker):
         return HEAD_END in data or len(data) >= MAX_HEAD
 
     def _serve(self, conn):
-        conn.data_ready = True          # gunicorn 27: do not wait for data again
+        conn.data_ready = True  # gunicorn 27: do not wait for data again
         return super().enqueue_req(conn)
 
     def _read_head(self, conn, _fileobj):
@@ -151,13 +152,13 @@ class TrackerWorker(ThreadWorker):
             return
         except OSError:
             data = b""
-        if not data:                    # the client went away
+        if not data:  # the client went away
             self._drop(conn)
             return
         seen = len(sock.pending)
         sock.pending += data
         # Look only where the end of the head can newly be.
-        if HEAD_END in sock.pending[max(0, seen - 3):] or len(sock.pending) >= MAX_HEAD:
+        if HEAD_END in sock.pending[max(0, seen - 3) :] or len(sock.pending) >= MAX_HEAD:
             self._forget(conn)
             self._serve(conn)
 
@@ -189,11 +190,16 @@ class TrackerWorker(ThreadWorker):
 
 def check_gunicorn() -> None:
     """The hooks TrackerWorker relies on exist in the installed gunicorn."""
-    missing = [name for name in ("enqueue_req", "murder_keepalived", "handle")
-               if not hasattr(ThreadWorker, name)]
+    missing = [
+        name
+        for name in ("enqueue_req", "murder_keepalived", "handle")
+        if not hasattr(ThreadWorker, name)
+    ]
     if missing:
-        raise RuntimeError(f"gunicorn {os.environ.get('GUNICORN_VERSION', '')} ThreadWorker "
-                           f"lacks {', '.join(missing)}: tracker.worker needs gunicorn >= 27")
+        raise RuntimeError(
+            f"gunicorn {os.environ.get('GUNICORN_VERSION', '')} ThreadWorker "
+            f"lacks {', '.join(missing)}: tracker.worker needs gunicorn >= 27"
+        )
 
 
 check_gunicorn()

@@ -23,18 +23,28 @@ from .output import emit, note
     help="the campaign's first 7/14/30 local days, last7 (the last 7 full days) or all "
     "(the default)",
 )
-@click.option("--from", "date_from", metavar="YYYY-MM-DD",
-              help="a custom window's first local day (with --to)")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD",
-              help="a custom window's last local day, included (with --from)")
-@click.option("--csv", "as_csv", is_flag=True,
-              help="the creator table as the stats page shows it, as CSV")
+@click.option(
+    "--from",
+    "date_from",
+    metavar="YYYY-MM-DD",
+    help="a custom window's first local day (with --to)",
+)
+@click.option(
+    "--to",
+    "date_to",
+    metavar="YYYY-MM-DD",
+    help="a custom window's last local day, included (with --from)",
+)
+@click.option(
+    "--csv", "as_csv", is_flag=True, help="the creator table as the stats page shows it, as CSV"
+)
 @json_option
 @pass_state
 def report(state, slug, window, date_from, date_to, as_csv, as_json):
     """the campaign report (same as /stats/<slug>.json)"""
-    result = reports.campaign_report(state.store(), slug, window, date_from=date_from,
-                                     date_to=date_to)
+    result = reports.campaign_report(
+        state.store(), slug, window, date_from=date_from, date_to=date_to
+    )
     if as_csv:
         for chunk in export.csv_chunks(table.creator_csv_rows(result)):
             sys.stdout.write(chunk)

@@ -7,10 +7,11 @@ A '.' ending a word is punctuation (no platform lets a handle end in one).
 The most specific name decides: the ad's, else the ad set's / ad group's,
 else the campaign's; one name that holds two enrolled handles is an error.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from ..errors import BadInput
 from ..vocabulary import normalize_handle
@@ -28,8 +29,10 @@ class Roster:
     def enrolled(self, handle: str) -> str:
         wanted = normalize_handle(handle)
         if wanted not in self.handles:
-            raise BadInput(f"creator {wanted!r} is not enrolled on this campaign"
-                           + (f" (enrolled: {', '.join(sorted(self.handles))})" if self.handles else ""))
+            raise BadInput(
+                f"creator {wanted!r} is not enrolled on this campaign"
+                + (f" (enrolled: {', '.join(sorted(self.handles))})" if self.handles else "")
+            )
         return wanted
 
     def named_in(self, text) -> list[str]:
@@ -45,9 +48,11 @@ class Roster:
             if len(found) == 1:
                 return found[0]
             if found:
-                raise BadInput(f"{label} {str(text)!r} names {len(found)} creators "
-                               f"({', '.join('@' + h for h in found)}); a row must belong to one: "
-                               "rename the ad or import one creator's rows with --creator")
+                raise BadInput(
+                    f"{label} {str(text)!r} names {len(found)} creators "
+                    f"({', '.join('@' + h for h in found)}); a row must belong to one: "
+                    "rename the ad or import one creator's rows with --creator"
+                )
         return None
 
 
@@ -58,6 +63,6 @@ def account_handle(value) -> str | None:
         return None
     if link := TIKTOK_LINK_RE.search(text):
         return link[1]
-    if "/" in text:                  # some other link: names nobody we can tell
+    if "/" in text:  # some other link: names nobody we can tell
         return None
     return normalize_handle(text)

@@ -11,11 +11,12 @@ Slashed dates are the ambiguous ones. The order is decided once per file
 month first otherwise (the order of Meta's and TikTok's English exports);
 a file that shows both orders is refused.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 from ..errors import BadInput
 
@@ -24,10 +25,27 @@ DOTS_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:$|[\s,].*)")
 SLASH_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:$|[\s,T].*)")
 MONTH_FIRST_RE = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})(?:$|[\s,].*)")
 DAY_FIRST_RE = re.compile(r"(\d{1,2}) ([A-Za-z]{3,9})\.?,? (\d{4})(?:$|[\s,].*)")
-MONTHS = {name: n for n, names in enumerate(
-    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")], 1) for name in names}
+MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )
+    for name in names
+}
 MONTH_FIRST, DAY_FIRST = "month first", "day first"
 
 
@@ -44,8 +62,10 @@ def slash_order(cells: Iterable) -> str:
         elif second > 12 >= first:
             month_first = month_first or cell.strip()
     if day_first and month_first:
-        raise BadInput(f"the file's dates mix day-first ({day_first!r}) and month-first "
-                       f"({month_first!r}) order; export the file again without editing the dates")
+        raise BadInput(
+            f"the file's dates mix day-first ({day_first!r}) and month-first "
+            f"({month_first!r}) order; export the file again without editing the dates"
+        )
     return DAY_FIRST if day_first else MONTH_FIRST
 
 
@@ -71,5 +91,6 @@ def day(value, label: str, order: str = MONTH_FIRST) -> date:
             return date(int(match[3]), MONTHS[match[2].lower()], int(match[1]))
     except ValueError:
         pass
-    raise BadInput(f"{label} {text!r} is not a date (e.g. 2026-11-03, 11/03/2026, 03.11.2026 "
-                   "or Nov 3, 2026)")
+    raise BadInput(
+        f"{label} {text!r} is not a date (e.g. 2026-11-03, 11/03/2026, 03.11.2026 or Nov 3, 2026)"
+    )

@@ -12,8 +12,9 @@ The rule, per value (no per-file guess is needed):
   (``1.234.567``). Once, followed by anything but exactly three digits, it is
   the decimal mark (``12,5`` or ``12.50``).
 * Once, after digits other than a lone 0, and followed by exactly three
-  digits (``1,234`` or ``1.234``) it groups thousands: a count has no decimals, and an amount in a currency
-  with fewer than three decimals cannot have three. For a currency with
+  digits (``1,234`` or ``1.234``) it groups thousands: a count has no
+  decimals, and an amount in a currency with fewer than three decimals
+  cannot have three. For a currency with
   three decimals (KWD, BHD, ...) such an amount is ambiguous and refused.
 * A count may end in ``K``, ``M`` or ``B`` (TikTok Studio writes ``1.2K``);
   then the single mark before it is the decimal mark (``1,2K`` = 1200) and
@@ -23,6 +24,7 @@ The rule, per value (no per-file guess is needed):
 Spreadsheet cells that already hold numbers (XLSX) are taken as they are.
 Money becomes exact integer minor units through :func:`validate.money`.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,19 +75,22 @@ def money(value, currency: str, label: str) -> int | None:
         number = Decimal(value) if isinstance(value, int) else _float(value, label)
     else:
         raw = str(value)
-        number = _text(raw, label, allow_suffix=False,
-                       three_digits_group=get_currency_precision(currency) < 3)
+        number = _text(
+            raw, label, allow_suffix=False, three_digits_group=get_currency_precision(currency) < 3
+        )
     plain = format(number, "f")
     try:
         return validate.money(plain, currency, label)
-    except BadInput as exc:      # values' words, about the value as the file wrote it
+    except BadInput as exc:  # values' words, about the value as the file wrote it
         raise BadInput(exc.message.replace(repr(plain), repr(value))) from None
 
 
 def _float(value: float, label: str) -> Decimal:
     if not math.isfinite(value):
         raise BadInput(f"{label} {value!r} is not a number")
-    return Decimal(repr(value))       # the shortest decimal that is this float: 12.3, not 12.300000000000000710
+    return Decimal(
+        repr(value)
+    )  # the shortest decimal that is this float: 12.3, not 12.300000000000000710
 
 
 def _text(raw: str, label: str, *, allow_suffix: bool, three_digits_group: bool) -> Decimal:
@@ -105,16 +110,20 @@ def _text(raw: str, label: str, *, allow_suffix: bool, three_digits_group: bool)
         if suffix or not (len(tail) == 3 and tail.isdigit()) or head.strip() == "0":
             decimal_mark = marks[0]
         elif not three_digits_group:
-            raise BadInput(f"{label} {raw!r} is ambiguous: {marks[0]!r} could group thousands "
-                           "or mark decimals; write it without thousands separators")
+            raise BadInput(
+                f"{label} {raw!r} is ambiguous: {marks[0]!r} could group thousands "
+                "or mark decimals; write it without thousands separators"
+            )
     whole, fraction = number.rsplit(decimal_mark, 1) if decimal_mark else (number, "")
     if not fraction.isdigit() and fraction:
         raise BadInput(f"{label} {raw!r} is not a number ({HINT})")
     groups = re.split(r"[.,' \u00a0\u202f\u2009\u2019]", whole)
     separators = {ch for ch in whole if not ch.isdigit()}
-    if len(groups) > 1 and (len({".", ","} & separators) > 1
-                            or not 1 <= len(groups[0]) <= 3
-                            or any(len(g) != 3 for g in groups[1:])):
+    if len(groups) > 1 and (
+        len({".", ","} & separators) > 1
+        or not 1 <= len(groups[0]) <= 3
+        or any(len(g) != 3 for g in groups[1:])
+    ):
         raise BadInput(f"{label} {raw!r} has misplaced thousands separators ({HINT})")
     result = Decimal("".join(groups) + ("." + fraction if fraction else ""))
     if suffix:

@@ -9,19 +9,20 @@ read_csv does, and empty rows are left out.
 
 `source` is a path, a binary stream (an upload) or a text stream.
 """
+
 from __future__ import annotations
 
 import io
 import os
 import zipfile
+from collections.abc import Iterator
 from datetime import date, datetime, time
-from typing import Iterator
 
 from .. import imports, settings
 from ..errors import BadInput, TooLarge, TrackerError
 
 ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0"      # .xls (Excel 97-2003)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (Excel 97-2003)
 #: An XLSX unpacks to more than its size; past this multiple of the import
 #: limit it is refused before it is parsed (a zip bomb, or simply too big).
 XLSX_EXPANSION = 10
@@ -51,16 +52,19 @@ def read_table(source, filename: str) -> tuple[list[str], Iterator[Record]]:
 def _limit(size: int, filename: str) -> None:
     limit = settings.read("TRACKER_MAX_IMPORT_BYTES")
     if size > limit:
-        raise TooLarge(f"{filename} is larger than the limit of {limit} bytes "
-                       "(TRACKER_MAX_IMPORT_BYTES)")
+        raise TooLarge(
+            f"{filename} is larger than the limit of {limit} bytes (TRACKER_MAX_IMPORT_BYTES)"
+        )
 
 
 def _refuse_other(magic: bytes, filename: str) -> None:
     if magic == OLE_MAGIC:
         raise BadInput(f"{filename} is an old Excel .xls workbook; save it as .xlsx or CSV UTF-8")
     if filename.lower().endswith((".xlsx", ".xlsm")):
-        raise BadInput(f"{filename} is not an Excel .xlsx workbook (its content is not a zip "
-                       "archive); export the report again")
+        raise BadInput(
+            f"{filename} is not an Excel .xlsx workbook (its content is not a zip "
+            "archive); export the report again"
+        )
 
 
 def read_xlsx(source, filename: str) -> tuple[list[str], Iterator[Record]]:
@@ -77,14 +81,16 @@ def read_xlsx(source, filename: str) -> tuple[list[str], Iterator[Record]]:
         book = load_workbook(source, read_only=True, data_only=True)
     except TrackerError:
         raise
-    except Exception as exc:      # a damaged workbook fails in many ways; all mean the same
-        raise BadInput(f"{filename} is not a readable .xlsx workbook ({exc}); "
-                       "export it again or save it as CSV UTF-8") from None
+    except Exception as exc:  # a damaged workbook fails in many ways; all mean the same
+        raise BadInput(
+            f"{filename} is not a readable .xlsx workbook ({exc}); "
+            "export it again or save it as CSV UTF-8"
+        ) from None
     try:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         line, header = 0, None
-        for line, cells in enumerate(rows, 1):
+        for line, cells in enumerate(rows, 1):  # noqa: B007  (the header's line, read below)
             if any(_filled(c) for c in cells):
                 header = [str(c).strip().lower() if c is not None else "" for c in cells]
                 break
@@ -101,10 +107,11 @@ def read_xlsx(source, filename: str) -> tuple[list[str], Iterator[Record]]:
             for n, cells in enumerate(rows, line + 1):
                 if not any(_filled(c) for c in cells):
                     continue
-                yield n, dict(zip(header, (c.strip() if isinstance(c, str) else c
-                                           for c in cells)))
+                yield n, dict(zip(header, (c.strip() if isinstance(c, str) else c for c in cells)))
         except Exception as exc:
-            raise BadInput(f"{filename}: the sheet is not readable after line {n} ({exc})") from None
+            raise BadInput(
+                f"{filename}: the sheet is not readable after line {n} ({exc})"
+            ) from None
         finally:
             book.close()
 

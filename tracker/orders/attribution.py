@@ -14,6 +14,7 @@ no Flask, no clock.
 A click id that did not credit the order is "passed over", with the first
 reason that applies: unknown_id, bot_click, click_after_order, outside_window.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -37,10 +38,11 @@ class Credit:
     passed_over_campaign_id: that click's campaign (None for an unknown id).
     conflict: the click credited the order and its code names another creator.
     """
+
     campaign_id: int | None
     creator_id: int | None
     bucket: str | None
-    method: str | None            # click | code | None
+    method: str | None  # click | code | None
     passed_over: str | None
     passed_over_campaign_id: int | None
     conflict: bool
@@ -72,8 +74,9 @@ def click_rejection(order_at: str, click: Mapping | None) -> str | None:
     return None
 
 
-def attribute(order_at: str, click_id: str | None, click: Mapping | None,
-              code: Mapping | None) -> Credit:
+def attribute(
+    order_at: str, click_id: str | None, click: Mapping | None, code: Mapping | None
+) -> Credit:
     """The credit of one order.
 
     order_at: the order's time (UTC ISO text). click_id: the click id the
@@ -84,11 +87,25 @@ def attribute(order_at: str, click_id: str | None, click: Mapping | None,
     rejection = click_rejection(order_at, click) if click_id else None
     passed_campaign = click["campaign_id"] if rejection and click is not None else None
     if click_id and rejection is None:
-        assert click is not None        # no rejection: the click is known
+        assert click is not None  # no rejection: the click is known
         conflict = code is not None and code["creator_id"] != click["creator_id"]
-        return Credit(click["campaign_id"], click["creator_id"], click["source"], "click",
-                      None, None, conflict)
+        return Credit(
+            click["campaign_id"],
+            click["creator_id"],
+            click["source"],
+            "click",
+            None,
+            None,
+            conflict,
+        )
     if code is not None:
-        return Credit(code["campaign_id"], code["creator_id"], code["source"] or UNATTRIBUTED,
-                      "code", rejection, passed_campaign, False)
+        return Credit(
+            code["campaign_id"],
+            code["creator_id"],
+            code["source"] or UNATTRIBUTED,
+            "code",
+            rejection,
+            passed_campaign,
+            False,
+        )
     return Credit(None, None, None, None, rejection, passed_campaign, False)

@@ -6,6 +6,7 @@ way: a signature check answers True or False and never raises (a forged
 request must not become a 500), while a signed body that is not what the
 platform sends raises BadInput naming the field.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,7 +16,7 @@ import hmac
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import validate
@@ -28,6 +29,7 @@ _OFFSET_RE = re.compile(r"(Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 
 
 # -- requests ---------------------------------------------------------------------
+
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
     """A header by name in any case: a plain dict from a test spells names
@@ -47,6 +49,7 @@ def header_text(headers: Mapping[str, str], name: str) -> str | None:
 
 # -- signatures -------------------------------------------------------------------
 
+
 def usable_secrets(secrets: Sequence[str | bytes]) -> list[bytes]:
     """Secrets as bytes, blank ones dropped: an empty key is one anybody can
     sign with, so an unset secret must verify nothing."""
@@ -58,16 +61,19 @@ def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
-def hmac_base64_matches(raw_body: bytes, signature: str | None,
-                        secrets: Sequence[str | bytes]) -> bool:
+def hmac_base64_matches(
+    raw_body: bytes, signature: str | None, secrets: Sequence[str | bytes]
+) -> bool:
     """True when `signature` is the base64 HMAC-SHA256 of the raw body under
     any of the secrets (Shopify, WooCommerce). Several secrets let an old
     one stay valid while a rotation is under way."""
     claimed = _base64_bytes(signature)
     if claimed is None:
         return False
-    return any(hmac.compare_digest(claimed, hmac_sha256(key, bytes(raw_body)))
-               for key in usable_secrets(secrets))
+    return any(
+        hmac.compare_digest(claimed, hmac_sha256(key, bytes(raw_body)))
+        for key in usable_secrets(secrets)
+    )
 
 
 def _base64_bytes(text: str | None) -> bytes | None:
@@ -82,6 +88,7 @@ def _base64_bytes(text: str | None) -> bytes | None:
 
 
 # -- bodies and fields ------------------------------------------------------------
+
 
 def json_object(raw_body: bytes, what: str) -> dict:
     """The body as a JSON object, or BadInput saying what it was meant to be."""
@@ -146,6 +153,7 @@ def discount_codes(codes: Iterable) -> tuple[str, ...]:
 
 # -- times ------------------------------------------------------------------------
 
+
 def iso_time(value, field: str) -> str:
     """A shop's time with an offset as the tracker's UTC text."""
     if not isinstance(value, str):
@@ -170,12 +178,13 @@ def iso_unix_time(value, field: str) -> str:
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"{field} {value!r} is not a Unix time in seconds")
     try:
-        return validate.iso_utc(datetime.fromtimestamp(value, timezone.utc))
+        return validate.iso_utc(datetime.fromtimestamp(value, UTC))
     except (OverflowError, OSError, ValueError):
         raise BadInput(f"{field} {value!r} is out of range") from None
 
 
 # -- click ids --------------------------------------------------------------------
+
 
 def plausible_click_id(value) -> str | None:
     """A value that could be a click id we issued: 1-128 printable characters
@@ -203,8 +212,9 @@ def click_id_from_url(url, click_params: Sequence[str]) -> str | None:
     return click_id_from_pairs(pairs, click_params, hidden=False)
 
 
-def click_id_from_pairs(pairs: Iterable[tuple], click_params: Sequence[str],
-                        hidden: bool = True) -> str | None:
+def click_id_from_pairs(
+    pairs: Iterable[tuple], click_params: Sequence[str], hidden: bool = True
+) -> str | None:
     """The value of the first pair named like a click param (in the order of
     `click_params`). With `hidden`, '_trk' counts as 'trk': shops hide
     attributes and meta whose names start with '_' from the customer."""

@@ -5,6 +5,7 @@ route and the store handle Shopify, WooCommerce and Stripe alike and never
 read a native payload. Money is integer minor units of `currency`; times are
 `validate.iso_utc` text.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from ..vocabulary import ORDER_STATUSES
 class Refund:
     """Money given back on an order. The store upserts refunds by
     `refund_id`, so the same refund delivered twice is counted once."""
+
     refund_id: str
     amount_minor: int
     at: str | None
@@ -25,6 +27,7 @@ class Refund:
 class OrderEvent:
     """An order as the shop sees it now; a later event for the same
     `shop_order_id` replaces it (status, refunds)."""
+
     shop_order_id: str
     name: str | None
     created_at: str
@@ -47,6 +50,7 @@ class OrderEvent:
 class RefundEvent:
     """A refund that arrives on its own: it names its order by the shop's
     order id or, for Stripe, by the payment it gives money back from."""
+
     shop_order_id: str | None
     payment_ref: str | None
     refund: Refund
@@ -57,5 +61,6 @@ class RefundEvent:
 class Ignored:
     """A genuine delivery that carries nothing to record (a ping, a topic
     we do not follow): the route answers 200 so the shop does not retry."""
+
     reason: str
     event_id: str | None = None

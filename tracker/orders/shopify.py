@@ -6,6 +6,7 @@ HMAC-SHA256) and names the topic in X-Shopify-Topic. The click id reaches an
 order the way a visitor did: in the landing page's query, in a cart
 attribute a storefront snippet set, or, failing both, in the referrer.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -40,10 +41,14 @@ REFUND_TOPIC = "refunds/create"
 #: financial_status -> our status. Refunded orders still count: their
 #: refunds net the money. Anything unknown waits as pending.
 FINANCIAL_STATUSES = {
-    "pending": ORDER_PENDING, "authorized": ORDER_PENDING,
-    "paid": ORDER_COUNTED, "partially_paid": ORDER_COUNTED,
-    "partially_refunded": ORDER_COUNTED, "refunded": ORDER_COUNTED,
-    "voided": ORDER_CANCELLED, "expired": ORDER_CANCELLED,
+    "pending": ORDER_PENDING,
+    "authorized": ORDER_PENDING,
+    "paid": ORDER_COUNTED,
+    "partially_paid": ORDER_COUNTED,
+    "partially_refunded": ORDER_COUNTED,
+    "refunded": ORDER_COUNTED,
+    "voided": ORDER_CANCELLED,
+    "expired": ORDER_CANCELLED,
 }
 
 
@@ -57,8 +62,12 @@ def delivery_id(headers: Mapping[str, str]) -> str | None:
     return header_text(headers, DELIVERY_HEADER)
 
 
-def parse(topic: str, raw_body: bytes, click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,),
-          event_id: str | None = None) -> OrderEvent | RefundEvent | Ignored:
+def parse(
+    topic: str,
+    raw_body: bytes,
+    click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,),
+    event_id: str | None = None,
+) -> OrderEvent | RefundEvent | Ignored:
     """The event a delivery of `topic` means; `event_id` is delivery_id(headers)."""
     topic = (topic or "").strip().lower()
     if topic in ORDER_TOPICS:
@@ -102,14 +111,20 @@ def _click_id(order: dict, click_params: Sequence[str]) -> str | None:
     """Landing page first (the visit that led to the order), then a cart
     attribute, then the referrer."""
     attributes = ((a.get("name"), a.get("value")) for a in dicts(order.get("note_attributes")))
-    return (click_id_from_url(order.get("landing_site"), click_params)
-            or click_id_from_pairs(attributes, click_params)
-            or click_id_from_url(order.get("referring_site"), click_params))
+    return (
+        click_id_from_url(order.get("landing_site"), click_params)
+        or click_id_from_pairs(attributes, click_params)
+        or click_id_from_url(order.get("referring_site"), click_params)
+    )
 
 
 def _refund_event(refund: dict, event_id: str | None) -> RefundEvent:
-    return RefundEvent(shop_order_id=shop_id(refund.get("order_id"), "Shopify refund order_id"),
-                       payment_ref=None, refund=_refund(refund, None), event_id=event_id)
+    return RefundEvent(
+        shop_order_id=shop_id(refund.get("order_id"), "Shopify refund order_id"),
+        payment_ref=None,
+        refund=_refund(refund, None),
+        event_id=event_id,
+    )
 
 
 def _refund(refund: dict, order_currency: str | None) -> Refund:
@@ -117,12 +132,22 @@ def _refund(refund: dict, order_currency: str | None) -> Refund:
     back: a failed or pending attempt, or a transaction of another kind,
     moved nothing."""
     fallback = _refund_currency(refund) or order_currency
-    paid_back = [t for t in dicts(refund.get("transactions"))
-                 if t.get("kind") == "refund" and t.get("status") == "success"]
-    amount = sum(validate.money(t.get("amount"), _transaction_currency(t, fallback),
-                              "Shopify refund transaction amount") for t in paid_back)
-    return Refund(refund_id=shop_id(refund.get("id"), "Shopify refund id"), amount_minor=amount,
-                  at=optional_iso_time(refund.get("created_at"), "Shopify refund created_at"))
+    paid_back = [
+        t
+        for t in dicts(refund.get("transactions"))
+        if t.get("kind") == "refund" and t.get("status") == "success"
+    ]
+    amount = sum(
+        validate.money(
+            t.get("amount"), _transaction_currency(t, fallback), "Shopify refund transaction amount"
+        )
+        for t in paid_back
+    )
+    return Refund(
+        refund_id=shop_id(refund.get("id"), "Shopify refund id"),
+        amount_minor=amount,
+        at=optional_iso_time(refund.get("created_at"), "Shopify refund created_at"),
+    )
 
 
 def _transaction_currency(transaction: dict, fallback: str | None) -> str:

@@ -5,6 +5,7 @@ The CLI (`tracker shop …`) and the admin API call these functions. A
 secret is stored to check signatures and is never shown again: records
 carry the number of old secrets still valid, not the secrets.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,10 @@ def now_utc() -> str:
 def shop_name(value: str | None) -> str:
     name = (value or "").strip().lower()
     if not SHOP_NAME_RE.match(name):
-        raise BadInput(f"shop name {value!r} must be 1-64 lower-case letters, digits, '-' or "
-                       "'_', starting with a letter or digit")
+        raise BadInput(
+            f"shop name {value!r} must be 1-64 lower-case letters, digits, '-' or "
+            "'_', starting with a letter or digit"
+        )
     return name
 
 
@@ -39,16 +42,19 @@ def secrets_of(shop: dict) -> list[str]:
     """Every secret a delivery may be signed with: the current one first."""
     if shop["disconnected_at"] is not None or not shop["secret"]:
         return []
-    return [shop["secret"]] + [s for s in json.loads(shop["old_secrets"] or "[]")
-                               if s != shop["secret"]]
+    return [shop["secret"]] + [
+        s for s in json.loads(shop["old_secrets"] or "[]") if s != shop["secret"]
+    ]
 
 
 def shop_record(row: dict, base_url: str) -> dict:
     connected = row["platform"] in SHOP_PLATFORMS and row["disconnected_at"] is None
     return {
-        "name": row["name"], "platform": row["platform"],
+        "name": row["name"],
+        "platform": row["platform"],
         "url": webhook_url(base_url, row["platform"], row["name"])
-        if row["platform"] in SHOP_PLATFORMS else None,
+        if row["platform"] in SHOP_PLATFORMS
+        else None,
         "connected": connected,
         "old_secrets": len(json.loads(row["old_secrets"] or "[]")) if connected else 0,
         "orders_received": int(row["orders_received"]),
@@ -65,8 +71,9 @@ def get_shop(store: Store, name: str) -> dict:
     return row
 
 
-def connect(store: Store, base_url: str, name: str, platform: str, secret: str,
-            keep_old: bool = False) -> dict:
+def connect(
+    store: Store, base_url: str, name: str, platform: str, secret: str, keep_old: bool = False
+) -> dict:
     """Connect a shop, or connect it again with a new secret. keep_old: the
     secret it had stays valid too (Shopify signs with the old secret for up
     to an hour after a rotation) until forget_old_secrets."""
@@ -82,8 +89,10 @@ def connect(store: Store, base_url: str, name: str, platform: str, secret: str,
     with store.transaction():
         row = store.ensure_shop(name, platform, now_utc())
         if row["platform"] != platform and store.shop_order_count(row["id"]):
-            raise BadInput(f"shop {name!r} is a {row['platform']} shop with orders; "
-                           "connect the other platform under another name")
+            raise BadInput(
+                f"shop {name!r} is a {row['platform']} shop with orders; "
+                "connect the other platform under another name"
+            )
         old = secrets_of(row) if keep_old else []
         old = [s for s in old if s != secret]
         store.set_shop_secrets(row["id"], platform, secret, json.dumps(old))
@@ -124,8 +133,10 @@ def import_shop(store: Store, name: str | None, create: bool = True) -> dict:
         return store.shop(CSV_SHOP) or {"id": None, "name": CSV_SHOP, "platform": CSV_SHOP}
     row = store.shop(shop_name(name))
     if row is None:
-        raise NotFound(f"shop {name!r} does not exist: connect it first "
-                       f"(`tracker shop connect`), or leave out --shop")
+        raise NotFound(
+            f"shop {name!r} does not exist: connect it first "
+            f"(`tracker shop connect`), or leave out --shop"
+        )
     return row
 
 

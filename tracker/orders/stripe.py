@@ -10,6 +10,7 @@ Stripe has no discount code text: `discounts` and `total_details` hold
 coupon and promotion-code ids only. A shop that wants codes attributed puts
 the code in the session's metadata as `code`.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -50,8 +51,13 @@ REFUNDED = "charge.refunded"
 UNREFUNDED = ("failed", "canceled")
 
 
-def verify(raw_body: bytes, headers: Mapping[str, str], secrets: Sequence[str],
-           now: float, tolerance: float = TOLERANCE_SECONDS) -> bool:
+def verify(
+    raw_body: bytes,
+    headers: Mapping[str, str],
+    secrets: Sequence[str],
+    now: float,
+    tolerance: float = TOLERANCE_SECONDS,
+) -> bool:
     """Is the body signed, at a time within `tolerance` seconds of `now`, with
     one of the secrets? An old signature is refused so that a captured
     request cannot be replayed later. Never raises."""
@@ -81,8 +87,9 @@ def _signature_header(value: str | None) -> tuple[str, list[bytes]] | None:
     return (timestamp, candidates) if timestamp and candidates else None
 
 
-def parse(raw_body: bytes, click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,)
-          ) -> OrderEvent | RefundEvent | Ignored:
+def parse(
+    raw_body: bytes, click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,)
+) -> OrderEvent | RefundEvent | Ignored:
     """The event a Stripe delivery means; its event_id is the event's own id."""
     event = json_object(raw_body, "Stripe event")
     kind = event.get("type") if isinstance(event.get("type"), str) else None
@@ -100,8 +107,7 @@ def _object(event: dict, kind: str) -> dict:
     return found
 
 
-def _session_event(event: dict, session: dict, click_params: Sequence[str]
-                   ) -> OrderEvent | Ignored:
+def _session_event(event: dict, session: dict, click_params: Sequence[str]) -> OrderEvent | Ignored:
     event_id = optional_text(event.get("id"))
     if session.get("mode") == "setup":
         return Ignored("Stripe Checkout Session in setup mode takes no payment", event_id)
@@ -110,8 +116,9 @@ def _session_event(event: dict, session: dict, click_params: Sequence[str]
         name=None,
         created_at=iso_unix_time(session.get("created"), "Stripe Checkout Session created"),
         currency=currency_code(session.get("currency"), "Stripe Checkout Session currency"),
-        gross_minor=minor_units(session.get("amount_total"),
-                                "Stripe Checkout Session amount_total"),
+        gross_minor=minor_units(
+            session.get("amount_total"), "Stripe Checkout Session amount_total"
+        ),
         codes=discount_codes([obj(session.get("metadata")).get("code")]),
         click_id=_click_id(session, click_params),
         status=_session_status(str(event.get("type")), session),
@@ -131,8 +138,9 @@ def _session_status(kind: str, session: dict) -> str:
 def _click_id(session: dict, click_params: Sequence[str]) -> str | None:
     """client_reference_id (what a storefront passes to Checkout) first,
     then session metadata named like a click param."""
-    return (plausible_click_id(session.get("client_reference_id"))
-            or click_id_from_pairs(obj(session.get("metadata")).items(), click_params))
+    return plausible_click_id(session.get("client_reference_id")) or click_id_from_pairs(
+        obj(session.get("metadata")).items(), click_params
+    )
 
 
 def _payment_intent(value) -> str | None:
@@ -149,10 +157,14 @@ def _refund_event(event: dict, charge: dict) -> RefundEvent | Ignored:
     if payment_ref is None:
         return Ignored("Stripe charge has no PaymentIntent to match an order by", event_id)
     amount, at = _refunded(charge)
-    refund = Refund(refund_id=shop_id(charge.get("id"), "Stripe charge id"), amount_minor=amount,
-                    at=at or _event_time(event))
-    return RefundEvent(shop_order_id=None, payment_ref=payment_ref, refund=refund,
-                       event_id=event_id)
+    refund = Refund(
+        refund_id=shop_id(charge.get("id"), "Stripe charge id"),
+        amount_minor=amount,
+        at=at or _event_time(event),
+    )
+    return RefundEvent(
+        shop_order_id=None, payment_ref=payment_ref, refund=refund, event_id=event_id
+    )
 
 
 def _refunded(charge: dict) -> tuple[int, str | None]:
@@ -162,8 +174,11 @@ def _refunded(charge: dict) -> tuple[int, str | None]:
     refunds = dicts(listed.get("data"))
     if not refunds or listed.get("has_more") is True:
         return minor_units(charge.get("amount_refunded"), "Stripe charge amount_refunded"), None
-    unique = {str(r.get("id") or index): r for index, r in enumerate(refunds)
-              if r.get("status") not in UNREFUNDED}
+    unique = {
+        str(r.get("id") or index): r
+        for index, r in enumerate(refunds)
+        if r.get("status") not in UNREFUNDED
+    }
     amount = sum(minor_units(r.get("amount"), "Stripe refund amount") for r in unique.values())
     times = [r["created"] for r in unique.values() if isinstance(r.get("created"), int)]
     return amount, (iso_unix_time(max(times), "Stripe refund created") if times else None)

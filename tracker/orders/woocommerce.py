@@ -7,6 +7,7 @@ unsigned, and expects a 2xx before it delivers anything else. The click id
 comes from WooCommerce's own order attribution (the session's entry URL) or
 from meta a storefront snippet set.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,9 +44,13 @@ _PING_RE = re.compile(rb"webhook_id=\d+")
 #: order completed and shows in `refunds`. Unknown statuses (checkout-draft,
 #: a plugin's own) wait as pending.
 STATUSES = {
-    "completed": ORDER_COUNTED, "processing": ORDER_COUNTED,
-    "pending": ORDER_PENDING, "on-hold": ORDER_PENDING,
-    "cancelled": ORDER_CANCELLED, "failed": ORDER_CANCELLED, "refunded": ORDER_CANCELLED,
+    "completed": ORDER_COUNTED,
+    "processing": ORDER_COUNTED,
+    "pending": ORDER_PENDING,
+    "on-hold": ORDER_PENDING,
+    "cancelled": ORDER_CANCELLED,
+    "failed": ORDER_CANCELLED,
+    "refunded": ORDER_CANCELLED,
     "trash": ORDER_CANCELLED,
 }
 
@@ -65,8 +70,12 @@ def is_ping(raw_body: bytes) -> bool:
     return _PING_RE.fullmatch(bytes(raw_body).strip()) is not None
 
 
-def parse(topic: str, raw_body: bytes, click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,),
-          event_id: str | None = None) -> OrderEvent | Ignored:
+def parse(
+    topic: str,
+    raw_body: bytes,
+    click_params: Sequence[str] = (DEFAULT_CLICK_PARAM,),
+    event_id: str | None = None,
+) -> OrderEvent | Ignored:
     """The event a delivery of `topic` (X-WC-Webhook-Topic) means."""
     if is_ping(raw_body):
         return Ignored("ping", event_id)
@@ -81,8 +90,9 @@ def _order(order: dict, click_params: Sequence[str], event_id: str | None) -> Or
     return OrderEvent(
         shop_order_id=shop_id(order.get("id"), "WooCommerce order id"),
         name=optional_text(order.get("number")),
-        created_at=iso_gmt_time(order.get("date_created_gmt"),
-                                "WooCommerce order date_created_gmt"),
+        created_at=iso_gmt_time(
+            order.get("date_created_gmt"), "WooCommerce order date_created_gmt"
+        ),
         currency=currency,
         gross_minor=validate.money(order.get("total"), currency, "WooCommerce order total"),
         codes=discount_codes(line.get("code") for line in dicts(order.get("coupon_lines"))),
@@ -105,7 +115,11 @@ def _click_id(order: dict, click_params: Sequence[str]) -> str | None:
 def _refund(refund: dict, currency: str) -> Refund:
     """WooCommerce lists an order's refunds with negative totals ("-10.00");
     the money refunded is the size of that number."""
-    total = validate.money(refund.get("total"), currency, "WooCommerce refund total",
-                         allow_negative=True)
-    return Refund(refund_id=shop_id(refund.get("id"), "WooCommerce refund id"),
-                  amount_minor=abs(total), at=None)
+    total = validate.money(
+        refund.get("total"), currency, "WooCommerce refund total", allow_negative=True
+    )
+    return Refund(
+        refund_id=shop_id(refund.get("id"), "WooCommerce refund id"),
+        amount_minor=abs(total),
+        at=None,
+    )

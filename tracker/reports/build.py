@@ -3,6 +3,7 @@
 The one place the CLI (`tracker report`), the stats page, its JSON and the
 API get a report from, so that they can never disagree.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -18,13 +19,23 @@ from ..validate import minor_units_text
 from ..vocabulary import ALL_DAYS, CSV_SHOP
 from . import audience, compute, insights
 
-GROUPINGS = {"day": ("day",), "source": ("source",), "creator": ("creator_id",),
-             "creator_source": ("creator_id", "source")}
+GROUPINGS = {
+    "day": ("day",),
+    "source": ("source",),
+    "creator": ("creator_id",),
+    "creator_source": ("creator_id", "source"),
+}
 
 
-def campaign_report(store: Store, slug: str, window=None, creator: str | None = None,
-                    date_from: str | None = None, date_to: str | None = None,
-                    rollups: bool = True) -> dict:
+def campaign_report(
+    store: Store,
+    slug: str,
+    window=None,
+    creator: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    rollups: bool = True,
+) -> dict:
     """The report document for a campaign; `creator` narrows it to one
     creator's own numbers (what a creator-scoped share link shows). The
     window is 7, 14, 30, "last7" or "all", or a custom date_from..date_to.
@@ -48,25 +59,36 @@ def campaign_report(store: Store, slug: str, window=None, creator: str | None = 
         ids = {c["id"] for c in creators}
         # One creator's totals are its creator rows: the campaign-wide
         # groupings are neither needed nor queried.
-        mine = store.click_summaries(campaign["id"], {k: GROUPINGS[k] for k in
-                                                      ("creator", "creator_source")}, *ALL_DAYS,
-                                     rollups=rollups)
+        mine = store.click_summaries(
+            campaign["id"],
+            {k: GROUPINGS[k] for k in ("creator", "creator_source")},
+            *ALL_DAYS,
+            rollups=rollups,
+        )
         mine = {k: [r for r in rows if r["creator_id"] in ids] for k, rows in mine.items()}
         clicks = {"day": mine["creator"], "source": mine["creator_source"], **mine}
         orders = [o for o in orders if _creators_order(o, campaign["id"], ids)]
         metrics = [m for m in metrics if m["creator_id"] in ids]
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
-    report = compute.build_report(campaign, creators, clicks, orders, metrics, days, today,
-                                  get_currency_precision(campaign["currency"]))
-    report["audience"] = audience_of(store, campaign, creators, report["window"], creator,
-                                     rollups)
+    report = compute.build_report(
+        campaign,
+        creators,
+        clicks,
+        orders,
+        metrics,
+        days,
+        today,
+        get_currency_precision(campaign["currency"]),
+    )
+    report["audience"] = audience_of(store, campaign, creators, report["window"], creator, rollups)
     if creator is None:
         report["shop_baseline"] = shop_baseline_of(store, campaign, report, orders, today)
     return report
 
 
-def shop_baseline_of(store: Store, campaign: dict, report: dict, orders: list[dict],
-                     today: str) -> dict | None:
+def shop_baseline_of(
+    store: Store, campaign: dict, report: dict, orders: list[dict], today: str
+) -> dict | None:
     """The whole shop before and since the campaign (a comparison, not a
     causal claim): the shops this campaign's orders came from, connected or
     imported with --shop; none for orders from plain files (`csv`), whose
@@ -86,8 +108,11 @@ def shop_baseline_of(store: Store, campaign: dict, report: dict, orders: list[di
     digits = get_currency_precision(campaign["currency"])
     start, now = date.fromisoformat(campaign["starts_on"]), date.fromisoformat(today)
     yesterday = (now - timedelta(days=1)).isoformat()
-    attributed = sum(o.net_minor for o in compute.campaign_orders(campaign, orders)
-                     if o.credited and o.paid and campaign["starts_on"] <= o.day <= yesterday)
+    attributed = sum(
+        o.net_minor
+        for o in compute.campaign_orders(campaign, orders)
+        if o.credited and o.paid and campaign["starts_on"] <= o.day <= yesterday
+    )
     found = insights.shop_baseline(days, start, now, attributed, first)
     found["shops"] = names
     for span in (found["before"], found["since_start"]):
@@ -98,11 +123,18 @@ def shop_baseline_of(store: Store, campaign: dict, report: dict, orders: list[di
     return found
 
 
-def audience_of(store: Store, campaign: dict, creators: list[dict], window: dict,
-                creator: str | None, rollups: bool = True) -> dict:
+def audience_of(
+    store: Store,
+    campaign: dict,
+    creators: list[dict],
+    window: dict,
+    creator: str | None,
+    rollups: bool = True,
+) -> dict:
     """The audience section over the report's own window (its local days)."""
-    rows = store.audience_summary(campaign["id"], window["from"], window["to"], audience.QUERIED,
-                                  rollups=rollups)
+    rows = store.audience_summary(
+        campaign["id"], window["from"], window["to"], audience.QUERIED, rollups=rollups
+    )
     links = store.links(campaign["id"])
     if creator is not None:
         ids = {c["id"] for c in creators}
@@ -131,8 +163,14 @@ def campaign_orders(store: Store, slug: str, window=None) -> list[dict]:
     campaign = get_campaign(store, slug)
     orders = compute.campaign_orders(campaign, store.report_orders(campaign["id"]))
     today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
-    return compute.order_entries(campaign, store.campaign_creators(campaign["id"]), orders,
-                                 days, today, get_currency_precision(campaign["currency"]))
+    return compute.order_entries(
+        campaign,
+        store.campaign_creators(campaign["id"]),
+        orders,
+        days,
+        today,
+        get_currency_precision(campaign["currency"]),
+    )
 
 
 def campaign_summaries(store: Store, campaigns: list[dict] | None = None) -> dict[int, dict]:

@@ -6,6 +6,7 @@ not over) and drawn paler, with a label saying so.
 The page draws it twice: wide for a desktop, narrow (fewer labels) for a
 phone, so that its text stays legible instead of shrinking with the width.
 """
+
 from __future__ import annotations
 
 SERIES = (("organic", "#2f9e44"), ("sponsored", "#1c7ed6"), ("unknown", "#adb5bd"))
@@ -30,8 +31,9 @@ def _axis_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def daily_chart(daily: list[dict], width: int = WIDTH, height: int = HEIGHT,
-                max_labels: int = 10) -> dict:
+def daily_chart(
+    daily: list[dict], width: int = WIDTH, height: int = HEIGHT, max_labels: int = 10
+) -> dict:
     plot_w = width - PAD_LEFT - PAD_RIGHT
     plot_h = height - PAD_TOP - PAD_BOTTOM
     top = nice_max(max((d["organic"] + d["sponsored"] + d["unknown"] for d in daily), default=0))
@@ -50,32 +52,59 @@ def daily_chart(daily: list[dict], width: int = WIDTH, height: int = HEIGHT,
             h = day[name] / top * plot_h
             if h > 0:
                 y -= h
-                bars.append({"x": round(x, 1), "y": round(y, 1), "w": round(bar_w, 1),
-                             "h": round(h, 1), "color": color, "partial": is_partial,
-                             "title": f"{day['date']}: {day[name]} {name}"
-                                      + (" (today so far)" if is_partial else "")})
+                bars.append(
+                    {
+                        "x": round(x, 1),
+                        "y": round(y, 1),
+                        "w": round(bar_w, 1),
+                        "h": round(h, 1),
+                        "color": color,
+                        "partial": is_partial,
+                        "title": f"{day['date']}: {day[name]} {name}"
+                        + (" (today so far)" if is_partial else ""),
+                    }
+                )
         cx = PAD_LEFT + i * slot + slot / 2
         cy = base - day["conversions"] / conv_top * plot_h
-        points.append({"x": round(cx, 1), "y": round(cy, 1),
-                       "title": f"{day['date']}: {day['conversions']} conversions, "
-                                f"{day['bots']} bot clicks"})
+        points.append(
+            {
+                "x": round(cx, 1),
+                "y": round(cy, 1),
+                "title": f"{day['date']}: {day['conversions']} conversions, "
+                f"{day['bots']} bot clicks",
+            }
+        )
         if is_partial:
-            partial = {"x": round(PAD_LEFT + i * slot, 1), "w": round(slot, 1),
-                       "cx": round(cx, 1)}
+            partial = {"x": round(PAD_LEFT + i * slot, 1), "w": round(slot, 1), "cx": round(cx, 1)}
         if i % label_every == 0:
             labels.append({"x": round(cx, 1), "text": day["date"][5:]})
     fractions = (0, 0.25, 0.5, 0.75, 1)
     ticks = [{"y": round(base - f * plot_h, 1), "text": _axis_text(top * f)} for f in fractions]
-    conv_ticks = [{"y": round(base - f * plot_h, 1), "text": _axis_text(conv_top * f)}
-                  for f in fractions if float(conv_top * f).is_integer()]
-    return {"width": width, "height": height, "bars": bars, "points": points,
-            "line": " ".join(f"{p['x']},{p['y']}" for p in points), "labels": labels,
-            "ticks": ticks, "conv_ticks": conv_ticks, "left": PAD_LEFT,
-            "right": width - PAD_RIGHT, "top": PAD_TOP, "base": base, "conv_top": conv_top,
-            "series": SERIES, "partial": partial, "conversions_color": CONVERSIONS_COLOR}
+    conv_ticks = [
+        {"y": round(base - f * plot_h, 1), "text": _axis_text(conv_top * f)}
+        for f in fractions
+        if float(conv_top * f).is_integer()
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "bars": bars,
+        "points": points,
+        "line": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "labels": labels,
+        "ticks": ticks,
+        "conv_ticks": conv_ticks,
+        "left": PAD_LEFT,
+        "right": width - PAD_RIGHT,
+        "top": PAD_TOP,
+        "base": base,
+        "conv_top": conv_top,
+        "series": SERIES,
+        "partial": partial,
+        "conversions_color": CONVERSIONS_COLOR,
+    }
 
 
 def daily_charts(daily: list[dict]) -> dict:
     """The wide chart and the narrow one for phones."""
-    return {"wide": daily_chart(daily),
-            "narrow": daily_chart(daily, NARROW, 250, max_labels=4)}
+    return {"wide": daily_chart(daily), "narrow": daily_chart(daily, NARROW, 250, max_labels=4)}

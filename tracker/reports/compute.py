@@ -7,12 +7,13 @@ metrics and fees. Revenue is net of refunds in every figure; gross revenue
 and refunds are shown beside it. The definitions are the README's "Metrics"; every ratio
 with a zero or unknown denominator is None ("—" on the page, null in JSON).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..orders.attribution import Credit, attribute
@@ -41,19 +42,20 @@ METRIC_FIELDS = METRIC_COUNTS
 class Order:
     """An order as a campaign's report sees it, decided by the attribution
     function (tracker/orders/attribution.py)."""
+
     shop: str
     order_id: str
     name: str | None
     day: str
-    status: str                # counted | pending | cancelled
+    status: str  # counted | pending | cancelled
     currency: str
     gross_minor: int
-    refunded_minor: int        # never more than gross_minor
-    credited: bool             # to this campaign (else only a passed-over click of it)
+    refunded_minor: int  # never more than gross_minor
+    credited: bool  # to this campaign (else only a passed-over click of it)
     creator_id: int | None
-    bucket: str | None         # organic | sponsored | unknown | unattributed
-    by: str | None             # click | code
-    passed_over: str | None    # why its click id did not credit it
+    bucket: str | None  # organic | sponsored | unknown | unattributed
+    by: str | None  # click | code
+    passed_over: str | None  # why its click id did not credit it
     conflict: bool
     same_currency: bool
 
@@ -79,16 +81,24 @@ def click_of(row: Mapping) -> dict | None:
     """The order's click as attribution reads it; None if its id is unknown."""
     if row.get("click_campaign_id") is None:
         return None
-    return {"campaign_id": row["click_campaign_id"], "creator_id": row["click_creator_id"],
-            "source": row["click_source"], "is_bot": row["click_is_bot"],
-            "at": row["click_at"], "attribution_days": row["click_attribution_days"]}
+    return {
+        "campaign_id": row["click_campaign_id"],
+        "creator_id": row["click_creator_id"],
+        "source": row["click_source"],
+        "is_bot": row["click_is_bot"],
+        "at": row["click_at"],
+        "attribution_days": row["click_attribution_days"],
+    }
 
 
 def code_of(row: Mapping) -> dict | None:
     if row.get("code_campaign_id") is None:
         return None
-    return {"campaign_id": row["code_campaign_id"], "creator_id": row["code_creator_id"],
-            "source": row["code_source"]}
+    return {
+        "campaign_id": row["code_campaign_id"],
+        "creator_id": row["code_creator_id"],
+        "source": row["code_source"],
+    }
 
 
 def credit_of(row: Mapping) -> Credit:
@@ -105,12 +115,22 @@ def campaign_order(campaign: Mapping, row: Mapping, credit: Credit | None = None
         return None
     gross = int(row["gross_minor"])
     return Order(
-        row["shop"], row["order_id"], row.get("name"), local_day(row["created_at"],
-                                                                 campaign["timezone"]),
-        row["status"], row["currency"], gross, min(int(row["refunded_minor"]), gross),
-        credited, credit.creator_id if credited else None, credit.bucket if credited else None,
-        credit.method if credited else None, credit.passed_over, credit.conflict and credited,
-        row["currency"] == campaign["currency"])
+        row["shop"],
+        row["order_id"],
+        row.get("name"),
+        local_day(row["created_at"], campaign["timezone"]),
+        row["status"],
+        row["currency"],
+        gross,
+        min(int(row["refunded_minor"]), gross),
+        credited,
+        credit.creator_id if credited else None,
+        credit.bucket if credited else None,
+        credit.method if credited else None,
+        credit.passed_over,
+        credit.conflict and credited,
+        row["currency"] == campaign["currency"],
+    )
 
 
 def parse_window(value) -> int | None:
@@ -130,7 +150,8 @@ def parse_window(value) -> int | None:
 class Window:
     """A report window other than the first N days: the last 7 full days, or
     a custom range of local days (first..last, both included)."""
-    name: str                  # last7 | custom
+
+    name: str  # last7 | custom
     first: str | None = None
     last: str | None = None
 
@@ -159,13 +180,15 @@ def window_spec(value=None, first: str | None = None, last: str | None = None):
     try:
         lo, hi = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError:
-        raise ValueError(f"from and to must be dates as YYYY-MM-DD (got {first!r}, {last!r})"
-                         ) from None
+        raise ValueError(
+            f"from and to must be dates as YYYY-MM-DD (got {first!r}, {last!r})"
+        ) from None
     if lo > hi:
         raise ValueError(f"from {first} is after to {last}")
     if (hi - lo).days + 1 > MAX_CUSTOM_DAYS:
-        raise ValueError(f"a custom window spans at most {MAX_CUSTOM_DAYS} days "
-                         f"(got {(hi - lo).days + 1})")
+        raise ValueError(
+            f"a custom window spans at most {MAX_CUSTOM_DAYS} days (got {(hi - lo).days + 1})"
+        )
     return Window(WINDOW_CUSTOM, lo.isoformat(), hi.isoformat())
 
 
@@ -279,8 +302,7 @@ def _money_or_none(minor: float | None, digits: int) -> str | None:
     return money(whole, digits)
 
 
-def window_bounds(starts_on: str, days, data_days: Iterable[str],
-                  today: str) -> tuple[str, str]:
+def window_bounds(starts_on: str, days, data_days: Iterable[str], today: str) -> tuple[str, str]:
     """First and last local day of a window: days is 7, 14, 30, None (all
     time: from the start or the first data, to today or the last data) or a
     Window (the last 7 full days end yesterday; a custom range as given)."""
@@ -299,29 +321,46 @@ def _named_bounds(window: Window, today: str) -> tuple[str, str]:
     if window.name == WINDOW_LAST7:
         yesterday = date.fromisoformat(today) - timedelta(days=1)
         return (yesterday - timedelta(days=insights.WEEK - 1)).isoformat(), yesterday.isoformat()
-    assert window.first is not None and window.last is not None   # a custom range has both
+    assert window.first is not None and window.last is not None  # a custom range has both
     return window.first, window.last
 
 
-def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[dict]],
-                 orders: list[dict], metrics: list[dict], window: int | None,
-                 today: str, digits: int) -> dict:
+def build_report(
+    campaign: dict,
+    creators: list[dict],
+    clicks: dict[str, list[dict]],
+    orders: list[dict],
+    metrics: list[dict],
+    window: int | None,
+    today: str,
+    digits: int,
+) -> dict:
     """The report document (see README, "The report").
 
     clicks maps a grouping to summary rows: "day", "source", "creator",
     "creator_source" (each row has day, clicks, bot_clicks, visitors and its keys).
     """
     attributed = campaign_orders(campaign, orders)
-    all_days = {r["day"] for r in clicks["day"]} | {o.day for o in attributed} | {
-        m["day"] for m in metrics}
+    all_days = (
+        {r["day"] for r in clicks["day"]}
+        | {o.day for o in attributed}
+        | {m["day"] for m in metrics}
+    )
     lo, hi = window_bounds(campaign["starts_on"], window, all_days, today)
 
     def inside(day: str) -> bool:
         return lo <= day <= hi
 
     totals, by_source = Tally(), {s: Tally() for s in SOURCES}
-    per_creator = {c["id"]: {"total": Tally(), "organic": Tally(), "sponsored": Tally(),
-                             "unattributed": Tally()} for c in creators}
+    per_creator = {
+        c["id"]: {
+            "total": Tally(),
+            "organic": Tally(),
+            "sponsored": Tally(),
+            "unattributed": Tally(),
+        }
+        for c in creators
+    }
     for row in clicks["day"]:
         if inside(row["day"]):
             totals.add_clicks(row)
@@ -345,8 +384,13 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
             per_creator[row["creator_id"]][row["source"]].add_metrics(row)
     passed_over = dict.fromkeys(PASSED_OVER, 0)
     not_converted = {"pending": 0, "cancelled": 0, "refunded": 0, "other_currency": 0}
-    matched: dict = {"by_click": 0, "by_code": 0, "conflicts": 0,
-                     "passed_over": passed_over, "not_converted": not_converted}
+    matched: dict = {
+        "by_click": 0,
+        "by_code": 0,
+        "conflicts": 0,
+        "passed_over": passed_over,
+        "not_converted": not_converted,
+    }
     for order in attributed:
         if not inside(order.day):
             continue
@@ -376,9 +420,13 @@ def build_report(campaign: dict, creators: list[dict], clicks: dict[str, list[di
 
     report = {
         "campaign": {k: campaign[k] for k in ("slug", "name", "starts_on", "timezone", "currency")},
-        "window": {"days": window.days if isinstance(window, Window) else window,
-                   "from": lo, "to": hi, "name": window_name(window),
-                   "includes_today": lo <= today <= hi},
+        "window": {
+            "days": window.days if isinstance(window, Window) else window,
+            "from": lo,
+            "to": hi,
+            "name": window_name(window),
+            "includes_today": lo <= today <= hi,
+        },
         "totals": totals.as_dict(digits),
         "sources": {s: t.as_dict(digits) for s, t in by_source.items()},
         "creators": [_creator_entry(c, per_creator[c["id"]], digits) for c in creators],
@@ -404,23 +452,42 @@ def _why_not(order: Order) -> str:
     return "refunded"
 
 
-def order_entries(campaign: Mapping, creators: list[dict], orders: Iterable[Order],
-                  window: int | None, today: str, digits: int) -> list[dict]:
+def order_entries(
+    campaign: Mapping,
+    creators: list[dict],
+    orders: Iterable[Order],
+    window: int | None,
+    today: str,
+    digits: int,
+) -> list[dict]:
     """Every order a report over `window` counts, with each figure it adds:
     what `tracker orders` and GET /api/campaigns/<slug>/orders list."""
     orders = list(orders)
     days = {o.day for o in orders}
     lo, hi = window_bounds(campaign["starts_on"], window, days, today)
     handles = {c["id"]: c["handle"] for c in creators}
-    return [{
-        "shop": o.shop, "order_id": o.order_id, "name": o.name, "day": o.day,
-        "status": o.status, "currency": o.currency,
-        "gross": money(o.gross_minor, digits), "refunded": money(o.refunded_minor, digits),
-        "net": money(o.net_minor, digits), "conversion": o.conversion,
-        "credited": o.credited, "creator": handles.get(o.creator_id),
-        "source": o.bucket, "method": o.by, "passed_over": o.passed_over,
-        "conflict": o.conflict,
-    } for o in orders if lo <= o.day <= hi]
+    return [
+        {
+            "shop": o.shop,
+            "order_id": o.order_id,
+            "name": o.name,
+            "day": o.day,
+            "status": o.status,
+            "currency": o.currency,
+            "gross": money(o.gross_minor, digits),
+            "refunded": money(o.refunded_minor, digits),
+            "net": money(o.net_minor, digits),
+            "conversion": o.conversion,
+            "credited": o.credited,
+            "creator": handles.get(o.creator_id),
+            "source": o.bucket,
+            "method": o.by,
+            "passed_over": o.passed_over,
+            "conflict": o.conflict,
+        }
+        for o in orders
+        if lo <= o.day <= hi
+    ]
 
 
 def _creator_entry(creator: dict, tallies: dict, digits: int) -> dict:
@@ -431,10 +498,12 @@ def _creator_entry(creator: dict, tallies: dict, digits: int) -> dict:
         "total": tallies["total"].as_dict(digits),
         "organic": tallies["organic"].as_dict(digits),
         "sponsored": tallies["sponsored"].as_dict(digits),
-        "unattributed": {"conversions": unattributed.conversions,
-                         "revenue": money(unattributed.revenue, digits),
-                         "gross_revenue": money(unattributed.gross, digits),
-                         "refunds": money(unattributed.refunds, digits)},
+        "unattributed": {
+            "conversions": unattributed.conversions,
+            "revenue": money(unattributed.revenue, digits),
+            "gross_revenue": money(unattributed.gross, digits),
+            "refunds": money(unattributed.refunds, digits),
+        },
     }
 
 
@@ -447,13 +516,21 @@ def _marks(starts_on: str, creators, creator_rows, orders, digits) -> list[dict]
     for c in creators:
         entry = {"handle": c["handle"]}
         for n, end in ends.items():
-            clicks = sum(int(r["clicks"]) for r in creator_rows
-                         if r["creator_id"] == c["id"] and first <= r["day"] <= end)
-            mine = [o for o in orders if o.credited and o.creator_id == c["id"]
-                    and first <= o.day <= end]
-            entry[f"day_{n}"] = {"clicks": clicks,
-                                 "conversions": sum(o.conversion for o in mine),
-                                 "revenue": money(sum(o.net_minor for o in mine), digits)}
+            clicks = sum(
+                int(r["clicks"])
+                for r in creator_rows
+                if r["creator_id"] == c["id"] and first <= r["day"] <= end
+            )
+            mine = [
+                o
+                for o in orders
+                if o.credited and o.creator_id == c["id"] and first <= o.day <= end
+            ]
+            entry[f"day_{n}"] = {
+                "clicks": clicks,
+                "conversions": sum(o.conversion for o in mine),
+                "revenue": money(sum(o.net_minor for o in mine), digits),
+            }
         out.append(entry)
     return out
 
@@ -462,8 +539,14 @@ def _daily(lo: str, hi: str, source_rows, orders) -> list[dict]:
     days: dict[str, dict] = {}
     day = date.fromisoformat(lo)
     while day.isoformat() <= hi:
-        days[day.isoformat()] = {"date": day.isoformat(), "organic": 0, "sponsored": 0,
-                                 "unknown": 0, "bots": 0, "conversions": 0}
+        days[day.isoformat()] = {
+            "date": day.isoformat(),
+            "organic": 0,
+            "sponsored": 0,
+            "unknown": 0,
+            "bots": 0,
+            "conversions": 0,
+        }
         day += timedelta(days=1)
     for row in source_rows:
         entry = days.get(row["day"])
@@ -486,8 +569,8 @@ def sort_creators(creators: list[dict], key: str = "roi") -> list[dict]:
     return sorted(creators, key=lambda c: (c["total"][key] is None, -(c["total"][key] or 0)))
 
 
-
 # -- the figures a marketer acts on (issue 9; arithmetic in insights.py) ----------
+
 
 def _converts(order: Order) -> bool:
     """Whether an order counts as a conversion (credited, counted, not fully refunded)."""
@@ -510,7 +593,8 @@ def _daily_by_source(click_rows, orders) -> dict:
 
     def cell(day: str, source: str) -> dict:
         return out.setdefault(_day(day), {}).setdefault(
-            source, {"clicks": 0, "conversions": 0, "revenue_minor": 0})
+            source, {"clicks": 0, "conversions": 0, "revenue_minor": 0}
+        )
 
     for row in click_rows:
         cell(row["day"], row["source"])["clicks"] += int(row["clicks"])
@@ -545,20 +629,33 @@ def _ad_spend_by_day(metrics) -> dict:
 
 def _money_marks(marks: list[dict], digits: int) -> list[dict]:
     """insights.marks with its money as decimal text, like the rest of the report."""
+
     def line(m: dict) -> dict:
         return dict(m, revenue=money(m["revenue"], digits), cost=money(m["cost"], digits))
-    return [dict(mk, totals=line(mk["totals"]),
-                 sources={s: line(v) for s, v in mk["sources"].items()}) for mk in marks]
+
+    return [
+        dict(mk, totals=line(mk["totals"]), sources={s: line(v) for s, v in mk["sources"].items()})
+        for mk in marks
+    ]
 
 
 def _growth(daily: dict, starts_on: date, today: date) -> dict:
-    return {"momentum": insights.momentum(daily, today),
-            "late_surge": insights.late_surge({d: v[0] for d, v in daily.items()},
-                                              starts_on, today)}
+    return {
+        "momentum": insights.momentum(daily, today),
+        "late_surge": insights.late_surge({d: v[0] for d, v in daily.items()}, starts_on, today),
+    }
 
 
-def add_figures(report: dict, campaign: dict, creators: list[dict], clicks: dict,
-                orders: list[Order], metrics: list[dict], today: str, digits: int) -> None:
+def add_figures(
+    report: dict,
+    campaign: dict,
+    creators: list[dict],
+    clicks: dict,
+    orders: list[Order],
+    metrics: list[dict],
+    today: str,
+    digits: int,
+) -> None:
     """Adds what tells a marketer whom to pay again and whether it still grows:
 
     - budget: fees + all ad spend so far against the campaign's budget;
@@ -579,11 +676,12 @@ def add_figures(report: dict, campaign: dict, creators: list[dict], clicks: dict
     spend = _ad_spend_by_day(metrics)
     report["budget"] = {
         k: (money(v, digits) if k in ("budget", "spent", "remaining") and v is not None else v)
-        for k, v in insights.budget(campaign.get("budget_minor"), fees,
-                                    sum(spend.values())).items()}
+        for k, v in insights.budget(campaign.get("budget_minor"), fees, sum(spend.values())).items()
+    }
     report["budget"]["through"] = today
-    report["campaign_marks"] = _money_marks(insights.marks(
-        _daily_by_source(clicks["source"], orders), fees, spend, start, now), digits)
+    report["campaign_marks"] = _money_marks(
+        insights.marks(_daily_by_source(clicks["source"], orders), fees, spend, start, now), digits
+    )
     report["growth"] = _growth(_clicks_and_conversions(clicks["day"], orders), start, now)
     campaign_rate = report["totals"]["conversion_rate"]
     entries = {c["handle"]: c for c in report["creators"]}
@@ -595,13 +693,22 @@ def add_figures(report: dict, campaign: dict, creators: list[dict], clicks: dict
         entry.update(_growth(_clicks_and_conversions(own_clicks, mine), start, now))
         total = entry["total"]
         entry["confidence"] = insights.confidence_rank(
-            total["click_conversions"], total["unique_visitors"], campaign_rate,
-            MIN_VISITORS_FOR_VERDICT)
+            total["click_conversions"],
+            total["unique_visitors"],
+            campaign_rate,
+            MIN_VISITORS_FOR_VERDICT,
+        )
         own_sources = [r for r in clicks["creator_source"] if r["creator_id"] == c["id"]]
-        entry["marks_detail"] = _money_marks(insights.marks(
-            _daily_by_source(own_sources, mine), int(c["fee_minor"]),
-            _ad_spend_by_day([m for m in metrics if m["creator_id"] == c["id"]]), start, now),
-            digits)
+        entry["marks_detail"] = _money_marks(
+            insights.marks(
+                _daily_by_source(own_sources, mine),
+                int(c["fee_minor"]),
+                _ad_spend_by_day([m for m in metrics if m["creator_id"] == c["id"]]),
+                start,
+                now,
+            ),
+            digits,
+        )
         if entry["momentum"]["trend"] in ("rising", "new"):
             rising.append(c["handle"])
         if entry["late_surge"]["surge"]:

@@ -5,12 +5,13 @@ stays constant whatever the number of clicks. The database hands over
 finished text cells (store.export_click_cells, with FORMULA_START as the
 rule), and a row that needs no CSV quoting is written by joining its cells.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 from itertools import islice
-from typing import Iterable, Iterator
 
 from .. import validate
 from ..campaigns import get_campaign, get_creator
@@ -19,14 +20,31 @@ from ..store import Store
 from ..vocabulary import FIRST_DAY, LAST_DAY
 
 # New columns go at the end: spreadsheets and scripts read the old ones by position.
-COLUMNS = ("click_id", "clicked_at", "campaign", "creator", "platform", "channel",
-           "source", "reason", "is_bot", "device", "os", "browser", "referrer_host",
-           "ad_click_id", "visitor", "country", "language", "qr_scan")
+COLUMNS = (
+    "click_id",
+    "clicked_at",
+    "campaign",
+    "creator",
+    "platform",
+    "channel",
+    "source",
+    "reason",
+    "is_bot",
+    "device",
+    "os",
+    "browser",
+    "referrer_host",
+    "ad_click_id",
+    "visitor",
+    "country",
+    "language",
+    "qr_scan",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FETCH_ROWS = 1000          # rows per database fetch
-WRITE_ROWS = 256           # rows per writerows() call between chunk checks (any rows)
-CHUNK_CHARS = 64 * 1024    # a chunk is handed out once the buffer holds this much
+FETCH_ROWS = 1000  # rows per database fetch
+WRITE_ROWS = 256  # rows per writerows() call between chunk checks (any rows)
+CHUNK_CHARS = 64 * 1024  # a chunk is handed out once the buffer holds this much
 
 
 def safe_cell(value) -> str:
@@ -63,8 +81,14 @@ class ClickRows:
                 yield list(row)
 
 
-def click_rows(store: Store, slug: str, since: str | None = None, until: str | None = None,
-               include_bots: bool = False, creator: str | None = None) -> ClickRows:
+def click_rows(
+    store: Store,
+    slug: str,
+    since: str | None = None,
+    until: str | None = None,
+    include_bots: bool = False,
+    creator: str | None = None,
+) -> ClickRows:
     """Export rows (header first) for a campaign, or one creator of it; dates
     are the campaign's local days. Bad arguments fail here, before any row."""
     campaign = get_campaign(store, slug)
@@ -73,8 +97,11 @@ def click_rows(store: Store, slug: str, since: str | None = None, until: str | N
     day_to = validate.day(until, "until").isoformat() if until else LAST_DAY
     if day_from > day_to:
         raise BadInput(f"since {since} is after until {until}")
-    return ClickRows(store.export_click_cells(campaign["id"], day_from, day_to, include_bots,
-                                              creator_id, FORMULA_START, FETCH_ROWS))
+    return ClickRows(
+        store.export_click_cells(
+            campaign["id"], day_from, day_to, include_bots, creator_id, FORMULA_START, FETCH_ROWS
+        )
+    )
 
 
 def _batched(rows: Iterable, size: int) -> Iterator[list]:
@@ -83,8 +110,9 @@ def _batched(rows: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def csv_chunks(rows: Iterable[list[str]] | ClickRows,
-               chunk_chars: int = CHUNK_CHARS) -> Iterator[str]:
+def csv_chunks(
+    rows: Iterable[list[str]] | ClickRows, chunk_chars: int = CHUNK_CHARS
+) -> Iterator[str]:
     """CSV text (RFC 4180 quoting, CRLF) in chunks of about chunk_chars."""
     if isinstance(rows, ClickRows):
         yield from _click_csv(rows, chunk_chars)
@@ -116,8 +144,12 @@ def _click_csv(rows: ClickRows, chunk_chars: int) -> Iterator[str]:
     for batch in rows.batches():
         for row in batch:
             line = ",".join(row)
-            if (line.count(",") == commas and '"' not in line and "\r" not in line
-                    and "\n" not in line):
+            if (
+                line.count(",") == commas
+                and '"' not in line
+                and "\r" not in line
+                and "\n" not in line
+            ):
                 parts.append(line)
                 parts.append("\r\n")
                 size += len(line) + 2

@@ -2,6 +2,7 @@
 
 Shared by the stats page (as Jinja filters) and `tracker report`.
 """
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -29,7 +30,11 @@ def percent(value, digits: int = 1) -> str:
 
 def multiple(value) -> str:
     """ROAS as '3.20×'."""
-    return DASH if value is None else f"{format_decimal(round(value, 2), format='#,##0.00', locale=LOCALE)}×"
+    return (
+        DASH
+        if value is None
+        else f"{format_decimal(round(value, 2), format='#,##0.00', locale=LOCALE)}×"
+    )
 
 
 def country_name(code: str | None) -> str:

@@ -13,6 +13,7 @@ every sum over days (`_total`): a day absent from a mapping counts as 0.
 "Today" is the campaign's local day and is a partial day: each function
 says how it treats it.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,6 +47,7 @@ _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 # -- the two shared helpers -------------------------------------------------------
 
+
 def ratio(numerator, denominator) -> float | None:
     """numerator / denominator, or None when the denominator is 0 or None (or
     the numerator is unknown). Decimal division, rounded to RATIO_DIGITS, so
@@ -55,8 +57,12 @@ def ratio(numerator, denominator) -> float | None:
     return round(float(Decimal(numerator) / Decimal(denominator)), RATIO_DIGITS)
 
 
-def _total(daily: Mapping[date, Any], first: date, last: date,
-           pick: Callable[[Any], int] = lambda value: value) -> int:
+def _total(
+    daily: Mapping[date, Any],
+    first: date,
+    last: date,
+    pick: Callable[[Any], int] = lambda value: value,
+) -> int:
     """The sum of pick(value) over the days first..last (both included).
     Days absent from `daily` count as 0; an empty span (last < first) is 0."""
     return sum(int(pick(value)) for day, value in daily.items() if first <= day <= last)
@@ -73,15 +79,18 @@ def _iso(day: date | None) -> str | None:
 
 # -- money ------------------------------------------------------------------------
 
+
 def unit_costs(cost_minor: int, clicks: int, conversions: int, revenue_minor: int) -> dict:
     """What one click and one order cost, and what one order brings.
 
     CPC = cost / human clicks, CPA = cost / conversions, AOV = revenue /
     conversions; floats of minor units (30000 / 7 clicks = 4285.714286 cents),
     None when there were no clicks or no conversions."""
-    return {"cpc": ratio(cost_minor, clicks),
-            "cpa": ratio(cost_minor, conversions),
-            "aov": ratio(revenue_minor, conversions)}
+    return {
+        "cpc": ratio(cost_minor, clicks),
+        "cpa": ratio(cost_minor, conversions),
+        "aov": ratio(revenue_minor, conversions),
+    }
 
 
 def roas(sponsored_revenue_minor: int, ad_spend_minor: int) -> float | None:
@@ -113,17 +122,27 @@ def budget(budget_minor: int | None, fees_minor: int, ad_spend_minor: int) -> di
     budget as soon as anything is spent."""
     spent = fees_minor + ad_spend_minor
     if budget_minor is None:
-        return {"budget": None, "spent": spent, "remaining": None, "share_spent": None,
-                "over_budget": None}
+        return {
+            "budget": None,
+            "spent": spent,
+            "remaining": None,
+            "share_spent": None,
+            "over_budget": None,
+        }
     remaining = budget_minor - spent
-    return {"budget": budget_minor, "spent": spent, "remaining": remaining,
-            "share_spent": ratio(spent, budget_minor), "over_budget": remaining < 0}
+    return {
+        "budget": budget_minor,
+        "spent": spent,
+        "remaining": remaining,
+        "share_spent": ratio(spent, budget_minor),
+        "over_budget": remaining < 0,
+    }
 
 
 # -- how sure we are --------------------------------------------------------------
 
-def wilson_interval(successes: int, trials: int, z: float = 1.959964
-                    ) -> tuple[float, float] | None:
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float] | None:
     """The Wilson score interval for a rate (95% with the default z).
 
     Wilson, not the textbook p ± z·sqrt(p(1-p)/n): that one collapses to
@@ -142,12 +161,18 @@ def wilson_interval(successes: int, trials: int, z: float = 1.959964
     n, z2 = trials, z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
-    return (round(max(0.0, centre - half), RATIO_DIGITS),
-            round(min(1.0, centre + half), RATIO_DIGITS))
+    return (
+        round(max(0.0, centre - half), RATIO_DIGITS),
+        round(min(1.0, centre + half), RATIO_DIGITS),
+    )
 
 
-def confidence_rank(creator_conversions: int, creator_visitors: int,
-                    campaign_rate: float | None, min_visitors: int = 30) -> dict:
+def confidence_rank(
+    creator_conversions: int,
+    creator_visitors: int,
+    campaign_rate: float | None,
+    min_visitors: int = 30,
+) -> dict:
     """Is this creator's conversion rate really better or worse than the campaign's?
 
     verdict: "better" when the whole 95% interval lies above the campaign's
@@ -170,8 +195,13 @@ def confidence_rank(creator_conversions: int, creator_visitors: int,
     rate = ratio(creator_conversions, creator_visitors)
     interval = wilson_interval(min(creator_conversions, creator_visitors), creator_visitors)
     low, high = interval if interval else (None, None)
-    if (interval is None or low is None or high is None or creator_visitors < min_visitors
-            or campaign_rate is None):
+    if (
+        interval is None
+        or low is None
+        or high is None
+        or creator_visitors < min_visitors
+        or campaign_rate is None
+    ):
         verdict = "too_early"
     elif low > campaign_rate:
         verdict = "better"
@@ -183,6 +213,7 @@ def confidence_rank(creator_conversions: int, creator_visitors: int,
 
 
 # -- how it moves -----------------------------------------------------------------
+
 
 def _trend(last: int, prev: int, change: float | None) -> str:
     if prev == 0 or change is None:
@@ -241,21 +272,32 @@ def late_surge(daily_clicks: Mapping[date, int], starts_on: date, today: date) -
     """
     week_end = starts_on + timedelta(days=WEEK - 1)
     if today <= week_end:
-        return {"surge": False, "first_day": None, "peak_ratio": None, "baseline": None,
-                "first_week_median": None}
+        return {
+            "surge": False,
+            "first_day": None,
+            "peak_ratio": None,
+            "baseline": None,
+            "first_week_median": None,
+        }
     first_week = [daily_clicks.get(starts_on + timedelta(days=i), 0) for i in range(WEEK)]
     week_median = float(median(first_week))
     baseline = max(week_median, float(SURGE_FLOOR))
-    later = [(day, clicks) for day, clicks in sorted(daily_clicks.items())
-             if week_end < day <= today]
+    later = [
+        (day, clicks) for day, clicks in sorted(daily_clicks.items()) if week_end < day <= today
+    ]
     surges = [day for day, clicks in later if clicks > SURGE_FACTOR * baseline]
     peak = max((clicks for _, clicks in later), default=0)
-    return {"surge": bool(surges), "first_day": _iso(surges[0]) if surges else None,
-            "peak_ratio": ratio(peak, baseline), "baseline": baseline,
-            "first_week_median": week_median}
+    return {
+        "surge": bool(surges),
+        "first_day": _iso(surges[0]) if surges else None,
+        "peak_ratio": ratio(peak, baseline),
+        "baseline": baseline,
+        "first_week_median": week_median,
+    }
 
 
 # -- the marks --------------------------------------------------------------------
+
 
 def _mark_status(n: int, starts_on: date, today: date) -> dict:
     """Where mark n stands. Days elapsed are full days: today is not yet complete."""
@@ -268,8 +310,13 @@ def _mark_status(n: int, starts_on: date, today: date) -> dict:
 
 
 def _money_line(clicks: int, conversions: int, revenue: int, cost: int) -> dict:
-    return {"clicks": clicks, "conversions": conversions, "revenue": revenue, "cost": cost,
-            "roi": roi(revenue, cost)}
+    return {
+        "clicks": clicks,
+        "conversions": conversions,
+        "revenue": revenue,
+        "cost": cost,
+        "roi": roi(revenue, cost),
+    }
 
 
 def _source_total(daily_by_source, source: str, name: str, first: date, last: date) -> int:
@@ -277,9 +324,14 @@ def _source_total(daily_by_source, source: str, name: str, first: date, last: da
     return _total(daily_by_source, first, last, lambda row: row.get(source, {}).get(name, 0))
 
 
-def marks(daily_by_source: Mapping[date, Mapping[str, Mapping[str, int]]], fees_minor: int,
-          ad_spend_by_day: Mapping[date, int], starts_on: date, today: date,
-          marks=vocabulary.MARKS) -> list[dict]:
+def marks(
+    daily_by_source: Mapping[date, Mapping[str, Mapping[str, int]]],
+    fees_minor: int,
+    ad_spend_by_day: Mapping[date, int],
+    starts_on: date,
+    today: date,
+    marks=vocabulary.MARKS,
+) -> list[dict]:
     """The campaign at its 7-, 14- and 30-day marks, cumulative from day 1
     (day 1 = starts_on; mark N ends on starts_on + N - 1).
 
@@ -309,29 +361,54 @@ def marks(daily_by_source: Mapping[date, Mapping[str, Mapping[str, int]]], fees_
         for source in vocabulary.SOURCES:
             clicks, conversions, revenue = (
                 _source_total(daily_by_source, source, name, starts_on, end)
-                for name in ("clicks", "conversions", "revenue_minor"))
+                for name in ("clicks", "conversions", "revenue_minor")
+            )
             sources[source] = _money_line(clicks, conversions, revenue, cost[source])
-        totals = _money_line(*(sum(s[k] for s in sources.values())
-                               for k in ("clicks", "conversions", "revenue", "cost")))
-        out.append({"mark": n, "from": _iso(starts_on), "to": _iso(end),
-                    **_mark_status(n, starts_on, today), "totals": totals, "sources": sources})
+        totals = _money_line(
+            *(
+                sum(s[k] for s in sources.values())
+                for k in ("clicks", "conversions", "revenue", "cost")
+            )
+        )
+        out.append(
+            {
+                "mark": n,
+                "from": _iso(starts_on),
+                "to": _iso(end),
+                **_mark_status(n, starts_on, today),
+                "totals": totals,
+                "sources": sources,
+            }
+        )
     return out
 
 
 # -- the shop around the campaign -------------------------------------------------
 
+
 def _span_summary(shop_daily: Mapping[date, tuple[int, int]], first: date, last: date) -> dict:
     """Orders and net revenue of the shop over first..last, with daily averages."""
     days = max(0, (last - first).days + 1)
     orders, net = (_total(shop_daily, first, last, pick) for pick in (_FIRST, _SECOND))
-    return {"from": _iso(first) if days else None, "to": _iso(last) if days else None,
-            "days": days, "orders": orders, "net": net,
-            "orders_per_day": ratio(orders, days), "net_per_day": ratio(net, days)}
+    return {
+        "from": _iso(first) if days else None,
+        "to": _iso(last) if days else None,
+        "days": days,
+        "orders": orders,
+        "net": net,
+        "orders_per_day": ratio(orders, days),
+        "net_per_day": ratio(net, days),
+    }
 
 
-def shop_baseline(shop_daily: Mapping[date, tuple[int, int]], starts_on: date, today: date,
-                  attributed_net_minor: int, first_day: date | None,
-                  before_days: int = 28) -> dict:
+def shop_baseline(
+    shop_daily: Mapping[date, tuple[int, int]],
+    starts_on: date,
+    today: date,
+    attributed_net_minor: int,
+    first_day: date | None,
+    before_days: int = 28,
+) -> dict:
     """The whole shop before and since the campaign: a comparison, not a
     causal claim (season, other marketing and luck all move it too).
 
@@ -353,8 +430,11 @@ def shop_baseline(shop_daily: Mapping[date, tuple[int, int]], starts_on: date, t
     yesterday).
     """
     floor = first_day if first_day is not None else date.max
-    before = _span_summary(shop_daily, max(starts_on - timedelta(days=before_days), floor),
-                           starts_on - timedelta(days=1))
+    before = _span_summary(
+        shop_daily,
+        max(starts_on - timedelta(days=before_days), floor),
+        starts_on - timedelta(days=1),
+    )
     since = _span_summary(shop_daily, max(starts_on, floor), today - timedelta(days=1))
 
     def change_per_day(key: str) -> float | None:
@@ -362,8 +442,14 @@ def shop_baseline(shop_daily: Mapping[date, tuple[int, int]], starts_on: date, t
         # (a/da) / (b/db) - 1 = (a·db - b·da) / (b·da); None if either span is empty.
         return _change(since[key] * before["days"], before[key] * since["days"])
 
-    return {"label": NOT_CAUSAL, "before": before, "since_start": since,
-            "change": {"orders_per_day": change_per_day("orders"),
-                       "net_per_day": change_per_day("net")},
-            "attributed_net": attributed_net_minor,
-            "attributed_share": ratio(attributed_net_minor, since["net"])}
+    return {
+        "label": NOT_CAUSAL,
+        "before": before,
+        "since_start": since,
+        "change": {
+            "orders_per_day": change_per_day("orders"),
+            "net_per_day": change_per_day("net"),
+        },
+        "attributed_net": attributed_net_minor,
+        "attributed_share": ratio(attributed_net_minor, since["net"]),
+    }

@@ -4,6 +4,7 @@
 `sqlite:///path`) opens SQLite, `postgresql://…` opens PostgreSQL. Everything
 above this package calls the same methods and never sees a dialect.
 """
+
 from .base import Conflict, Store, StoreError
 
 __all__ = ["Conflict", "Store", "StoreError", "open_store", "is_postgres_url", "redact"]
@@ -28,5 +29,5 @@ def open_store(url: str) -> Store:
     from .sqlite import SQLiteStore
 
     if url.startswith("sqlite:///"):
-        url = url[len("sqlite:///"):]
+        url = url[len("sqlite:///") :]
     return SQLiteStore(url)

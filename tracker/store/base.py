@@ -7,27 +7,36 @@ in one module per area (campaigns, clicks, orders, shops, metrics, access,
 copying); `Store` puts them together. A dialect supplies connections,
 transactions and the few statements that truly differ.
 """
+
 from __future__ import annotations
 
 import contextlib
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from importlib import resources
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 # Versioned migrations: version -> file in this package. A new database gets
 # schema.sql, which always holds every table, and is marked with every
 # version; an older one gets the versions it lacks, in order.
-MIGRATION_FILES = {1: "migrations/0001_initial.sql", 2: "migrations/0002_access.sql",
-                   3: "migrations/0003_report_index.sql", 4: "migrations/0004_orders.sql",
-                   5: "migrations/0005_house_in_order.sql", 6: "migrations/0006_rollups.sql",
-                   7: "migrations/0007_users.sql", 8: "migrations/0008_audience.sql",
-                   9: "migrations/0009_heartbeat.sql"}
+MIGRATION_FILES = {
+    1: "migrations/0001_initial.sql",
+    2: "migrations/0002_access.sql",
+    3: "migrations/0003_report_index.sql",
+    4: "migrations/0004_orders.sql",
+    5: "migrations/0005_house_in_order.sql",
+    6: "migrations/0006_rollups.sql",
+    7: "migrations/0007_users.sql",
+    8: "migrations/0008_audience.sql",
+    9: "migrations/0009_heartbeat.sql",
+}
 SCHEMA_VERSION = max(MIGRATION_FILES)
-HEARTBEAT = ("INSERT INTO heartbeat (id, at) VALUES (1, ?) "
-             "ON CONFLICT (id) DO UPDATE SET at = excluded.at")
+HEARTBEAT = (
+    "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"
+)
 
 
 def pending_migrations(done: set[int]) -> list[tuple[int, str]]:
@@ -95,7 +104,7 @@ class Database:
         self._health_lock = threading.Lock()
         self._health: tuple[float | None, tuple[bool, str | None]] = (None, (False, None))
         # "Now", for deciding which days have ended (rollups.py); tests set it.
-        self.clock = lambda: datetime.now(timezone.utc)
+        self.clock = lambda: datetime.now(UTC)
 
     def _acquire(self) -> contextlib.AbstractContextManager:
         raise NotImplementedError
@@ -129,8 +138,9 @@ class Database:
     def iter_query(self, sql: str, params: Sequence = ()) -> Iterator[dict]:
         raise NotImplementedError
 
-    def iter_batches(self, sql: str, params: Sequence = (),
-                     size: int = 5000) -> Iterator[list[tuple]]:
+    def iter_batches(
+        self, sql: str, params: Sequence = (), size: int = 5000
+    ) -> Iterator[list[tuple]]:
         raise NotImplementedError
 
     # The hot path: each dialect writes it its own fastest way (clicks.py has the SQL).
@@ -214,13 +224,15 @@ class Database:
         processes or app servers start at once."""
         with self.transaction():
             self._lock_migrations()
-            self.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                         "(version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)")
+            self.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             done = {r["version"] for r in self.query("SELECT version FROM schema_migrations")}
             for version, name in pending_migrations(done):
                 for statement in split_statements(self._ddl(read_sql(name))):
                     with self._connection() as conn:
-                        conn.execute(statement)     # DDL: no parameters, no placeholders
+                        conn.execute(statement)  # DDL: no parameters, no placeholders
                 # A new database got schema.sql: it is at every version at once,
                 # and only at those that exist (numbers may have gaps while
                 # changes that took them are merged one by one).
@@ -228,7 +240,8 @@ class Database:
                     self.execute(
                         "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?) "
                         "ON CONFLICT (version) DO NOTHING",
-                        [v, datetime.now(timezone.utc).isoformat()])
+                        [v, datetime.now(UTC).isoformat()],
+                    )
         return SCHEMA_VERSION
 
     def ping(self) -> bool:
@@ -241,7 +254,7 @@ class Database:
         """One committed write, the way a click is written: raises when
         clicks cannot be written (disk full, read-only file or role, the
         database gone). A rolled-back write would not notice a full disk."""
-        self.execute(HEARTBEAT, [datetime.now(timezone.utc).isoformat()])
+        self.execute(HEARTBEAT, [datetime.now(UTC).isoformat()])
 
     def writable(self, max_age: float = 1.0) -> tuple[bool, str | None]:
         """(True, None) if a heartbeat write succeeded, or (False, why).
@@ -276,6 +289,16 @@ from .shops import ShopQueries  # noqa: E402
 from .users import UserQueries  # noqa: E402
 
 
-class Store(CampaignQueries, ClickQueries, RollupQueries, OrderQueries, ShopQueries,
-            MetricQueries, AccessQueries, UserQueries, CopyQueries, Database):
+class Store(
+    CampaignQueries,
+    ClickQueries,
+    RollupQueries,
+    OrderQueries,
+    ShopQueries,
+    MetricQueries,
+    AccessQueries,
+    UserQueries,
+    CopyQueries,
+    Database,
+):
     """Every query the product makes, on one object; SQL lives only in this package."""

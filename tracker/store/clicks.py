@@ -1,20 +1,49 @@
 """The click log: what the hot path writes (each dialect writes it its own
 fastest way, from CLICK_COLUMNS and INSERT_CLICK), the visitor salts, and
 the reads of reports and exports."""
+
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from .readers import readers
-from .rollups import (AUDIENCE_COLUMNS, CLICK_DAYS, MEASURES, NOT_ROLLED_UP, QR_ONLY,
-                      RollupQueries, audience_dimensions, audience_groups, audience_row,
-                      audience_unpivot, click_days_params)
+from .rollups import (
+    AUDIENCE_COLUMNS,
+    CLICK_DAYS,
+    MEASURES,
+    NOT_ROLLED_UP,
+    QR_ONLY,
+    RollupQueries,
+    audience_dimensions,
+    audience_groups,
+    audience_row,
+    audience_unpivot,
+    click_days_params,
+)
 
 CLICK_COLUMNS = (
-    "id", "link_id", "campaign_id", "creator_id", "at", "day", "referrer",
-    "referrer_host", "user_agent", "device", "os", "browser", "in_app",
-    "source", "platform", "reason", "ad_click_id", "is_bot", "visitor",
-    "country", "language", "qr",
+    "id",
+    "link_id",
+    "campaign_id",
+    "creator_id",
+    "at",
+    "day",
+    "referrer",
+    "referrer_host",
+    "user_agent",
+    "device",
+    "os",
+    "browser",
+    "in_app",
+    "source",
+    "platform",
+    "reason",
+    "ad_click_id",
+    "is_bot",
+    "visitor",
+    "country",
+    "language",
+    "qr",
 )
 # The click is written only while its link is enabled: the disabled check and
 # the insert are one statement, so a cached link can never outlive a disable.
@@ -49,15 +78,28 @@ SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
 # the CSV shows, in its column order (reports/export.py COLUMNS); a flag
 # (None) is written true or false.
 EXPORT_FIELDS = (
-    ("k.id", "click_id"), ("k.at", "clicked_at"), ("c.slug", "campaign"),
-    ("cr.handle", "creator"), ("k.platform", "platform"), ("l.channel", "channel"),
-    ("k.source", "source"), ("k.reason", "reason"), ("k.is_bot", None), ("k.device", "device"),
-    ("k.os", "os"), ("k.browser", "browser"), ("k.referrer_host", "referrer_host"),
-    ("k.ad_click_id", "ad_click_id"), ("k.visitor", "visitor"), ("k.country", "country"),
-    ("k.language", "language"), ("k.qr", None),
+    ("k.id", "click_id"),
+    ("k.at", "clicked_at"),
+    ("c.slug", "campaign"),
+    ("cr.handle", "creator"),
+    ("k.platform", "platform"),
+    ("l.channel", "channel"),
+    ("k.source", "source"),
+    ("k.reason", "reason"),
+    ("k.is_bot", None),
+    ("k.device", "device"),
+    ("k.os", "os"),
+    ("k.browser", "browser"),
+    ("k.referrer_host", "referrer_host"),
+    ("k.ad_click_id", "ad_click_id"),
+    ("k.visitor", "visitor"),
+    ("k.country", "country"),
+    ("k.language", "language"),
+    ("k.qr", None),
 )
 
 SUMMARY_KEYS = {"creator_id", "source", "day"}
+
 
 class ClickQueries(RollupQueries):
     """The click log, the visitor salts, and what reports and exports read
@@ -74,19 +116,32 @@ class ClickQueries(RollupQueries):
     def forget_salts_before(self, day: str) -> None:
         self.execute("DELETE FROM visitor_salts WHERE day < ?", [day])
 
-
-    def export_clicks(self, campaign_id: int, day_from: str, day_to: str,
-                      include_bots: bool, creator_id: int | None = None) -> Iterator[dict]:
+    def export_clicks(
+        self,
+        campaign_id: int,
+        day_from: str,
+        day_to: str,
+        include_bots: bool,
+        creator_id: int | None = None,
+    ) -> Iterator[dict]:
         """Clicks of the campaign's local days day_from..day_to, streamed."""
-        sql = EXPORT_SELECT.format(bots="" if include_bots else "AND k.is_bot = 0",
-                                   creator="" if creator_id is None else "AND k.creator_id = ?")
+        sql = EXPORT_SELECT.format(
+            bots="" if include_bots else "AND k.is_bot = 0",
+            creator="" if creator_id is None else "AND k.creator_id = ?",
+        )
         params = [campaign_id, day_from, day_to] + ([] if creator_id is None else [creator_id])
         return self.iter_query(sql, params)
 
-    def export_click_cells(self, campaign_id: int, day_from: str, day_to: str,
-                           include_bots: bool, creator_id: int | None = None,
-                           quote_if_starts_with: Iterable[str] = (),
-                           batch: int = 5000) -> Iterator[list[tuple]]:
+    def export_click_cells(
+        self,
+        campaign_id: int,
+        day_from: str,
+        day_to: str,
+        include_bots: bool,
+        creator_id: int | None = None,
+        quote_if_starts_with: Iterable[str] = (),
+        batch: int = 5000,
+    ) -> Iterator[list[tuple]]:
         """The export's rows (EXPORT_FIELDS) as finished text cells, a batch
         of tuples at a time: NULL is '', is_bot is 'true' / 'false', and a
         cell that starts with one of `quote_if_starts_with` gets a leading
@@ -100,18 +155,20 @@ class ClickQueries(RollupQueries):
                 return f"COALESCE({expr}, '')"
             test, test_params = self._starts_with_any(expr, risky)
             params.extend(test_params)
-            return (f"CASE WHEN {test} THEN '''' || {expr} "
-                    f"ELSE COALESCE({expr}, '') END")
+            return f"CASE WHEN {test} THEN '''' || {expr} ELSE COALESCE({expr}, '') END"
 
         cells = ", ".join(
-            f"CASE WHEN {expr} <> 0 THEN 'true' ELSE 'false' END" if name is None
-            else cell(expr) for expr, name in EXPORT_FIELDS)
-        sql = (f"SELECT {cells} FROM clicks k JOIN links l ON l.id = k.link_id "
-               "JOIN campaigns c ON c.id = k.campaign_id JOIN creators cr ON cr.id = k.creator_id "
-               "WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ?"
-               + ("" if include_bots else " AND k.is_bot = 0")
-               + ("" if creator_id is None else " AND k.creator_id = ?")
-               + " ORDER BY k.day, k.at, k.id")
+            f"CASE WHEN {expr} <> 0 THEN 'true' ELSE 'false' END" if name is None else cell(expr)
+            for expr, name in EXPORT_FIELDS
+        )
+        sql = (
+            f"SELECT {cells} FROM clicks k JOIN links l ON l.id = k.link_id "
+            "JOIN campaigns c ON c.id = k.campaign_id JOIN creators cr ON cr.id = k.creator_id "
+            "WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ?"
+            + ("" if include_bots else " AND k.is_bot = 0")
+            + ("" if creator_id is None else " AND k.creator_id = ?")
+            + " ORDER BY k.day, k.at, k.id"
+        )
         params += [campaign_id, day_from, day_to]
         if creator_id is not None:
             params.append(creator_id)
@@ -120,12 +177,16 @@ class ClickQueries(RollupQueries):
     def click_count(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
             return self.value("SELECT COUNT(*) AS n FROM clicks")
-        return self.value(
-            "SELECT COUNT(*) AS n FROM clicks WHERE campaign_id = ?", [campaign_id]
-        )
+        return self.value("SELECT COUNT(*) AS n FROM clicks WHERE campaign_id = ?", [campaign_id])
 
-    def click_summaries(self, campaign_id: int, groupings: Mapping[str, Iterable[str]],
-                        day_from: str, day_to: str, rollups: bool = True) -> dict[str, list[dict]]:
+    def click_summaries(
+        self,
+        campaign_id: int,
+        groupings: Mapping[str, Iterable[str]],
+        day_from: str,
+        day_to: str,
+        rollups: bool = True,
+    ) -> dict[str, list[dict]]:
         """Several click_summary groupings at once, side by side (both
         databases serve concurrent readers: about 2x faster on two cores).
 
@@ -137,13 +198,20 @@ class ClickQueries(RollupQueries):
         if rollups:
             self.catch_up_rollups(campaign_id)
         pool = readers()
-        futures = {name: pool.submit(self.click_summary, campaign_id, keys, day_from, day_to,
-                                     rollups)
-                   for name, keys in groupings.items()}
+        futures = {
+            name: pool.submit(self.click_summary, campaign_id, keys, day_from, day_to, rollups)
+            for name, keys in groupings.items()
+        }
         return {name: future.result() for name, future in futures.items()}
 
-    def click_summary(self, campaign_id: int, keys: Iterable[str],
-                      day_from: str, day_to: str, rollups: bool = True) -> list[dict]:
+    def click_summary(
+        self,
+        campaign_id: int,
+        keys: Iterable[str],
+        day_from: str,
+        day_to: str,
+        rollups: bool = True,
+    ) -> list[dict]:
         """Human clicks, bot clicks and distinct human visitors, grouped by keys.
 
         Distinct visitors are counted inside each group, which always
@@ -167,11 +235,15 @@ class ClickQueries(RollupQueries):
                 [campaign_id, day_from, day_to],
             )
         live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
-        grouping = " AND ".join([
-            "creator_id <> 0" if "creator_id" in keys else "creator_id = 0",
-            "source <> '*'" if "source" in keys else "source = '*'"])
+        grouping = " AND ".join(
+            [
+                "creator_id <> 0" if "creator_id" in keys else "creator_id = 0",
+                "source <> '*'" if "source" in keys else "source = '*'",
+            ]
+        )
         return self.query(
-            CLICK_DAYS + f"""
+            CLICK_DAYS
+            + f"""
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
   FROM (SELECT {cols}, {MEASURES} FROM clicks
@@ -185,12 +257,26 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND {grouping}) parts
  GROUP BY {cols} ORDER BY {cols}""",
             click_days_params(campaign_id, day_from, day_to)
-            + [campaign_id, campaign_id, campaign_id, day_from, day_to,
-               campaign_id, day_from, day_to],
+            + [
+                campaign_id,
+                campaign_id,
+                campaign_id,
+                day_from,
+                day_to,
+                campaign_id,
+                day_from,
+                day_to,
+            ],
         )
 
-    def audience_summary(self, campaign_id: int, day_from: str, day_to: str,
-                         dimensions: Iterable[str], rollups: bool = True) -> list[dict]:
+    def audience_summary(
+        self,
+        campaign_id: int,
+        day_from: str,
+        day_to: str,
+        dimensions: Iterable[str],
+        rollups: bool = True,
+    ) -> list[dict]:
         """Human clicks per creator and value of each dimension, over the
         campaign's local days day_from..day_to: rows (creator_id, dimension,
         value, clicks); value None is a click that did not say (no country,
@@ -210,13 +296,17 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
             return []
         if rollups:
             return self._audience_from_rollups(campaign_id, day_from, day_to, dimensions)
-        columns = sorted({AUDIENCE_COLUMNS[d] for d in dimensions}
-                         | ({"qr"} if QR_ONLY.intersection(dimensions) else set()))
+        columns = sorted(
+            {AUDIENCE_COLUMNS[d] for d in dimensions}
+            | ({"qr"} if QR_ONLY.intersection(dimensions) else set())
+        )
         keys = ", ".join(["creator_id"] + columns)
         groups = self.query(
             f"SELECT {keys}, COUNT(*) AS clicks FROM clicks "
             "WHERE campaign_id = ? AND day >= ? AND day <= ? AND is_bot = 0 "
-            f"GROUP BY {keys}", [campaign_id, day_from, day_to])
+            f"GROUP BY {keys}",
+            [campaign_id, day_from, day_to],
+        )
         wanted = [(d, AUDIENCE_COLUMNS[d], d in QR_ONLY) for d in dimensions]
         totals: dict[tuple, int] = {}
         for group in groups:
@@ -226,15 +316,20 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
                     continue
                 key = (group["creator_id"], dimension, group[column])
                 totals[key] = totals.get(key, 0) + clicks
-        return [{"creator_id": creator_id, "dimension": dimension, "value": value,
-                 "clicks": clicks} for (creator_id, dimension, value), clicks in totals.items()]
+        return [
+            {"creator_id": creator_id, "dimension": dimension, "value": value, "clicks": clicks}
+            for (creator_id, dimension, value), clicks in totals.items()
+        ]
 
-    def _audience_from_rollups(self, campaign_id: int, day_from: str, day_to: str,
-                               dimensions: list[str]) -> list[dict]:
+    def _audience_from_rollups(
+        self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
+    ) -> list[dict]:
         live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
         asked = ", ".join("?" * len(dimensions))
         rows = self.query(
-            CLICK_DAYS + ", " + audience_groups(f"campaign_id = ? AND {live_days}", dimensions)
+            CLICK_DAYS
+            + ", "
+            + audience_groups(f"campaign_id = ? AND {live_days}", dimensions)
             + f"""
 SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
   FROM ({audience_unpivot(dimensions)}
@@ -242,6 +337,9 @@ SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
         SELECT creator_id, dimension, value, clicks FROM audience_rollups
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND dimension IN ({asked})) parts
  GROUP BY creator_id, dimension, value""",
-            click_days_params(campaign_id, day_from, day_to) + [campaign_id, campaign_id]
-            + [campaign_id, day_from, day_to] + dimensions)
+            click_days_params(campaign_id, day_from, day_to)
+            + [campaign_id, campaign_id]
+            + [campaign_id, day_from, day_to]
+            + dimensions,
+        )
         return [audience_row(r) for r in rows]

@@ -1,7 +1,8 @@
 """Copying a whole install to another database (`tracker migrate-data`)."""
+
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from .base import Database  # defined before base.py imports this module
 
@@ -10,17 +11,26 @@ from .base import Database  # defined before base.py imports this module
 # rollups come after the clicks: a click copied into a day already marked
 # rolled up would reopen that day (the trigger on clicks).
 COPY_ORDER = (
-    ("settings", "key"), ("campaigns", "id"), ("creators", "id"),
-    ("campaign_creators", "campaign_id, creator_id"), ("links", "id"), ("clicks", "id"),
+    ("settings", "key"),
+    ("campaigns", "id"),
+    ("creators", "id"),
+    ("campaign_creators", "campaign_id, creator_id"),
+    ("links", "id"),
+    ("clicks", "id"),
     ("rollup_days", "campaign_id, day"),
     ("click_rollups", "campaign_id, day, creator_id, link_id, source"),
     ("visitor_rollups", "campaign_id, day, creator_id, source"),
     ("audience_rollups", "campaign_id, day, creator_id, dimension, value"),
-    ("visitor_salts", "day"), ("promo_codes", "code"), ("shops", "id"),
-    ("orders", "shop_id, order_id"), ("refunds", "shop_id, refund_id"),
+    ("visitor_salts", "day"),
+    ("promo_codes", "code"),
+    ("shops", "id"),
+    ("orders", "shop_id, order_id"),
+    ("refunds", "shop_id, refund_id"),
     ("webhook_deliveries", "shop_id, delivery_id"),
-    ("metrics", "campaign_id, creator_id, source, day"), ("api_tokens", "id"),
-    ("share_secrets", "campaign_id"), ("users", "id"),
+    ("metrics", "campaign_id, creator_id, source, day"),
+    ("api_tokens", "id"),
+    ("share_secrets", "campaign_id"),
+    ("users", "id"),
 )
 IDENTITY_TABLES = ("campaigns", "creators", "links", "api_tokens", "shops", "users")
 
@@ -43,8 +53,9 @@ class CopyQueries(Database):
         if not rows:
             return
         cols = list(rows[0])
-        sql = self._sql(f"INSERT INTO {table} ({', '.join(cols)}) "
-                        f"VALUES ({', '.join('?' * len(cols))})")
+        sql = self._sql(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        )
         with self._connection() as conn:
             conn.cursor().executemany(sql, [[row[c] for c in cols] for row in rows])
 

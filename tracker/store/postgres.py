@@ -3,6 +3,7 @@
 Same SQL as SQLite (see base.py); this file only adapts placeholders,
 identity columns, connections and the migration lock.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -10,7 +11,7 @@ import os
 import re
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
@@ -39,6 +40,7 @@ HOT_CONNECTIONS = 4
 
 class _Stored:
     """What a retried click INSERT that found its own row reports."""
+
     rowcount = 1
 
 
@@ -68,7 +70,7 @@ class PostgresStore(Store):
         self._hot_pid: int | None = None
         self._hot_idle: list[psycopg.Connection[dict]] = []
         self._hot_lock = threading.Lock()
-        self.last_hot: psycopg.Connection[dict] | None = None     # for tests
+        self.last_hot: psycopg.Connection[dict] | None = None  # for tests
 
     @property
     def pool(self) -> ConnectionPool:
@@ -79,7 +81,7 @@ class PostgresStore(Store):
                 min_size=1,
                 max_size=settings.read("TRACKER_PG_POOL"),
                 kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": 5},
-                timeout=5,        # a request (and /healthz) fails in seconds when PG is gone
+                timeout=5,  # a request (and /healthz) fails in seconds when PG is gone
                 open=True,
             )
             self._pool_pid = os.getpid()
@@ -100,16 +102,22 @@ class PostgresStore(Store):
     def _connect_hot(self) -> psycopg.Connection[dict]:
         self._check_reachable()
         timeout_ms = int(settings.read("TRACKER_PG_TIMEOUT") * 1000)
-        conn = psycopg.connect(self.url, autocommit=True, row_factory=dict_row,
-                               connect_timeout=5,
-                               # a server that stops answering (its host gone) is
-                               # given up after this long, not TCP's 15 minutes
-                               tcp_user_timeout=timeout_ms + 1000)
+        conn = psycopg.connect(
+            self.url,
+            autocommit=True,
+            row_factory=dict_row,
+            connect_timeout=5,
+            # a server that stops answering (its host gone) is
+            # given up after this long, not TCP's 15 minutes
+            tcp_user_timeout=timeout_ms + 1000,
+        )
         # A click waits this long at most for a lock or a stalled server, then
         # the redirect answers 503 (never a 30 s hang, never a 500).
-        conn.execute("SELECT set_config('statement_timeout', %s, false), "
-                     "set_config('lock_timeout', %s, false)",
-                     [str(timeout_ms), str(timeout_ms)])
+        conn.execute(
+            "SELECT set_config('statement_timeout', %s, false), "
+            "set_config('lock_timeout', %s, false)",
+            [str(timeout_ms), str(timeout_ms)],
+        )
         return conn
 
     @contextlib.contextmanager
@@ -136,7 +144,7 @@ class PostgresStore(Store):
             yield conn
         except BaseException:
             if conn is not None:
-                self._close_quietly(conn)   # after any error: a fresh one next time
+                self._close_quietly(conn)  # after any error: a fresh one next time
                 conn = None
             raise
         finally:
@@ -191,7 +199,7 @@ class PostgresStore(Store):
 
     def write_heartbeat(self) -> None:
         """On a hot connection, as a click is written (with its timeouts)."""
-        self._hot_execute(HEARTBEAT, [datetime.now(timezone.utc).isoformat()])
+        self._hot_execute(HEARTBEAT, [datetime.now(UTC).isoformat()])
 
     def link_for_redirect(self, code):
         return self._hot_execute(LINK_FOR_REDIRECT, (code,)).fetchone()
@@ -208,7 +216,9 @@ class PostgresStore(Store):
             psycopg.connect(self.url, connect_timeout=5).close()
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise StoreError(f"cannot connect to PostgreSQL at {redact(self.url)}: {reason}") from None
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {redact(self.url)}: {reason}"
+            ) from None
 
     def _sql(self, sql: str) -> str:
         converted = self._sql_cache.get(sql)
@@ -258,9 +268,12 @@ class PostgresStore(Store):
                     yield rows
 
     def table_names(self) -> list[str]:
-        return [r["tablename"] for r in self.query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-        )]
+        return [
+            r["tablename"]
+            for r in self.query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            )
+        ]
 
     def _settle_writers(self, timeout: float = 2.0) -> bool:
         """Wait until the transactions that were writing clicks when the claim
@@ -292,7 +305,8 @@ class PostgresStore(Store):
         for table in IDENTITY_TABLES:
             self.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)")
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
 
     def close(self) -> None:
         if self._pool is not None and self._pool_pid == os.getpid():

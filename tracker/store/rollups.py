@@ -37,11 +37,12 @@ So a day's rollup rows exist exactly when its mark is 'done', and a report
 (clicks.py) reads 'done' days from the rollup tables and all other days from
 the click log, in one statement.
 """
+
 from __future__ import annotations
 
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..vocabulary import FIRST_DAY
@@ -77,9 +78,11 @@ def click_days_params(campaign_id: int, day_from: str, day_to: str) -> list:
 
 
 # What every grouping counts; visitors are distinct per group, humans only.
-MEASURES = ("SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
-            "SUM(is_bot) AS bot_clicks, "
-            "COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors")
+MEASURES = (
+    "SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
+    "SUM(is_bot) AS bot_clicks, "
+    "COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors"
+)
 
 DAY_CLICK_ROLLUPS = f"""
 SELECT creator_id, link_id, source, {MEASURES}
@@ -105,9 +108,15 @@ SELECT 0, '*', COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END)
 # column that holds it. "link" counts clicks per link, "qr_link" QR scans
 # per link (the clicks with qr = 1). Human clicks only.
 AUDIENCE_COLUMNS = {
-    "country": "country", "language": "language", "device": "device", "os": "os",
-    "browser": "browser", "in_app": "in_app", "referrer_host": "referrer_host",
-    "link": "link_id", "qr_link": "link_id",
+    "country": "country",
+    "language": "language",
+    "device": "device",
+    "os": "os",
+    "browser": "browser",
+    "in_app": "in_app",
+    "referrer_host": "referrer_host",
+    "link": "link_id",
+    "qr_link": "link_id",
 }
 QR_ONLY = frozenset({"qr_link"})
 # Dimensions whose value is a number (a link id), kept as text in audience_rollups.
@@ -128,8 +137,10 @@ def audience_groups(where: str, dimensions) -> str:
     creator and every column the dimensions need (one scan of the clicks)."""
     columns = sorted({AUDIENCE_COLUMNS[d] for d in dimensions} | {"qr"})
     keys = ", ".join(["creator_id"] + columns)
-    return (f"audience_groups AS (SELECT {keys}, COUNT(*) AS clicks FROM clicks "
-            f"WHERE {where} AND is_bot = 0 GROUP BY {keys})\n")
+    return (
+        f"audience_groups AS (SELECT {keys}, COUNT(*) AS clicks FROM clicks "
+        f"WHERE {where} AND is_bot = 0 GROUP BY {keys})\n"
+    )
 
 
 def audience_unpivot(dimensions) -> str:
@@ -139,7 +150,9 @@ def audience_unpivot(dimensions) -> str:
         f"SELECT creator_id, '{d}' AS dimension, CAST({AUDIENCE_COLUMNS[d]} AS TEXT) AS value, "
         f"CAST(SUM(clicks) AS BIGINT) AS clicks FROM audience_groups"
         + (" WHERE qr <> 0" if d in QR_ONLY else "")
-        + f" GROUP BY creator_id, {AUDIENCE_COLUMNS[d]}" for d in dimensions)
+        + f" GROUP BY creator_id, {AUDIENCE_COLUMNS[d]}"
+        for d in dimensions
+    )
 
 
 def audience_row(row) -> dict:
@@ -147,13 +160,20 @@ def audience_row(row) -> dict:
     value = row["value"]
     if value is not None and row["dimension"] in NUMERIC_DIMENSIONS:
         value = int(value)
-    return {"creator_id": row["creator_id"], "dimension": row["dimension"], "value": value,
-            "clicks": int(row["clicks"])}
+    return {
+        "creator_id": row["creator_id"],
+        "dimension": row["dimension"],
+        "value": value,
+        "clicks": int(row["clicks"]),
+    }
 
 
 # Every dimension of one day, as audience_rollups holds them.
-DAY_AUDIENCE_ROLLUPS = ("WITH " + audience_groups("campaign_id = ? AND day = ?", AUDIENCE_COLUMNS)
-                        + audience_unpivot(AUDIENCE_COLUMNS))
+DAY_AUDIENCE_ROLLUPS = (
+    "WITH "
+    + audience_groups("campaign_id = ? AND day = ?", AUDIENCE_COLUMNS)
+    + audience_unpivot(AUDIENCE_COLUMNS)
+)
 
 CLAIM = """
 INSERT INTO rollup_days (campaign_id, day, state, token, rolled_at)
@@ -171,8 +191,7 @@ UPDATE rollup_days SET state = 'done', rolled_at = ?
 
 def iso_utc(moment: datetime) -> str:
     """The database's text form of a time (as validate.iso_utc)."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
-        timespec="microseconds") + "Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 class ClaimLost(Exception):
@@ -197,11 +216,13 @@ class RollupQueries(Database):
         """Days up to last_day that have clicks and are not rolled up."""
         rows = self.query(
             CLICK_DAYS + f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP} ORDER BY day",
-            click_days_params(campaign_id, FIRST_DAY, last_day) + [campaign_id])
+            click_days_params(campaign_id, FIRST_DAY, last_day) + [campaign_id],
+        )
         return [r["day"] for r in rows]
 
-    def roll_up_ended_days(self, campaign_id: int | None = None,
-                           now: datetime | None = None) -> list[tuple[int, str]]:
+    def roll_up_ended_days(
+        self, campaign_id: int | None = None, now: datetime | None = None
+    ) -> list[tuple[int, str]]:
         """Roll up every ended day of one campaign (or all) that has clicks
         and is not rolled up; returns the (campaign, day) this call did."""
         now = now or self.clock()
@@ -224,8 +245,9 @@ class RollupQueries(Database):
         try:
             self.roll_up_ended_days(campaign_id)
         except Exception:
-            log.warning("rollup of ended days failed; they are read from the click log",
-                        exc_info=True)
+            log.warning(
+                "rollup of ended days failed; they are read from the click log", exc_info=True
+            )
 
     def roll_up_day(self, campaign_id: int, day: str, now: datetime | None = None) -> bool:
         """Roll up one day (the caller knows it has ended); True if this call
@@ -233,8 +255,9 @@ class RollupQueries(Database):
         in meanwhile. Idempotent."""
         now = now or self.clock()
         token = secrets.token_hex(8)
-        claimed = self.one(CLAIM, [campaign_id, day, token, iso_utc(now),
-                                   iso_utc(now - STALE_CLAIM)])
+        claimed = self.one(
+            CLAIM, [campaign_id, day, token, iso_utc(now), iso_utc(now - STALE_CLAIM)]
+        )
         if not claimed or claimed["token"] != token:
             return False
         try:
@@ -244,27 +267,51 @@ class RollupQueries(Database):
             visitors = self.query(DAY_VISITOR_ROLLUPS, [campaign_id, day] * 4)
             audience = self.query(DAY_AUDIENCE_ROLLUPS, [campaign_id, day])
             with self.transaction():
-                self.execute("DELETE FROM click_rollups WHERE campaign_id = ? AND day = ?",
-                             [campaign_id, day])
-                self.execute("DELETE FROM visitor_rollups WHERE campaign_id = ? AND day = ?",
-                             [campaign_id, day])
-                self.execute("DELETE FROM audience_rollups WHERE campaign_id = ? AND day = ?",
-                             [campaign_id, day])
+                self.execute(
+                    "DELETE FROM click_rollups WHERE campaign_id = ? AND day = ?",
+                    [campaign_id, day],
+                )
+                self.execute(
+                    "DELETE FROM visitor_rollups WHERE campaign_id = ? AND day = ?",
+                    [campaign_id, day],
+                )
+                self.execute(
+                    "DELETE FROM audience_rollups WHERE campaign_id = ? AND day = ?",
+                    [campaign_id, day],
+                )
                 self.execute_many(
                     "INSERT INTO click_rollups (campaign_id, day, creator_id, link_id, source, "
                     "clicks, bot_clicks, visitors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(campaign_id, day, r["creator_id"], r["link_id"], r["source"],
-                      r["clicks"], r["bot_clicks"], r["visitors"]) for r in clicks])
+                    [
+                        (
+                            campaign_id,
+                            day,
+                            r["creator_id"],
+                            r["link_id"],
+                            r["source"],
+                            r["clicks"],
+                            r["bot_clicks"],
+                            r["visitors"],
+                        )
+                        for r in clicks
+                    ],
+                )
                 self.execute_many(
                     "INSERT INTO visitor_rollups (campaign_id, day, creator_id, source, visitors) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    [(campaign_id, day, r["creator_id"], r["source"], r["visitors"])
-                     for r in visitors])
+                    [
+                        (campaign_id, day, r["creator_id"], r["source"], r["visitors"])
+                        for r in visitors
+                    ],
+                )
                 self.execute_many(
                     "INSERT INTO audience_rollups (campaign_id, day, creator_id, dimension, "
                     "value, clicks) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(campaign_id, day, r["creator_id"], r["dimension"], r["value"],
-                      r["clicks"]) for r in audience])
+                    [
+                        (campaign_id, day, r["creator_id"], r["dimension"], r["value"], r["clicks"])
+                        for r in audience
+                    ],
+                )
                 self._mark_done(campaign_id, day, token, now)
         except ClaimLost:
             self._release(campaign_id, day, token)
@@ -282,13 +329,21 @@ class RollupQueries(Database):
     def _release(self, campaign_id: int, day: str, token: str) -> None:
         """Drop our claim so the next roller need not wait for it to go stale."""
         try:
-            self.execute("DELETE FROM rollup_days WHERE campaign_id = ? AND day = ? "
-                         "AND token = ? AND state = 'rolling'", [campaign_id, day, token])
+            self.execute(
+                "DELETE FROM rollup_days WHERE campaign_id = ? AND day = ? "
+                "AND token = ? AND state = 'rolling'",
+                [campaign_id, day, token],
+            )
         except Exception:
-            log.warning("could not release a rollup claim; it goes stale in %s", STALE_CLAIM,
-                        exc_info=True)
+            log.warning(
+                "could not release a rollup claim; it goes stale in %s", STALE_CLAIM, exc_info=True
+            )
 
     def rolled_up_days(self, campaign_id: int) -> list[str]:
-        return [r["day"] for r in self.query(
-            "SELECT day FROM rollup_days WHERE campaign_id = ? AND state = 'done' ORDER BY day",
-            [campaign_id])]
+        return [
+            r["day"]
+            for r in self.query(
+                "SELECT day FROM rollup_days WHERE campaign_id = ? AND state = 'done' ORDER BY day",
+                [campaign_id],
+            )
+        ]

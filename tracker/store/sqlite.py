@@ -6,6 +6,7 @@ survives a killed process (the commit is in the WAL file); only a power cut
 can lose the last transactions. Set TRACKER_SQLITE_SYNC=FULL to fsync each
 commit instead.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -65,7 +66,7 @@ class SQLiteStore(Store):
 
     def write_heartbeat(self) -> None:
         """The heartbeat queues for the write lock like a click does."""
-        self._conn()            # opens this thread's connection and its lock file
+        self._conn()  # opens this thread's connection and its lock file
         lock = self._local.lock
         if lock is None:
             return super().write_heartbeat()
@@ -89,14 +90,23 @@ class SQLiteStore(Store):
         for day in self._export_days(campaign_id, day_from, day_to):
             yield from base(campaign_id, day, day, include_bots, creator_id)
 
-    def export_click_cells(self, campaign_id, day_from, day_to, include_bots, creator_id=None,
-                           quote_if_starts_with=(), batch=5000):
+    def export_click_cells(
+        self,
+        campaign_id,
+        day_from,
+        day_to,
+        include_bots,
+        creator_id=None,
+        quote_if_starts_with=(),
+        batch=5000,
+    ):
         """The export's cells one local day per read, like export_clicks
         (why: there): the same rows in the same order."""
         base = super().export_click_cells
         for day in self._export_days(campaign_id, day_from, day_to):
-            yield from base(campaign_id, day, day, include_bots, creator_id,
-                            quote_if_starts_with, batch)
+            yield from base(
+                campaign_id, day, day, include_bots, creator_id, quote_if_starts_with, batch
+            )
 
     def _export_days(self, campaign_id, day_from, day_to):
         sql = "SELECT MIN(day) AS day FROM clicks WHERE campaign_id = ? AND day >= ? AND day <= ?"
@@ -160,7 +170,7 @@ class SQLiteStore(Store):
             return
         self._checkpointing = True
         self._stop_checkpointer = stop = threading.Event()
-        self.close()      # reopen without autocheckpoint
+        self.close()  # reopen without autocheckpoint
         limit = settings.read("TRACKER_WAL_MAX_MB") * 1024 * 1024
 
         def run():
@@ -185,9 +195,7 @@ class SQLiteStore(Store):
 
     def _open(self) -> sqlite3.Connection:
         new_file = self.path != ":memory:" and not os.path.exists(self.path)
-        conn = sqlite3.connect(
-            self.path, isolation_level=None, check_same_thread=False, timeout=30
-        )
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
         if new_file:
             # The database holds the install's secrets: owner only. SQLite
             # gives its -wal and -shm files the same permissions.
@@ -202,8 +210,9 @@ class SQLiteStore(Store):
         if self._checkpointing:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         # When the WAL is started over, its file is cut back to this size.
-        conn.execute(f"PRAGMA journal_size_limit = "
-                     f"{settings.read('TRACKER_WAL_MAX_MB') * 1024 * 1024}")
+        conn.execute(
+            f"PRAGMA journal_size_limit = {settings.read('TRACKER_WAL_MAX_MB') * 1024 * 1024}"
+        )
         return conn
 
     @contextlib.contextmanager
@@ -240,7 +249,7 @@ class SQLiteStore(Store):
         class would read as syntax)."""
         if any(len(c) != 1 or c in "]^" for c in chars):
             return super()._starts_with_any(expr, chars)
-        ordered = sorted(chars, key=lambda c: c != "-")       # a leading - is literal
+        ordered = sorted(chars, key=lambda c: c != "-")  # a leading - is literal
         return f"{expr} GLOB ?", ["[" + "".join(ordered) + "]*"]
 
     def iter_batches(self, sql, params=(), size=5000):

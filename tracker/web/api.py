@@ -1,6 +1,7 @@
 """The JSON admin API under /api/: everything the CLI does, through the same
 functions (campaigns, imports, reports, access). Bearer tokens; errors as
 {"error": {"code", "message", "details"}}."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -13,7 +14,7 @@ from .auth import authenticate, check_campaign, check_write, store
 from .openapi import spec
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-PUBLIC = {"api.webhook_redemptions"}     # authenticated by signature instead
+PUBLIC = {"api.webhook_redemptions"}  # authenticated by signature instead
 MAX_LIMIT = 500
 
 
@@ -33,6 +34,7 @@ def api_error(exc: TrackerError):
 
 
 # -- request helpers --------------------------------------------------------------
+
 
 def body() -> dict:
     data = request.get_json(silent=True)
@@ -62,10 +64,15 @@ def paginated(items: list) -> dict:
         raise BadInput("limit and offset must be whole numbers") from None
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise BadInput(f"limit must be 1-{MAX_LIMIT} and offset at least 0")
-    page = items[offset:offset + limit]
+    page = items[offset : offset + limit]
     following = offset + limit if offset + limit < len(items) else None
-    return {"items": page, "total": len(items), "limit": limit, "offset": offset,
-            "next_offset": following}
+    return {
+        "items": page,
+        "total": len(items),
+        "limit": limit,
+        "offset": offset,
+        "next_offset": following,
+    }
 
 
 def campaign_slug(slug: str) -> str:
@@ -86,6 +93,7 @@ def scoped() -> bool:
 
 # -- campaigns and creators ------------------------------------------------------------
 
+
 @bp.get("/campaigns")
 def list_campaigns():
     found = campaigns.list_campaigns(store())
@@ -99,10 +107,18 @@ def create_campaign():
     check_write(g.token, global_change=True)
     d = body()
     made = campaigns.create_campaign(
-        store(), field(d, "slug", True), field(d, "name", True), field(d, "destination", True),
-        field(d, "starts_on"), field(d, "timezone") or "UTC", field(d, "currency") or "USD",
-        field(d, "budget"), d.get("target_countries"),
-        attribution_days=field(d, "attribution_days"), click_param=field(d, "click_param"))
+        store(),
+        field(d, "slug", True),
+        field(d, "name", True),
+        field(d, "destination", True),
+        field(d, "starts_on"),
+        field(d, "timezone") or "UTC",
+        field(d, "currency") or "USD",
+        field(d, "budget"),
+        d.get("target_countries"),
+        attribution_days=field(d, "attribution_days"),
+        click_param=field(d, "click_param"),
+    )
     return jsonify(made), 201
 
 
@@ -111,8 +127,16 @@ def get_campaign(slug):
     return jsonify(campaigns.campaign_record(campaigns.get_campaign(store(), campaign_slug(slug))))
 
 
-UPDATABLE = ("name", "destination", "starts_on", "timezone", "currency", "budget",
-             "target_countries", "attribution_days")
+UPDATABLE = (
+    "name",
+    "destination",
+    "starts_on",
+    "timezone",
+    "currency",
+    "budget",
+    "target_countries",
+    "attribution_days",
+)
 
 
 @bp.patch("/campaigns/<slug>")
@@ -124,14 +148,26 @@ def update_campaign(slug):
     d = body()
     fixed = sorted(set(d) - set(UPDATABLE))
     if fixed or not d:
-        raise BadInput(f"only {', '.join(UPDATABLE)} can be changed"
-                       + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else ""))
+        raise BadInput(
+            f"only {', '.join(UPDATABLE)} can be changed"
+            + (f" (got {', '.join(repr(k[:40]) for k in fixed[:5])})" if fixed else "")
+        )
     if "attribution_days" in d:
         check_write(g.token, global_change=True)
-    return jsonify(campaigns.update_campaign(
-        store(), slug, d.get("name"), d.get("destination"), d.get("starts_on"),
-        d.get("timezone"), d.get("currency"), d.get("budget"), d.get("target_countries"),
-        attribution_days=d.get("attribution_days")))
+    return jsonify(
+        campaigns.update_campaign(
+            store(),
+            slug,
+            d.get("name"),
+            d.get("destination"),
+            d.get("starts_on"),
+            d.get("timezone"),
+            d.get("currency"),
+            d.get("budget"),
+            d.get("target_countries"),
+            attribution_days=d.get("attribution_days"),
+        )
+    )
 
 
 @bp.get("/creators")
@@ -148,8 +184,9 @@ def list_creators():
 def add_creator():
     check_write(g.token, global_change=True)
     d = body()
-    made = campaigns.add_creator(store(), field(d, "handle", True), field(d, "platform", True),
-                             field(d, "name"))
+    made = campaigns.add_creator(
+        store(), field(d, "handle", True), field(d, "platform", True), field(d, "name")
+    )
     return jsonify(made), 201
 
 
@@ -161,11 +198,19 @@ def campaign_creators(slug):
 @bp.post("/campaigns/<slug>/creators")
 def enroll(slug):
     d = body()
-    return jsonify(campaigns.enroll(store(), writable_campaign(slug), field(d, "handle", True),
-                                    field(d, "fee"), scoped=scoped())), 201
+    return jsonify(
+        campaigns.enroll(
+            store(),
+            writable_campaign(slug),
+            field(d, "handle", True),
+            field(d, "fee"),
+            scoped=scoped(),
+        )
+    ), 201
 
 
 # -- links and promo codes ----------------------------------------------------------------
+
 
 @bp.get("/campaigns/<slug>/links")
 def list_links(slug):
@@ -175,10 +220,17 @@ def list_links(slug):
 @bp.post("/campaigns/<slug>/links")
 def create_link(slug):
     d = body()
-    made = campaigns.create_link(store(), base_url(), writable_campaign(slug),
-                                 field(d, "creator", True), field(d, "channel", True),
-                                 field(d, "destination"), field(d, "code"),
-                                 field(d, "click_param"), scoped=scoped())
+    made = campaigns.create_link(
+        store(),
+        base_url(),
+        writable_campaign(slug),
+        field(d, "creator", True),
+        field(d, "channel", True),
+        field(d, "destination"),
+        field(d, "code"),
+        field(d, "click_param"),
+        scoped=scoped(),
+    )
     return jsonify(made), 201
 
 
@@ -236,12 +288,19 @@ def list_promo_codes(slug):
 @bp.post("/campaigns/<slug>/promo-codes")
 def add_promo_code(slug):
     d = body()
-    made = campaigns.add_promo(store(), writable_campaign(slug), field(d, "creator", True),
-                               field(d, "code", True), field(d, "source"), scoped=scoped())
+    made = campaigns.add_promo(
+        store(),
+        writable_campaign(slug),
+        field(d, "creator", True),
+        field(d, "code", True),
+        field(d, "source"),
+        scoped=scoped(),
+    )
     return jsonify(made), 201
 
 
 # -- orders, metrics, report, export -----------------------------------------------------------
+
 
 def order_records(data: dict) -> list[tuple[int, dict]]:
     """One order or {"orders": [...]}, numbered from 1 for error messages."""
@@ -252,8 +311,15 @@ def order_records(data: dict) -> list[tuple[int, dict]]:
     for n, order in enumerate(orders, 1):
         if not isinstance(order, dict):
             raise BadInput(f"order {n} must be a JSON object")
-        records.append((n, {k: field(order, k) for k in
-                            imports.REDEMPTION_FIELDS + imports.REDEMPTION_OPTIONAL}))
+        records.append(
+            (
+                n,
+                {
+                    k: field(order, k)
+                    for k in imports.REDEMPTION_FIELDS + imports.REDEMPTION_OPTIONAL
+                },
+            )
+        )
     return records
 
 
@@ -275,16 +341,20 @@ def add_redemptions(slug):
     if scoped() and shop not in (None, CSV_SHOP):
         # A connected shop's orders come from the shop (or an unscoped import).
         raise Forbidden("a token scoped to one campaign writes orders to the csv shop only")
-    result = imports.save_redemptions(store(), order_records(data), slug, shop=shop,
-                                      keep=order_keep(data))
+    result = imports.save_redemptions(
+        store(), order_records(data), slug, shop=shop, keep=order_keep(data)
+    )
     return jsonify(result), 201
 
 
 @bp.get("/campaigns/<slug>/orders")
 def list_orders(slug):
     """Every order the report over `window` counts, with what it adds."""
-    return jsonify(paginated(reports.campaign_orders(store(), campaign_slug(slug),
-                                                     request.args.get("window", "all"))))
+    return jsonify(
+        paginated(
+            reports.campaign_orders(store(), campaign_slug(slug), request.args.get("window", "all"))
+        )
+    )
 
 
 @bp.post("/campaigns/<slug>/metrics")
@@ -301,9 +371,15 @@ def add_metrics(slug):
 @bp.get("/campaigns/<slug>/report")
 def report(slug):
     args = request.args
-    return jsonify(reports.campaign_report(store(), campaign_slug(slug),
-                                           args.get("window") or None,
-                                           date_from=args.get("from"), date_to=args.get("to")))
+    return jsonify(
+        reports.campaign_report(
+            store(),
+            campaign_slug(slug),
+            args.get("window") or None,
+            date_from=args.get("from"),
+            date_to=args.get("to"),
+        )
+    )
 
 
 @bp.get("/campaigns/<slug>/clicks.csv")
@@ -311,25 +387,36 @@ def export_clicks(slug):
     from .stats import csv_response
 
     args = request.args
-    return csv_response(campaign_slug(slug), args.get("since"), args.get("until"),
-                        args.get("include_bots", "").lower() in ("1", "true", "yes"))
+    return csv_response(
+        campaign_slug(slug),
+        args.get("since"),
+        args.get("until"),
+        args.get("include_bots", "").lower() in ("1", "true", "yes"),
+    )
 
 
 # -- the order webhook and the description ------------------------------------------------------
+
 
 @bp.post("/webhooks/redemptions")
 def webhook_redemptions():
     """Orders posted by the shop, signed with the webhook secret."""
     raw = request.get_data(cache=True)
-    access.check_webhook(store(), request.headers.get("X-Tracker-Timestamp"),
-                         request.headers.get("X-Tracker-Signature"), raw)
+    access.check_webhook(
+        store(),
+        request.headers.get("X-Tracker-Timestamp"),
+        request.headers.get("X-Tracker-Signature"),
+        raw,
+    )
     data = body()
-    result = imports.save_redemptions(store(), order_records(data), shop=field(data, "shop"),
-                                      keep=order_keep(data))
+    result = imports.save_redemptions(
+        store(), order_records(data), shop=field(data, "shop"), keep=order_keep(data)
+    )
     return jsonify(result), 200
 
 
 # -- shops (admin tokens only) -----------------------------------------------------------
+
 
 def admin(write: bool = False) -> None:
     """Shops hold secrets and the orders of every campaign: unscoped tokens only."""
@@ -354,8 +441,14 @@ def connect_shop():
     keep_old = d.get("keep_old", False)
     if not isinstance(keep_old, bool):
         raise BadInput("keep_old must be true or false")
-    made = shops.connect(store(), base_url(), field(d, "name", True), field(d, "platform", True),
-                         field(d, "secret", True), keep_old)
+    made = shops.connect(
+        store(),
+        base_url(),
+        field(d, "name", True),
+        field(d, "platform", True),
+        field(d, "secret", True),
+        keep_old,
+    )
     return jsonify(made), 201
 
 

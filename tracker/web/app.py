@@ -1,5 +1,6 @@
 """create_app(config): the Flask factory. Wires the store, the blueprints
 and the redirect middleware that answers short links before Flask does."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -25,7 +26,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
     access.ensure_secrets(store)
 
     app = Flask(__name__)
-    scrub_handler(default_handler)      # an app error's log lines: no addresses, no tokens
+    scrub_handler(default_handler)  # an app error's log lines: no addresses, no tokens
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.extensions["tracker.settings"] = config
     app.extensions["tracker.store"] = store
@@ -46,12 +47,13 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         # CSRF tokens are checked on the console's blueprint only (console.py):
         # the API takes bearer tokens and the webhook a signature instead.
         WTF_CSRF_CHECK_DEFAULT=False,
-        WTF_CSRF_TIME_LIMIT=None,          # as long as the session lasts
+        WTF_CSRF_TIME_LIMIT=None,  # as long as the session lasts
     )
     CSRFProtect(app)
     heavy = app.extensions["tracker.heavy"] = HeavyRoutes(app.wsgi_app, config.heavy_requests)
     redirector = app.extensions["tracker.redirector"] = Redirector(
-        store, heavy, config.trusted_proxies)
+        store, heavy, config.trusted_proxies
+    )
     redirector.forget_old_salts()
 
     from . import api, console, stats, webhooks
@@ -71,9 +73,11 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         if not request.path.startswith("/api/"):
             return exc
         code = {413: "too_large", 404: "not_found", 405: "method_not_allowed"}.get(
-            exc.code or 500, "http_error")
-        return jsonify({"error": {"code": code, "message": exc.description,
-                                  "details": None}}), exc.code
+            exc.code or 500, "http_error"
+        )
+        return jsonify(
+            {"error": {"code": code, "message": exc.description, "details": None}}
+        ), exc.code
 
     @app.get("/healthz")
     def healthz():
@@ -83,7 +87,7 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         process (Store.writable)."""
         ok, reason = store.writable()
         if ok:
-            redirector.forget_old_salts()      # once a day; see its docstring
+            redirector.forget_old_salts()  # once a day; see its docstring
         body = {"status": "ok" if ok else "unavailable", "database": store.dialect}
         if reason:
             body["reason"] = scrub(reason)
@@ -96,7 +100,8 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
         return response
 
     app.wsgi_app = redirector  # type: ignore[method-assign]  # Flask's documented way

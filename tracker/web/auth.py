@@ -4,6 +4,7 @@ pages, console sessions for people signed in.
 The rules themselves live in access.py and users.py; this only reads the
 request and the session.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request, session
@@ -56,8 +57,9 @@ def refuse_wrong_token():
     key = client()
     wait = access.retry_after(store(), key)
     if wait is not None:
-        raise TooManyRequests(f"too many failed token attempts; try again in {wait} s",
-                              retry_after=wait)
+        raise TooManyRequests(
+            f"too many failed token attempts; try again in {wait} s", retry_after=wait
+        )
     access.record_failure(store(), key)
     raise Unauthorized("this API token is not valid (or was revoked)")
 
@@ -76,6 +78,7 @@ def check_write(token: dict, global_change: bool = False) -> None:
 
 
 # -- console sessions ----------------------------------------------------------------
+
 
 def current_user() -> dict | None:
     """The user signed in with this request's session, or None. A session

@@ -3,6 +3,7 @@
 All routes live in this one blueprint so that access control is added in
 one place (see `guard`).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, render_template, request, stream_with_context
@@ -66,7 +67,7 @@ def guard():
         return
     g.creator, g.keep = None, {}
     if bearer() is None and current_user() is not None:
-        return                    # signed in to the console: every campaign, read only
+        return  # signed in to the console: every campaign, read only
     check_campaign(authenticate(), slug)
 
 
@@ -80,14 +81,18 @@ def stats_error(exc: TrackerError):
 def window_args() -> dict:
     """The window of a stats request: ?window=7|14|30|last7|all or ?from=&to=."""
     args = request.args
-    return {"window": args.get("window") or None, "date_from": args.get("from"),
-            "date_to": args.get("to")}
+    return {
+        "window": args.get("window") or None,
+        "date_from": args.get("from"),
+        "date_to": args.get("to"),
+    }
 
 
 def report_for(slug: str) -> dict:
     w = window_args()
-    return reports.campaign_report(store(), slug, w["window"], g.creator, w["date_from"],
-                                   w["date_to"])
+    return reports.campaign_report(
+        store(), slug, w["window"], g.creator, w["date_from"], w["date_to"]
+    )
 
 
 def window_query(report: dict) -> dict:
@@ -110,34 +115,58 @@ def stats_page(slug: str):
     # The click CSV follows the window: its local days are the report's.
     clicks_window = {} if w["name"] == WINDOW_ALL else {"since": w["from"], "until": w["to"]}
     return render_template(
-        "stats.html", report=report, charts=daily_charts(report["daily"]),
+        "stats.html",
+        report=report,
+        charts=daily_charts(report["daily"]),
         glance=table.glance(report),
-        creators=compute.sort_creators(report["creators"], "roi"), keep=g.keep,
-        rows=table.creator_rows(report), columns=table.COLUMNS, key_columns=table.KEY_COLUMNS,
-        window=w["name"], window_query={**window_query(report), **g.keep},
-        clicks_window={**clicks_window, **g.keep}, windows=WINDOW_CHOICES, marks=MARKS,
-        currency=report["campaign"]["currency"])
+        creators=compute.sort_creators(report["creators"], "roi"),
+        keep=g.keep,
+        rows=table.creator_rows(report),
+        columns=table.COLUMNS,
+        key_columns=table.KEY_COLUMNS,
+        window=w["name"],
+        window_query={**window_query(report), **g.keep},
+        clicks_window={**clicks_window, **g.keep},
+        windows=WINDOW_CHOICES,
+        marks=MARKS,
+        currency=report["campaign"]["currency"],
+    )
 
 
 @bp.get("/stats/<slug>/creators.csv")
 def creators_csv(slug: str):
     """The creator table as the page shows it (same rows, same order)."""
     rows = table.creator_csv_rows(report_for(slug))
-    return Response(export.csv_chunks(rows), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{slug}-creators.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        export.csv_chunks(rows),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{slug}-creators.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/stats/<slug>/clicks.csv")
 def clicks_csv(slug: str):
     args = request.args
-    return csv_response(slug, args.get("since"), args.get("until"),
-                        args.get("include_bots", "").lower() in ("1", "true", "yes"), g.creator)
+    return csv_response(
+        slug,
+        args.get("since"),
+        args.get("until"),
+        args.get("include_bots", "").lower() in ("1", "true", "yes"),
+        g.creator,
+    )
 
 
 def csv_response(slug, since, until, include_bots, creator=None) -> Response:
     """The click log as a streamed CSV download (stats page and API)."""
     rows = export.click_rows(store(), slug, since, until, include_bots, creator)
-    return Response(stream_with_context(export.csv_chunks(rows)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{slug}-clicks.csv"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        stream_with_context(export.csv_chunks(rows)),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{slug}-clicks.csv"',
+            "Cache-Control": "no-store",
+        },
+    )

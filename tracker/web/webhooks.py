@@ -1,6 +1,7 @@
 """Shops' own webhooks: POST /api/webhooks/<platform>/<name> for Shopify,
 WooCommerce and Stripe. Public, authenticated by each platform's
 signature (tracker/orders/receive.py does the work)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request

@@ -76,20 +76,6 @@ class SQLiteStore(Store):
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def export_clicks(self, campaign_id, day_from, day_to, include_bots, creator_id=None):
-        """The export, one local day per read.
-
-        A read holds its snapshot, and while any reader holds one the WAL
-        cannot be reset: under a stream of clicks it would grow for as long
-        as a million-row export runs. Read day by day, each day's rows are
-        one snapshot and the checkpointer gets its chance between days. The
-        rows and their order are the same (the export is ordered by day
-        first); a click that arrives during the export appears in it if its
-        day has not been read yet."""
-        base = super().export_clicks
-        for day in self._export_days(campaign_id, day_from, day_to):
-            yield from base(campaign_id, day, day, include_bots, creator_id)
-
     def export_click_cells(
         self,
         campaign_id,
@@ -100,8 +86,15 @@ class SQLiteStore(Store):
         quote_if_starts_with=(),
         batch=5000,
     ):
-        """The export's cells one local day per read, like export_clicks
-        (why: there): the same rows in the same order."""
+        """The export's cells, one local day per read.
+
+        A read holds its snapshot, and while any reader holds one the WAL
+        cannot be reset: under a stream of clicks it would grow for as long
+        as a million-row export runs. Read day by day, each day's rows are
+        one snapshot and the checkpointer gets its chance between days. The
+        rows and their order are the same (the export is ordered by day
+        first); a click that arrives during the export appears in it if its
+        day has not been read yet."""
         base = super().export_click_cells
         for day in self._export_days(campaign_id, day_from, day_to):
             yield from base(

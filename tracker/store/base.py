@@ -32,6 +32,7 @@ MIGRATION_FILES = {
     7: "migrations/0007_users.sql",
     8: "migrations/0008_audience.sql",
     9: "migrations/0009_heartbeat.sql",
+    11: "migrations/0011_partials.sql",
 }
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (

@@ -4,7 +4,9 @@ the reads of reports and exports."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from .readers import readers
 from .rollups import (
@@ -19,6 +21,7 @@ from .rollups import (
     audience_row,
     audience_unpivot,
     click_days_params,
+    measures,
 )
 
 CLICK_COLUMNS = (
@@ -99,6 +102,20 @@ EXPORT_FIELDS = (
 )
 
 SUMMARY_KEYS = {"creator_id", "source", "day"}
+
+
+@dataclass(frozen=True)
+class CountedSoFar:
+    """How a read of live days uses what a store counted of them so far
+    (SQLite: partials.py): SQL pieces with their parameters, empty when
+    the live days are read whole."""
+
+    not_counted: str = ""  # filter on the live clicks: those not counted yet
+    not_counted_params: list = field(default_factory=list)
+    new_visitor: str = ""  # condition a live visitor meets to be counted anew
+    new_visitor_params: list = field(default_factory=list)
+    counted: str = ""  # UNION ALL part: the counts
+    counted_params: list = field(default_factory=list)
 
 
 class ClickQueries(RollupQueries):
@@ -241,33 +258,31 @@ class ClickQueries(RollupQueries):
                 "source <> '*'" if "source" in keys else "source = '*'",
             ]
         )
-        return self.query(
-            CLICK_DAYS
-            + f"""
+        with self._read_snapshot():
+            so_far = self._summary_counted_so_far(campaign_id, keys, day_from, day_to, grouping)
+            return self.query(
+                CLICK_DAYS
+                + f"""
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
-  FROM (SELECT {cols}, {MEASURES} FROM clicks
-         WHERE campaign_id = ? AND {live_days}
+  FROM (SELECT {cols}, {measures(so_far.new_visitor)} FROM clicks
+         WHERE campaign_id = ? AND {live_days}{so_far.not_counted}
          GROUP BY {cols}
         UNION ALL
         SELECT {cols}, clicks, bot_clicks, 0 FROM click_rollups
          WHERE campaign_id = ? AND day >= ? AND day <= ?
         UNION ALL
         SELECT {cols}, 0, 0, visitors FROM visitor_rollups
-         WHERE campaign_id = ? AND day >= ? AND day <= ? AND {grouping}) parts
+         WHERE campaign_id = ? AND day >= ? AND day <= ? AND {grouping}
+        {so_far.counted}) parts
  GROUP BY {cols} ORDER BY {cols}""",
-            click_days_params(campaign_id, day_from, day_to)
-            + [
-                campaign_id,
-                campaign_id,
-                campaign_id,
-                day_from,
-                day_to,
-                campaign_id,
-                day_from,
-                day_to,
-            ],
-        )
+                click_days_params(campaign_id, day_from, day_to)
+                + so_far.new_visitor_params
+                + [campaign_id, campaign_id]
+                + so_far.not_counted_params
+                + [campaign_id, day_from, day_to, campaign_id, day_from, day_to]
+                + so_far.counted_params,
+            )
 
     def audience_summary(
         self,
@@ -326,20 +341,42 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
     ) -> list[dict]:
         live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
         asked = ", ".join("?" * len(dimensions))
-        rows = self.query(
-            CLICK_DAYS
-            + ", "
-            + audience_groups(f"campaign_id = ? AND {live_days}", dimensions)
-            + f"""
+        with self._read_snapshot():
+            so_far = self._audience_counted_so_far(campaign_id, day_from, day_to, dimensions)
+            rows = self.query(
+                CLICK_DAYS
+                + ", "
+                + audience_groups(
+                    f"campaign_id = ? AND {live_days}{so_far.not_counted}", dimensions
+                )
+                + f"""
 SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
   FROM ({audience_unpivot(dimensions)}
         UNION ALL
         SELECT creator_id, dimension, value, clicks FROM audience_rollups
-         WHERE campaign_id = ? AND day >= ? AND day <= ? AND dimension IN ({asked})) parts
+         WHERE campaign_id = ? AND day >= ? AND day <= ? AND dimension IN ({asked})
+        {so_far.counted}) parts
  GROUP BY creator_id, dimension, value""",
-            click_days_params(campaign_id, day_from, day_to)
-            + [campaign_id, campaign_id]
-            + [campaign_id, day_from, day_to]
-            + dimensions,
-        )
+                click_days_params(campaign_id, day_from, day_to)
+                + [campaign_id, campaign_id]
+                + so_far.not_counted_params
+                + [campaign_id, day_from, day_to]
+                + dimensions
+                + so_far.counted_params,
+            )
         return [audience_row(r) for r in rows]
+
+    # What SQLite overrides to read a live day's audience as counted so far
+    # (partials.py); elsewhere the live days are read whole.
+    def _read_snapshot(self):
+        return contextlib.nullcontext()
+
+    def _audience_counted_so_far(
+        self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
+    ) -> CountedSoFar:
+        return CountedSoFar()
+
+    def _summary_counted_so_far(
+        self, campaign_id: int, keys: list[str], day_from: str, day_to: str, grouping: str
+    ) -> CountedSoFar:
+        return CountedSoFar()

@@ -77,12 +77,17 @@ def click_days_params(campaign_id: int, day_from: str, day_to: str) -> list:
     return [campaign_id, day_from, day_to, campaign_id, day_to]
 
 
-# What every grouping counts; visitors are distinct per group, humans only.
-MEASURES = (
-    "SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
-    "SUM(is_bot) AS bot_clicks, "
-    "COUNT(DISTINCT CASE WHEN is_bot = 0 THEN visitor END) AS visitors"
-)
+def measures(new_visitor: str = "") -> str:
+    """What every grouping counts; visitors are distinct per group, humans
+    only (and, with `new_visitor`, only those it lets through)."""
+    return (
+        "SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks, "
+        "SUM(is_bot) AS bot_clicks, "
+        f"COUNT(DISTINCT CASE WHEN is_bot = 0{new_visitor} THEN visitor END) AS visitors"
+    )
+
+
+MEASURES = measures()
 
 DAY_CLICK_ROLLUPS = f"""
 SELECT creator_id, link_id, source, {MEASURES}
@@ -239,14 +244,16 @@ class RollupQueries(Database):
         return done
 
     def catch_up_rollups(self, campaign_id: int | None = None) -> None:
-        """roll_up_ended_days for the report path and housekeeping: a
-        rollup that fails only leaves its days to be read from the click
-        log, so it is logged, never raised."""
+        """roll_up_ended_days and count_live_days_so_far for the report path
+        and housekeeping: either failing only leaves days to be read from
+        the click log, so it is logged, never raised."""
         try:
             self.roll_up_ended_days(campaign_id)
+            self.count_live_days_so_far(campaign_id)
         except Exception:
             log.warning(
-                "rollup of ended days failed; they are read from the click log", exc_info=True
+                "rolling up or counting days failed; they are read from the click log",
+                exc_info=True,
             )
 
     def roll_up_day(self, campaign_id: int, day: str, now: datetime | None = None) -> bool:
@@ -312,6 +319,7 @@ class RollupQueries(Database):
                         for r in audience
                     ],
                 )
+                self._drop_partials(campaign_id, day)
                 self._mark_done(campaign_id, day, token, now)
         except ClaimLost:
             self._release(campaign_id, day, token)
@@ -320,6 +328,14 @@ class RollupQueries(Database):
             self._release(campaign_id, day, token)
             raise
         return True
+
+    def _drop_partials(self, campaign_id: int, day: str) -> None:
+        """What a store keeps of a live day besides the click log (SQLite:
+        partials.py) goes when the day is rolled up."""
+
+    def count_live_days_so_far(self, campaign_id: int | None = None) -> list[tuple[int, str]]:
+        """Keep a store's running counts of live days (SQLite: partials.py)."""
+        return []
 
     def _mark_done(self, campaign_id: int, day: str, token: str, now: datetime) -> None:
         """The last statement of the publishing transaction."""

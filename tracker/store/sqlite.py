@@ -21,9 +21,10 @@ import sqlite_utils
 from .. import settings
 from .base import Store
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
+from .partials import LivePartials
 
 
-class SQLiteStore(Store):
+class SQLiteStore(LivePartials, Store):
     dialect = "sqlite"
 
     def __init__(self, path: str) -> None:

@@ -21,7 +21,6 @@ from .rollups import (
     audience_row,
     audience_unpivot,
     click_days_params,
-    measures,
 )
 
 CLICK_COLUMNS = (
@@ -110,12 +109,12 @@ class CountedSoFar:
     (SQLite: partials.py): SQL pieces with their parameters, empty when
     the live days are read whole."""
 
-    not_counted: str = ""  # filter on the live clicks: those not counted yet
-    not_counted_params: list = field(default_factory=list)
-    new_visitor: str = ""  # condition a live visitor meets to be counted anew
-    new_visitor_params: list = field(default_factory=list)
-    counted: str = ""  # UNION ALL part: the counts
-    counted_params: list = field(default_factory=list)
+    skip_days: str = ""  # live days not to read whole (a condition on click_days.day)
+    skip_days_params: list = field(default_factory=list)
+    also_live: str = ""  # OR the clicks of those days still to be read (audience)
+    also_live_params: list = field(default_factory=list)
+    parts: str = ""  # UNION ALL parts: the counts, and the clicks to be read (summaries)
+    parts_params: list = field(default_factory=list)
 
 
 class ClickQueries(RollupQueries):
@@ -251,7 +250,6 @@ class ClickQueries(RollupQueries):
                 f"GROUP BY {cols} ORDER BY {cols}",
                 [campaign_id, day_from, day_to],
             )
-        live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
         grouping = " AND ".join(
             [
                 "creator_id <> 0" if "creator_id" in keys else "creator_id = 0",
@@ -260,13 +258,16 @@ class ClickQueries(RollupQueries):
         )
         with self._read_snapshot():
             so_far = self._summary_counted_so_far(campaign_id, keys, day_from, day_to, grouping)
+            live_days = self._day_in(
+                f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}{so_far.skip_days}"
+            )
             return self.query(
                 CLICK_DAYS
                 + f"""
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
-  FROM (SELECT {cols}, {measures(so_far.new_visitor)} FROM clicks
-         WHERE campaign_id = ? AND {live_days}{so_far.not_counted}
+  FROM (SELECT {cols}, {MEASURES} FROM clicks
+         WHERE campaign_id = ? AND {live_days}
          GROUP BY {cols}
         UNION ALL
         SELECT {cols}, clicks, bot_clicks, 0 FROM click_rollups
@@ -274,14 +275,13 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
         UNION ALL
         SELECT {cols}, 0, 0, visitors FROM visitor_rollups
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND {grouping}
-        {so_far.counted}) parts
+        {so_far.parts}) parts
  GROUP BY {cols} ORDER BY {cols}""",
                 click_days_params(campaign_id, day_from, day_to)
-                + so_far.new_visitor_params
                 + [campaign_id, campaign_id]
-                + so_far.not_counted_params
+                + so_far.skip_days_params
                 + [campaign_id, day_from, day_to, campaign_id, day_from, day_to]
-                + so_far.counted_params,
+                + so_far.parts_params,
             )
 
     def audience_summary(
@@ -339,15 +339,17 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
     def _audience_from_rollups(
         self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
     ) -> list[dict]:
-        live_days = self._day_in(f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}")
         asked = ", ".join("?" * len(dimensions))
         with self._read_snapshot():
             so_far = self._audience_counted_so_far(campaign_id, day_from, day_to, dimensions)
+            live_days = self._day_in(
+                f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}{so_far.skip_days}"
+            )
             rows = self.query(
                 CLICK_DAYS
                 + ", "
                 + audience_groups(
-                    f"campaign_id = ? AND {live_days}{so_far.not_counted}", dimensions
+                    f"((campaign_id = ? AND {live_days}){so_far.also_live})", dimensions
                 )
                 + f"""
 SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
@@ -355,14 +357,15 @@ SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
         UNION ALL
         SELECT creator_id, dimension, value, clicks FROM audience_rollups
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND dimension IN ({asked})
-        {so_far.counted}) parts
+        {so_far.parts}) parts
  GROUP BY creator_id, dimension, value""",
                 click_days_params(campaign_id, day_from, day_to)
                 + [campaign_id, campaign_id]
-                + so_far.not_counted_params
+                + so_far.skip_days_params
+                + so_far.also_live_params
                 + [campaign_id, day_from, day_to]
                 + dimensions
-                + so_far.counted_params,
+                + so_far.parts_params,
             )
         return [audience_row(r) for r in rows]
 

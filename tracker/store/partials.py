@@ -49,6 +49,7 @@ from .rollups import (
     audience_groups,
     audience_unpivot,
     click_days_params,
+    measures,
 )
 
 # A live day is counted on once this many of its clicks are past the mark:
@@ -73,6 +74,15 @@ SELECT m.day, m.through_rowid FROM partial_marks m
    AND m.through_id = (SELECT k.id FROM clicks k WHERE k.rowid = m.through_rowid)
 """
 
+# A marked day's clicks after its mark, read by rowid: the few rows at the
+# end of the table, not the day's whole stretch of the clicks index.
+AFTER_MARK = "rowid > ? AND +campaign_id = ? AND +day = ?"
+
+
+def after_mark_params(campaign_id: int, mark: dict) -> list:
+    return [mark["through_rowid"], campaign_id, mark["day"]]
+
+
 # One slice of a day: the clicks between two rowids, found by rowid (the
 # `+` keeps SQLite off the clicks index, which would walk the whole day).
 IN_SLICE = "+campaign_id = ? AND +day = ? AND rowid > ? AND rowid <= ?"
@@ -89,7 +99,7 @@ SLICE_VISITORS = (
 )
 
 
-def marks(values) -> str:
+def placeholders(values) -> str:
     """As many placeholders as values."""
     return ", ".join("?" * len(values))
 
@@ -142,46 +152,48 @@ class LivePartials(Database):
                 self._local.txn = None
                 conn.execute("COMMIT")
 
-    def _marks(self, campaign_id: int, day_from: str, day_to: str) -> tuple[str, list, list[str]]:
-        """The valid marks of the window: a filter that leaves out the clicks
-        they count (with its parameters) and their days."""
-        marks = self.query(VALID_MARKS, [campaign_id, day_from, day_to])
-        if not marks:
-            return "", [], []
-        cases = " ".join("WHEN ? THEN rowid > ?" for _ in marks)
-        params = [x for m in marks for x in (m["day"], m["through_rowid"])]
-        return f" AND CASE day {cases} ELSE 1 END", params, [m["day"] for m in marks]
+    def _marks(self, campaign_id: int, day_from: str, day_to: str) -> list[dict]:
+        """The window's valid marks, in the caller's snapshot."""
+        return self.query(VALID_MARKS, [campaign_id, day_from, day_to])
 
     def _audience_counted_so_far(self, campaign_id, day_from, day_to, dimensions):
-        not_counted, params, days = self._marks(campaign_id, day_from, day_to)
-        if not days:
+        marks = self._marks(campaign_id, day_from, day_to)
+        if not marks:
             return CountedSoFar()
+        days = [m["day"] for m in marks]
         return CountedSoFar(
-            not_counted=not_counted,
-            not_counted_params=params,
-            counted="UNION ALL SELECT creator_id, dimension, value, clicks FROM audience_partials "
-            f"WHERE campaign_id = ? AND day IN ({marks(days)}) "
-            f"AND dimension IN ({marks(dimensions)})",
-            counted_params=[campaign_id, *days, *dimensions],
+            skip_days=f" AND click_days.day NOT IN ({placeholders(days)})",
+            skip_days_params=days,
+            also_live="".join(f" OR ({AFTER_MARK})" for _ in marks),
+            also_live_params=[x for m in marks for x in after_mark_params(campaign_id, m)],
+            parts="UNION ALL SELECT creator_id, dimension, value, clicks FROM audience_partials "
+            f"WHERE campaign_id = ? AND day IN ({placeholders(days)}) "
+            f"AND dimension IN ({placeholders(dimensions)})",
+            parts_params=[campaign_id, *days, *dimensions],
         )
 
     def _summary_counted_so_far(self, campaign_id, keys, day_from, day_to, grouping):
-        not_counted, params, days = self._marks(campaign_id, day_from, day_to)
-        if not days:
+        marks = self._marks(campaign_id, day_from, day_to)
+        if not marks:
             return CountedSoFar()
+        days = [m["day"] for m in marks]
         cols = ", ".join(keys)
-        in_days = f"campaign_id = ? AND day IN ({marks(days)})"
-        seen = seen_before("creator_id" in keys, "source" in keys)
+        in_days = f"campaign_id = ? AND day IN ({placeholders(days)})"
+        # The clicks after each mark; a visitor counts if not seen before in its group.
+        new_visitor = " AND NOT " + seen_before("creator_id" in keys, "source" in keys)
+        after = "".join(
+            f" UNION ALL SELECT {cols}, {measures(new_visitor)} FROM clicks "
+            f"WHERE {AFTER_MARK} GROUP BY {cols}"
+            for _ in marks
+        )
         return CountedSoFar(
-            not_counted=not_counted,
-            not_counted_params=params,
-            # Only marked days' visitors were counted (a stale mark's are not).
-            new_visitor=f" AND NOT (day IN ({marks(days)}) AND {seen})",
-            new_visitor_params=days,
-            counted=f"UNION ALL SELECT {cols}, clicks, bot_clicks, 0 FROM click_partials "
+            skip_days=f" AND click_days.day NOT IN ({placeholders(days)})",
+            skip_days_params=days,
+            parts=f"UNION ALL SELECT {cols}, clicks, bot_clicks, 0 FROM click_partials "
             f"WHERE {in_days} UNION ALL SELECT {cols}, 0, 0, visitors "
-            f"FROM visitor_partial_counts WHERE {in_days} AND {grouping}",
-            counted_params=[campaign_id, *days] * 2,
+            f"FROM visitor_partial_counts WHERE {in_days} AND {grouping}" + after,
+            parts_params=[campaign_id, *days] * 2
+            + [x for m in marks for x in after_mark_params(campaign_id, m)],
         )
 
     def _drop_partials(self, campaign_id: int, day: str) -> None:

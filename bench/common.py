@@ -14,6 +14,16 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
+# The benchmarks and the servers they start (the `tracker` console script,
+# gunicorn's workers) import this checkout, not the one the virtualenv's
+# editable install points at (a git worktree shares its venv with the main
+# checkout): PYTHONPATH comes before that install's finder.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+)
+
 PG_URL = os.environ.get("TRACKER_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -437,7 +437,11 @@ def test_a_retry_that_finds_its_own_click_counts_it_once(pg_url):
 # -- the SQLite WAL ------------------------------------------------------------------------
 
 
-def test_the_wal_is_emptied_past_its_limit_unless_a_reader_is_in_it(tmp_path, monkeypatch):
+def test_the_wal_starts_over_past_its_limit_unless_a_reader_is_in_it(tmp_path, monkeypatch):
+    """Past the limit the log is started over in place (RESTART: the next
+    click writes its first frame, and the file is cut back to the limit);
+    a reader inside the WAL makes the checkpointer give up at once; when
+    no click comes the file is emptied (TRUNCATE)."""
     import sqlite3
 
     monkeypatch.setenv("TRACKER_WAL_MAX_MB", "1")
@@ -451,27 +455,63 @@ def test_the_wal_is_emptied_past_its_limit_unless_a_reader_is_in_it(tmp_path, mo
     checkpointer = sqlite3.connect(db, isolation_level=None)
     checkpointer.execute("PRAGMA busy_timeout = 5")
     lock = open(db + "-writelock", "a")
+    limit = 1024 * 1024
 
     def clicks(n, start):
         for i in range(start, start + n):
             store.insert_click(click_row(link, i, user_agent="x" * 300))
 
+    def frames():
+        return checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+
     clicks(3000, 0)
-    assert store.wal_bytes() > 1024 * 1024
-    assert store.checkpoint(checkpointer, lock, 1024 * 1024) == "truncated"
-    assert store.wal_bytes() == 0
+    assert store.wal_bytes() > limit
+    assert store.checkpoint(checkpointer, lock, limit) == "restarted"
+    clicks(1, 3000)
+    assert frames() < 20  # the log started over from its first frame ...
+    assert store.wal_bytes() <= limit  # ... in a file cut back to the limit
 
     # A reader inside the WAL: the checkpointer gives up at once.
-    clicks(3000, 3000)
+    clicks(3000, 3001)
     reader = sqlite3.connect(db, isolation_level=None)
     reader.execute("BEGIN")
     reader.execute("SELECT COUNT(*) FROM clicks").fetchone()
-    clicks(200, 6000)
+    clicks(200, 6001)
     started = time.monotonic()
-    assert store.checkpoint(checkpointer, lock, 1024 * 1024) == "truncate-busy"
+    assert store.checkpoint(checkpointer, lock, limit) == "restart-busy"
     assert time.monotonic() - started < 0.5
     reader.execute("COMMIT")
-    assert store.checkpoint(checkpointer, lock, 1024 * 1024) == "truncated"
+    clicks(1, 6201)
+    assert store.checkpoint(checkpointer, lock, limit) == "restarted"
+    clicks(1, 6202)
+    assert frames() < 20 and store.wal_bytes() <= limit
+
+    # No click since the last round: the file is emptied.
+    assert store.checkpoint(checkpointer, lock, limit) == "passive"
+    assert store.checkpoint(checkpointer, lock, limit) == "truncated"
     assert store.wal_bytes() == 0
-    assert store.click_count() == 6200
+    assert store.click_count() == 6203
+    store.close()
+
+
+def test_sqlite_click_insert_checks_the_link_in_the_same_statement(tmp_path):
+    """The SQLite insert (VALUES with the link id as a subquery, no
+    ephemeral table under the rollups' trigger) writes nothing for a
+    disabled or unknown link, and any other constraint still fails loudly."""
+    import sqlite3
+
+    store = open_store(str(tmp_path / "t.db"))
+    store.migrate()
+    campaign_with_links(store)
+    link = store.link_for_redirect("mia-bio")
+    assert store.insert_click(click_row(link, 1)) is True
+    store.set_link_disabled("mia-bio", True)
+    assert store.insert_click(click_row(link, 2)) is False
+    assert store.insert_click(click_row(dict(link, id=10**9), 3)) is False
+    store.set_link_disabled("mia-bio", False)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert_click(click_row(link, 1))  # the same click id again
+    with pytest.raises(sqlite3.IntegrityError):
+        store.insert_click(click_row(link, 4, source=None))
+    assert store.click_count() == 1
     store.close()

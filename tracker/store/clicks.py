@@ -49,6 +49,7 @@ CLICK_COLUMNS = (
 )
 # The click is written only while its link is enabled: the disabled check and
 # the insert are one statement, so a cached link can never outlive a disable.
+# (SQLite writes it its own way, with the same guarantee: sqlite.py.)
 INSERT_CLICK = "INSERT INTO clicks ({}) SELECT {} FROM links WHERE id = ? AND disabled = 0".format(
     ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS))
 )

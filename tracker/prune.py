@@ -49,13 +49,17 @@ def check_date(store: Store, before_text: str) -> str:
 
 
 def plan(store: Store, before_text: str) -> dict:
-    """What a prune before the date removes (nothing is removed here,
-    except that ended days are rolled up first, as a report would).
+    """What a prune before the date removes (nothing is removed here;
+    ended days are rolled up first, as a report would, and on PostgreSQL
+    the partitions are put in order, as the servers' housekeeping would).
 
     Refuses (BadInput) as the module says. The plan: per campaign the days
     and clicks (bots too, as their rollups count them); on PostgreSQL the
     month partitions dropped whole, the other days deleted day by day."""
     before = check_date(store, before_text)
+    # As a server's housekeeping would: months ahead, and clicks that sit in
+    # the DEFAULT partition moved to their month's, so it can be dropped whole.
+    store.ensure_click_partitions()
     store.roll_up_ended_days()
     campaigns = store.campaigns()
     _refuse_unrolled(store, campaigns, before)

@@ -29,7 +29,7 @@ from tracker import access, campaigns
 from tracker.orders import shops
 from tracker.settings import Config
 from tracker.store import open_store
-from tracker.store.base import read_sql
+from tracker.store.base import for_dialect, read_sql
 from tracker.vocabulary import HANDLE_RE
 from tracker.web.app import create_app
 from tracker.web.openapi import spec
@@ -41,7 +41,10 @@ CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 )
-SCHEMA_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", read_sql("schema.sql")))
+# The tables of both databases (PostgreSQL adds the click log's partitions).
+SCHEMA_TABLES = set(
+    re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", for_dialect(read_sql("schema.sql"), "sqlite"))
+)
 # Tables whose content a refused request must leave exactly as it was.
 CONTENT_TABLES = (
     "campaigns",

@@ -242,7 +242,9 @@ def update_campaign(
     fields = {k: v for k, v in fields.items() if v != campaign[k]}
     with store.transaction():
         if "timezone" in fields:
+            # pruned clicks count too: their rollups are in local days
             clicks = store.rows_on_campaign("clicks", campaign["id"])
+            clicks += store.pruned_click_count(campaign["id"])
             if clicks:
                 raise BadInput(
                     f"campaign {campaign['slug']!r} already has {clicks} click(s) counted in the "

@@ -94,6 +94,7 @@ class Redirector:
         self._salts: dict[str, str] = {}
         self._salt_date: date | None = None
         self._salts_swept_on: date | None = None
+        self._partitions_kept_on: date | None = None
         self.housekeeping: threading.Event | None = None
         # code -> (link facts, read at). A link's channel, campaign and
         # creator never change, its target rarely (`tracker link set`, or its
@@ -262,16 +263,39 @@ class Redirector:
             return
         self._salts_swept_on = today
 
+    def keep_click_partitions(self) -> None:
+        """Make sure the click log's partitions of this month and the next
+        two exist (PostgreSQL; nothing on SQLite), from the housekeeping
+        thread: a server that runs for months must not start writing a new
+        month into the DEFAULT partition. Once per UTC day per process;
+        each call is a catalog read when they exist (store.migrate() made
+        them at start). A failure is reported and retried next time."""
+        today = self.clock().date()
+        if self._partitions_kept_on == today:
+            return
+        try:
+            self.store.ensure_click_partitions()
+        except Exception as exc:
+            print(
+                f"tracker: click log partitions not checked yet: {type(exc).__name__}",
+                file=sys.stderr,
+            )
+            return
+        self._partitions_kept_on = today
+
     def start_housekeeping(self, interval: float = 3600) -> threading.Event:
-        """forget_old_salts every `interval` seconds in a daemon thread, so a
-        served worker that gets no request at all still deletes old salts.
-        Idempotent; set the returned event to stop the thread."""
+        """forget_old_salts and keep_click_partitions every `interval`
+        seconds in a daemon thread, so a served worker that gets no request
+        at all still deletes old salts and a long-running one keeps the
+        click log's partitions ahead. Idempotent; set the returned event to
+        stop the thread."""
         if self.housekeeping is None:
             stop = self.housekeeping = threading.Event()
 
             def run():
                 while not stop.wait(interval):
                     self.forget_old_salts()
+                    self.keep_click_partitions()
 
             threading.Thread(target=run, name="tracker-housekeeping", daemon=True).start()
         return self.housekeeping

@@ -78,6 +78,7 @@ for command in (
     access.webhook,
     users.user,
     admin.migrate_data_,
+    admin.prune_,
     admin.serve,
     admin.demo_,
 ):

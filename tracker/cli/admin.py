@@ -1,12 +1,14 @@
-"""`tracker init`, `serve`, `demo` and `migrate-data`: running an install."""
+"""`tracker init`, `serve`, `demo`, `migrate-data` and `prune`: running an install."""
 
 from __future__ import annotations
 
 import os
+import sys
 
 import click
 
 from .. import access, demo, transfer
+from .. import prune as pruning
 from ..errors import BadInput
 from ..store import is_postgres_url, open_store, redact
 from .base import Command, json_option, pass_state
@@ -97,3 +99,68 @@ def migrate_data_(source, target, as_json):
     finally:
         source_store.close()
     emit(result, as_json, human=lambda r: f"copied {r['rows']} rows; every table's count matches")
+
+
+@click.command("prune", cls=Command)
+@click.option(
+    "--before",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="delete the raw clicks of the campaigns' local days before this date (it stays); "
+    "at least the longest attribution window plus one day ago",
+)
+@click.option("--dry-run", is_flag=True, help="print what would be removed; change nothing")
+@click.option("--yes", is_flag=True, help="do not ask before deleting (cron)")
+@click.option(
+    "--vacuum",
+    is_flag=True,
+    help="afterwards, give the space back: VACUUM (SQLite: rewrites the file, clicks wait "
+    "until it is done; PostgreSQL: VACUUM clicks)",
+)
+@json_option
+@pass_state
+def prune_(state, before, dry_run, yes, vacuum, as_json):
+    """delete raw clicks older than a date once their days are rolled up. Reports,
+    the stats page and the API read rolled-up days from their rollups and stay
+    exact; orders stay, and keep what attribution reads of their clicks. What
+    goes: the click rows, so the click CSV of those days is empty. Refused
+    (nothing changed) for a day before the date that is not rolled up, and for
+    a date orders may still need. On PostgreSQL whole months go as partitions
+    (DROP TABLE), the rest day by day. Progress on stderr, a line per day."""
+    store = state.store()
+    planned = pruning.plan(store, before)
+    for line in pruning.summary(planned):
+        note(line)
+    if dry_run or not planned["days"] and not planned["partitions"]:
+        emit({**planned, "dry_run": dry_run}, as_json, human=lambda r: _pruned(r, False))
+        return
+    if not yes and not _confirmed():
+        raise BadInput("nothing pruned (not confirmed; --yes prunes without asking)")
+    done = pruning.prune(store, planned, lambda text: note(f"prune: {text}"))
+    if vacuum:
+        note("prune: VACUUM (this can take a while)")
+        store.reclaim_space()
+    elif store.dialect == "sqlite":
+        note(
+            "prune: the file keeps its size until VACUUM gives the space back "
+            "(--vacuum, in a quiet moment: clicks wait while it runs)"
+        )
+    emit({**done, "dry_run": False}, as_json, human=lambda r: _pruned(r, True))
+
+
+def _confirmed() -> bool:
+    """Asked on stderr; no terminal to answer (cron, a pipe) is a no."""
+    try:
+        if not sys.stdin.isatty():
+            return False
+        return click.confirm("delete these raw clicks?", default=False, err=True)
+    except (click.Abort, OSError, ValueError):
+        return False
+
+
+def _pruned(result: dict, done: bool) -> str:
+    verb = "pruned" if done else "would prune"
+    return (
+        f"{verb} {result['clicks']} raw clicks before {result['before']} "
+        f"({len(result['partitions'])} partition(s) dropped whole)"
+    )

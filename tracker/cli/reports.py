@@ -99,7 +99,8 @@ def export_():
 @click.option("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
 @pass_state
 def clicks(state, slug, since, until, include_bots, output):
-    """the click log as CSV (humans only unless --include-bots)"""
+    """the click log as CSV (humans only unless --include-bots); days whose raw
+    clicks `tracker prune` deleted have no rows (the report still counts them)"""
     rows = export.click_rows(state.store(), slug, since, until, include_bots)
     if not output:
         for chunk in export.csv_chunks(rows):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .base import Database  # defined before base.py imports this module
+from .rollups import PRUNED_DAYS
 
 LINK_SELECT = """
 SELECT l.id, l.code, l.channel, l.destination, l.target_url, l.disabled,
@@ -53,12 +54,16 @@ class CampaignQueries(Database):
         ]
 
     def human_clicks_by_campaign(self) -> dict[int, int]:
-        """Human clicks so far, per campaign id (the console's list)."""
+        """Human clicks so far, per campaign id (the console's list): the
+        click log, and the rollups of the days whose clicks were pruned."""
         return {
             r["campaign_id"]: int(r["clicks"])
             for r in self.query(
+                "SELECT campaign_id, SUM(clicks) AS clicks FROM ("
                 "SELECT campaign_id, COUNT(*) AS clicks FROM clicks WHERE is_bot = 0 "
-                "GROUP BY campaign_id"
+                "GROUP BY campaign_id UNION ALL "
+                f"SELECT r.campaign_id, SUM(r.clicks) FROM click_rollups r {PRUNED_DAYS} "
+                "GROUP BY r.campaign_id) parts GROUP BY campaign_id"
             )
         }
 
@@ -172,13 +177,16 @@ class CampaignQueries(Database):
         )
 
     def link_clicks(self, campaign_id: int) -> dict[int, int]:
-        """Human clicks per link id of a campaign."""
+        """Human clicks per link id of a campaign (pruned days from their rollups)."""
         return {
             r["link_id"]: int(r["n"])
             for r in self.query(
+                "SELECT link_id, SUM(n) AS n FROM ("
                 "SELECT link_id, COUNT(*) AS n FROM clicks WHERE campaign_id = ? AND is_bot = 0 "
-                "GROUP BY link_id",
-                [campaign_id],
+                "GROUP BY link_id UNION ALL "
+                f"SELECT r.link_id, SUM(r.clicks) FROM click_rollups r {PRUNED_DAYS} "
+                "WHERE r.campaign_id = ? GROUP BY r.link_id) parts GROUP BY link_id",
+                [campaign_id, campaign_id],
             )
         }
 

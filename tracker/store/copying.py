@@ -19,6 +19,7 @@ COPY_ORDER = (
     ("campaign_creators", "campaign_id, creator_id"),
     ("links", "id"),
     ("clicks", "id"),
+    ("kept_clicks", "id"),
     ("rollup_days", "campaign_id, day"),
     ("click_rollups", "campaign_id, day, creator_id, link_id, source"),
     ("visitor_rollups", "campaign_id, day, creator_id, source"),

@@ -40,26 +40,36 @@ REFUND_COLUMNS = (
     "received_at",
 )
 
+# A click is in `clicks`, or in kept_clicks once `tracker prune` deleted its
+# day and an order named it (schema.sql): attribution reads either.
 CLICK_FACTS = """
 SELECT k.id, k.campaign_id, k.creator_id, k.source, k.is_bot, k.at, c.attribution_days
   FROM clicks k JOIN campaigns c ON c.id = k.campaign_id
  WHERE k.id IN ({marks})
+UNION ALL
+SELECT k.id, k.campaign_id, k.creator_id, k.source, k.is_bot, k.at, c.attribution_days
+  FROM kept_clicks k JOIN campaigns c ON c.id = k.campaign_id
+ WHERE k.id IN ({marks})
 """
 
-# An order with what attribution needs of its click and its code.
+# An order with what attribution needs of its click (from `clicks` or, for
+# a pruned one, kept_clicks: two index probes, no union) and its code.
 ORDER_FACTS = """
 SELECT s.name AS shop, s.platform AS shop_platform, o.order_id, o.name, o.campaign_id,
        o.code, o.click_id, o.gross_minor, o.refunded_minor, o.currency, o.created_at,
        o.status, o.updated_at,
-       k.campaign_id AS click_campaign_id, k.creator_id AS click_creator_id,
-       k.source AS click_source, k.is_bot AS click_is_bot, k.at AS click_at,
+       COALESCE(k.campaign_id, kk.campaign_id) AS click_campaign_id,
+       COALESCE(k.creator_id, kk.creator_id) AS click_creator_id,
+       COALESCE(k.source, kk.source) AS click_source,
+       COALESCE(k.is_bot, kk.is_bot) AS click_is_bot, COALESCE(k.at, kk.at) AS click_at,
        kc.attribution_days AS click_attribution_days,
        p.campaign_id AS code_campaign_id, p.creator_id AS code_creator_id,
        p.source AS code_source
   FROM orders o
   JOIN shops s ON s.id = o.shop_id
   LEFT JOIN clicks k ON k.id = o.click_id
-  LEFT JOIN campaigns kc ON kc.id = k.campaign_id
+  LEFT JOIN kept_clicks kk ON kk.id = o.click_id
+  LEFT JOIN campaigns kc ON kc.id = COALESCE(k.campaign_id, kk.campaign_id)
   LEFT JOIN promo_codes p ON p.code = o.code
 """
 
@@ -124,16 +134,22 @@ class OrderQueries(Database):
     """Orders, refunds, deliveries, and the clicks and codes orders name."""
 
     def click_owner(self, click_id: str) -> dict | None:
-        return self.one(
-            "SELECT campaign_id, creator_id, source FROM clicks WHERE id = ?", [click_id]
-        )
+        """The click's campaign, creator and source (a pruned one's too)."""
+        for table in ("clicks", "kept_clicks"):
+            row = self.one(
+                f"SELECT campaign_id, creator_id, source FROM {table} WHERE id = ?", [click_id]
+            )
+            if row is not None:
+                return row
+        return None
 
     def click_facts(self, click_ids: Iterable[str]) -> dict[str, dict]:
         """What attribution needs of each click: campaign, creator, source,
         bot flag, time and its campaign's window; unknown ids are absent."""
         found = {}
         for part in chunks(sorted(set(click_ids))):
-            for row in self.query(CLICK_FACTS.format(marks=", ".join("?" * len(part))), part):
+            sql = CLICK_FACTS.format(marks=", ".join("?" * len(part)))
+            for row in self.query(sql, part + part):
                 found[row.pop("id")] = row
         return found
 

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 from psycopg.rows import dict_row, tuple_row
@@ -22,6 +22,7 @@ from . import redact
 from .base import HEARTBEAT, Store, StoreError
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 from .copying import IDENTITY_TABLES
+from .pruning import PruneRaced
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
 # Other sessions whose transaction began before ? and writes this clicks
@@ -36,6 +37,36 @@ SELECT COUNT(*) AS n
 """
 # The redirect's own connections per worker process (threads share them).
 HOT_CONNECTIONS = 4
+
+# The click log's partitions (schema.sql): one per calendar month, made this
+# many months ahead of the current one, under this advisory lock.
+MONTHS_AHEAD = 2
+PARTITION_LOCK = MIGRATION_LOCK + 1
+PARTITION_NAME = re.compile(r"^clicks_(\d{4})_(\d{2})$")
+PARTITION_BOUND = re.compile(r"FROM \('([0-9-]+)'\) TO \('([0-9-]+)'\)")
+CLICK_PARTITIONS = """
+SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+ WHERE i.inhparent = CAST('clicks' AS regclass)
+ ORDER BY c.relname
+"""
+# Dropping a partition needs an exclusive lock on `clicks`, which a click
+# insert waits behind: wait this long for it at most (well under the
+# redirect's TRACKER_PG_TIMEOUT), a few times, then give up.
+DROP_LOCK_WAIT = "300ms"
+DROP_ATTEMPTS = 5
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def partition_name(month: date) -> str:
+    return f"clicks_{month.year:04d}_{month.month:02d}"
 
 
 class _Stored:
@@ -300,6 +331,128 @@ class PostgresStore(Store):
 
     def _ddl(self, script: str) -> str:
         return identity_columns(super()._ddl(script))
+
+    # -- the click log's partitions (schema.sql; pruning.py) ------------------------
+
+    def click_partitions(self) -> list[dict]:
+        found = []
+        for row in self.query(CLICK_PARTITIONS):
+            bound = PARTITION_BOUND.search(row["bound"])
+            found.append(
+                {
+                    "name": row["name"],
+                    "from": bound.group(1) if bound else None,
+                    "to": bound.group(2) if bound else None,
+                }
+            )
+        return found
+
+    def ensure_click_partitions(self, now: datetime | None = None) -> list[str]:
+        """The partitions of the current month and the next MONTHS_AHEAD,
+        and of any month whose clicks landed in the DEFAULT partition
+        (`tracker demo` replaying last month, a bulk load of old clicks);
+        returns the names created. Idempotent and cheap when they exist:
+        migrate() and the servers' housekeeping call it (redirect.py)."""
+        month = month_start((now or self.clock()).astimezone(UTC).date())
+        months = {month}
+        for _ in range(MONTHS_AHEAD):
+            month = next_month(month)
+            months.add(month)
+        return self._ensure_months(months | self._months_in_default())
+
+    def _months_in_default(self) -> set[date]:
+        """The months of the clicks in the DEFAULT partition (a safety net,
+        normally empty: reading it all is cheap)."""
+        months = set()
+        for row in self.query("SELECT DISTINCT substr(day, 1, 7) AS month FROM clicks_default"):
+            try:
+                months.add(date.fromisoformat(row["month"] + "-01"))
+            except (TypeError, ValueError):
+                continue  # not a day; it stays where it is
+        return months
+
+    def _ensure_months(self, months) -> list[str]:
+        existing = {p["name"] for p in self.click_partitions()}
+        return [
+            partition_name(m)
+            for m in sorted(months)
+            if partition_name(m) not in existing and self._make_month_partition(m)
+        ]
+
+    def _make_month_partition(self, month: date) -> bool:
+        """Create one month's partition, moving its clicks out of DEFAULT.
+
+        CREATE TABLE … PARTITION OF would fail if DEFAULT held rows of the
+        month, so in one transaction: a plain table like `clicks`, the
+        month's rows moved into it, then ATTACH (which takes only a SHARE
+        UPDATE EXCLUSIVE lock on `clicks`: clicks keep coming; it builds the
+        indexes and clones the trigger and the foreign key). The moved rows
+        fire no trigger: they were already counted where they were."""
+        name, lo, hi = partition_name(month), month.isoformat(), next_month(month).isoformat()
+        cols = ", ".join(CLICK_COLUMNS)
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(?)", [PARTITION_LOCK])
+            if self.value("SELECT to_regclass(?) IS NOT NULL AS there", [name]):
+                return False  # another process made it meanwhile
+            self.execute(f"CREATE TABLE {name} (LIKE clicks INCLUDING DEFAULTS)")
+            self.execute(
+                f"WITH moved AS (DELETE FROM clicks_default WHERE day >= ? AND day < ? "
+                f"RETURNING {cols}) INSERT INTO {name} ({cols}) SELECT {cols} FROM moved",
+                [lo, hi],
+            )
+            self.execute(
+                f"ALTER TABLE clicks ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')"
+            )
+        return True
+
+    def copy_rows(self, table: str, rows: list[dict]) -> None:
+        """migrate-data: old clicks go to their month's partition, not DEFAULT."""
+        if table == "clicks" and rows:
+            self._ensure_months({date.fromisoformat(r["day"][:7] + "-01") for r in rows})
+        super().copy_rows(table, rows)
+
+    def drop_click_partition(self, partition: dict, days: list[tuple[int, str]]) -> None:
+        """Mark every day of the partition pruned and drop it, in one
+        transaction. The partition is locked first, so no click can enter
+        it; then every day with clicks in it must be pruned, or nothing is.
+        DROP TABLE needs an exclusive lock on `clicks` for a moment: when it
+        is not had quickly (a long report reads the clicks) the attempt
+        gives up and is retried, so that clicks never wait long."""
+        for attempt in range(DROP_ATTEMPTS):
+            try:
+                self._drop_click_partition(partition, days)
+                return
+            except psycopg.errors.LockNotAvailable:
+                time.sleep(0.5 * (attempt + 1))
+        raise StoreError(
+            f"could not drop {partition['name']}: the click log stayed busy (long reports or "
+            "exports); nothing of it was pruned, run prune again"
+        )
+
+    def _drop_click_partition(self, partition: dict, days: list[tuple[int, str]]) -> None:
+        name = partition["name"]
+        if not PARTITION_NAME.match(name):
+            raise StoreError(f"{name} is not a month of the click log")
+        last = (date.fromisoformat(partition["to"]) - timedelta(days=1)).isoformat()
+        with self.transaction():
+            self.execute("SELECT set_config('lock_timeout', ?, true)", [DROP_LOCK_WAIT])
+            self.execute(f"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE")
+            for campaign_id, day in days:
+                self._mark_pruned(campaign_id, day)
+            for campaign in self.query("SELECT id FROM campaigns ORDER BY id"):
+                left = self.unpruned_click_days(campaign["id"], partition["from"], last)
+                if left:
+                    raise PruneRaced(
+                        f"campaign {campaign['id']}, {left[0]}: clicks came in after the plan "
+                        f"was made; {name} was not dropped, run prune again"
+                    )
+            self.execute(f"DROP TABLE {name}")
+
+    def reclaim_space(self) -> None:
+        """VACUUM `clicks`: the space of deleted rows is reused (dropped
+        partitions gave theirs back to the system already)."""
+        with self.pool.connection() as conn:
+            conn.execute("VACUUM (ANALYZE) clicks")
 
     def reset_identities(self) -> None:
         for table in IDENTITY_TABLES:

@@ -33,9 +33,10 @@ day is counted:
    'rolling' mark, which readers ignore; the roller drops it on its way out,
    and if the process died, the next roller takes it over after STALE_CLAIM.
 
-So a day's rollup rows exist exactly when its mark is 'done', and a report
-(clicks.py) reads 'done' days from the rollup tables and all other days from
-the click log, in one statement.
+So a day's rollup rows exist exactly when its mark is 'done' (or 'pruned':
+a 'done' day whose raw clicks `tracker prune` deleted, pruning.py), and a
+report (clicks.py) reads those days from the rollup tables and all other
+days from the click log, in one statement.
 """
 
 from __future__ import annotations
@@ -67,10 +68,19 @@ WITH RECURSIVE click_days (day) AS (
       FROM click_days WHERE click_days.day IS NOT NULL
 )
 """
+# The states of a day whose rollups are read: 'done', and 'pruned' (rolled
+# up, then its raw clicks deleted by `tracker prune`: the rollups are all
+# there is of it). 'rolling' is a claim, not a rollup.
+ROLLED_UP = "('done', 'pruned')"
+# Joined to click_rollups r: only the rows of pruned days (whose raw clicks
+# are gone, so that a count of the click log plus these is the whole count).
+PRUNED_DAYS = (
+    "JOIN rollup_days d ON d.campaign_id = r.campaign_id AND d.day = r.day AND d.state = 'pruned'"
+)
 # ... of which not rolled up (used in a WHERE over click_days).
-NOT_ROLLED_UP = """click_days.day IS NOT NULL AND NOT EXISTS (
+NOT_ROLLED_UP = f"""click_days.day IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM rollup_days r
-     WHERE r.campaign_id = ? AND r.day = click_days.day AND r.state = 'done')"""
+     WHERE r.campaign_id = ? AND r.day = click_days.day AND r.state IN {ROLLED_UP})"""
 
 
 def click_days_params(campaign_id: int, day_from: str, day_to: str) -> list:
@@ -356,10 +366,12 @@ class RollupQueries(Database):
             )
 
     def rolled_up_days(self, campaign_id: int) -> list[str]:
+        """The days whose numbers are read from the rollups (pruned ones too)."""
         return [
             r["day"]
             for r in self.query(
-                "SELECT day FROM rollup_days WHERE campaign_id = ? AND state = 'done' ORDER BY day",
+                f"SELECT day FROM rollup_days WHERE campaign_id = ? AND state IN {ROLLED_UP} "
+                "ORDER BY day",
                 [campaign_id],
             )
         ]

@@ -66,6 +66,16 @@ CREATE INDEX IF NOT EXISTS links_campaign ON links (campaign_id);
 -- One row per answered click. campaign_id and creator_id repeat the link's
 -- (which never change) so that reports scan one index; day is the click's
 -- date in the campaign's time zone, fixed when the click is recorded.
+--
+-- On PostgreSQL (since version 10) the table is partitioned by RANGE on
+-- `day`, one partition per calendar month (clicks_2026_11 holds
+-- ['2026-11-01', '2026-12-01')), so that `tracker prune` drops a month as a
+-- table and the index a click insert updates stays the size of a month. The
+-- store creates the current and the next two months ahead
+-- (PostgresStore.ensure_click_partitions); clicks_default catches a day no
+-- partition covers, and the store moves them to their month's partition.
+-- A partitioned table's primary key holds the partition key: (id, day).
+-- [sqlite]
 CREATE TABLE IF NOT EXISTS clicks (
     id            TEXT PRIMARY KEY,
     link_id       BIGINT NOT NULL REFERENCES links (id),
@@ -92,6 +102,36 @@ CREATE TABLE IF NOT EXISTS clicks (
     language      TEXT,
     qr            INTEGER NOT NULL DEFAULT 0
 );
+-- [postgresql]
+CREATE TABLE IF NOT EXISTS clicks (
+    id            TEXT NOT NULL,
+    link_id       BIGINT NOT NULL REFERENCES links (id),
+    campaign_id   BIGINT NOT NULL,
+    creator_id    BIGINT NOT NULL,
+    at            TEXT NOT NULL,
+    day           TEXT NOT NULL,
+    referrer      TEXT,
+    referrer_host TEXT,
+    user_agent    TEXT,
+    device        TEXT,
+    os            TEXT,
+    browser       TEXT,
+    in_app        TEXT,
+    source        TEXT NOT NULL,
+    platform      TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    ad_click_id   TEXT,
+    is_bot        INTEGER NOT NULL,
+    visitor       TEXT NOT NULL,
+    -- Since version 8: the client address's country (offline lookup; the
+    -- address is never stored), Accept-Language's primary language, QR scan.
+    country       TEXT,
+    language      TEXT,
+    qr            INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (id, day)
+) PARTITION BY RANGE (day);
+CREATE TABLE IF NOT EXISTS clicks_default PARTITION OF clicks DEFAULT;
+-- [both]
 -- One index, because each costs every click insert about 10 µs on SQLite.
 -- It covers the report's grouping queries (they never read the table) and
 -- gives the export its day order.
@@ -251,16 +291,19 @@ CREATE TABLE IF NOT EXISTS auth_failures (
 -- reopened) are read from `clicks`, so a report always equals the full scan
 -- of the click log. tracker/store/rollups.py says when and how a day is rolled up.
 --
--- rollup_days says which (campaign, day) are rolled up: only 'done' days are
--- read from the rollup tables, and their rows exist exactly when the day is
--- 'done' (they are written together with the 'done' mark, in one transaction,
--- and deleted together with it). 'rolling' is a claim taken before the day's
--- clicks are counted: a click written into the day after the claim deletes
--- it (see the trigger below), so the count can never be published incomplete.
+-- rollup_days says which (campaign, day) are rolled up: only 'done' and
+-- 'pruned' days are read from the rollup tables, and their rows exist exactly
+-- when the day is 'done' or 'pruned' (they are written together with the
+-- 'done' mark, in one transaction, and deleted together with it). 'rolling'
+-- is a claim taken before the day's clicks are counted: a click written into
+-- the day after the claim deletes it (see the trigger below), so the count
+-- can never be published incomplete. 'pruned' (since version 10) is a 'done'
+-- day whose raw clicks `tracker prune` deleted: its rollups are all there is
+-- of it, and a click into it is refused (the trigger below).
 CREATE TABLE IF NOT EXISTS rollup_days (
     campaign_id BIGINT NOT NULL,
     day         TEXT NOT NULL,
-    state       TEXT NOT NULL,      -- 'rolling' (claimed, rows not written yet) | 'done'
+    state       TEXT NOT NULL,      -- 'rolling' (claimed, rows not written yet) | 'done' | 'pruned'
     token       TEXT NOT NULL,      -- who claimed it: only that roller may mark it done
     rolled_at   TEXT NOT NULL,      -- when it was claimed, then when it was done
     PRIMARY KEY (campaign_id, day)
@@ -315,18 +358,38 @@ CREATE TABLE IF NOT EXISTS audience_rollups (
 );
 CREATE INDEX IF NOT EXISTS audience_rollups_day ON audience_rollups (campaign_id, day);
 
+-- What attribution reads of a click (orders.py), for the clicks that orders
+-- name whose day `tracker prune` pruned (since version 10): an order made
+-- before the prune keeps its credit, and the report stays what it was. A
+-- click is in `clicks` or here, never in both once its day is pruned.
+CREATE TABLE IF NOT EXISTS kept_clicks (
+    id          TEXT PRIMARY KEY,
+    link_id     BIGINT NOT NULL,
+    campaign_id BIGINT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    at          TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    is_bot      INTEGER NOT NULL
+);
+
 -- A click written into a day that is rolled up (or claimed) reopens that
 -- day: its mark and rows go, in the click's own transaction, and the day is
 -- read from `clicks` again until it is rolled up anew. This keeps every
 -- write path exact (the redirect, `tracker demo` replaying old days,
 -- migrate-data, a bulk load) without any of them knowing about rollups. Its
 -- cost is one primary-key probe of the small rollup_days per click (SQLite:
--- not measurable; PostgreSQL: a PL/pgSQL call, some µs). The trigger must
--- be written per database: the blocks below are picked by the store.
+-- not measurable; PostgreSQL: a PL/pgSQL call, some µs). A click into a
+-- 'pruned' day is refused instead (since version 10): reopening it would
+-- drop the rollups that are all that is left of its pruned clicks. The
+-- trigger must be written per database: the blocks below are picked by the store.
 -- [sqlite]
 CREATE TRIGGER IF NOT EXISTS clicks_late_rollup AFTER INSERT ON clicks
 WHEN EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day)
 BEGIN
+    SELECT RAISE(ABORT, 'this click''s day was pruned (tracker prune): a click into it is refused, it would be lost from the report')
+     WHERE EXISTS (SELECT 1 FROM rollup_days
+                    WHERE campaign_id = NEW.campaign_id AND day = NEW.day AND state = 'pruned');
     DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
@@ -336,14 +399,20 @@ END;
 CREATE OR REPLACE FUNCTION clicks_late_rollup() RETURNS trigger LANGUAGE plpgsql AS '
 BEGIN
     IF EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day) THEN
-        DELETE FROM rollup_days WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
+        DELETE FROM rollup_days
+         WHERE campaign_id = NEW.campaign_id AND day = NEW.day AND state <> ''pruned'';
+        IF NOT FOUND AND EXISTS (SELECT 1 FROM rollup_days WHERE campaign_id = NEW.campaign_id
+                                    AND day = NEW.day AND state = ''pruned'') THEN
+            RAISE EXCEPTION ''campaign % day % was pruned (tracker prune): a click into it is refused, it would be lost from the report'',
+                NEW.campaign_id, NEW.day;
+        END IF;
         DELETE FROM click_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
         DELETE FROM visitor_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
         DELETE FROM audience_rollups WHERE campaign_id = NEW.campaign_id AND day = NEW.day;
     END IF;
     RETURN NULL;
 END';
-CREATE OR REPLACE TRIGGER clicks_late_rollup AFTER INSERT ON clicks
+CREATE TRIGGER clicks_late_rollup AFTER INSERT ON clicks
     FOR EACH ROW EXECUTE FUNCTION clicks_late_rollup();
 -- [both]
 

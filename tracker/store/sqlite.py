@@ -293,6 +293,13 @@ class SQLiteStore(LivePartials, Store):
                     return
                 yield rows
 
+    def reclaim_space(self) -> None:
+        """VACUUM: rewrites the file without the deleted clicks' pages (it
+        needs as much free disk as the file, and holds the write lock while
+        it runs: clicks wait)."""
+        with self._acquire() as conn:
+            conn.execute("VACUUM")
+
     def table_names(self) -> list[str]:
         with self._acquire() as conn:
             return sqlite_utils.Database(conn).table_names()

@@ -41,9 +41,13 @@ CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
 )
-# The tables of both databases (PostgreSQL adds the click log's partitions).
-SCHEMA_TABLES = set(
-    re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", for_dialect(read_sql("schema.sql"), "sqlite"))
+# The tables both databases have (PostgreSQL adds the click log's
+# partitions; SQLite its counts of live days).
+SCHEMA_TABLES = set.intersection(
+    *(
+        set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", for_dialect(read_sql("schema.sql"), d)))
+        for d in ("sqlite", "postgresql")
+    )
 )
 # Tables whose content a refused request must leave exactly as it was.
 CONTENT_TABLES = (

@@ -36,14 +36,21 @@ def _sqlite_definition(store) -> dict:
 def _postgres_definition(store) -> dict:
     tables: dict = {}
     for r in store.query(
-        "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity "
-        "FROM information_schema.columns WHERE table_schema = current_schema()"
+        "SELECT table_name, column_name, data_type, is_nullable, column_default, is_identity, "
+        "collation_name FROM information_schema.columns WHERE table_schema = current_schema()"
     ):
         default = r["column_default"]
         tables.setdefault(
             r["table_name"], {"columns": set(), "constraints": set(), "indexes": set()}
         )["columns"].add(
-            (r["column_name"], r["data_type"], r["is_nullable"], default, r["is_identity"])
+            (
+                r["column_name"],
+                r["data_type"],
+                r["is_nullable"],
+                default,
+                r["is_identity"],
+                r["collation_name"],
+            )
         )
     for r in store.query(
         "SELECT cl.relname AS table_name, pg_get_constraintdef(co.oid) AS def, co.contype "

@@ -15,6 +15,7 @@ from ..campaigns import campaign_targets, get_campaign
 from ..errors import BadInput
 from ..orders import shops
 from ..store import Store
+from ..store.readers import readers
 from ..validate import minor_units_text
 from ..vocabulary import ALL_DAYS, CSV_SHOP
 from . import audience, compute, insights
@@ -49,9 +50,23 @@ def campaign_report(
     if creator is not None:
         # A creator's share link shows that creator's numbers, not the campaign's budget.
         campaign = dict(campaign, budget_minor=None)
+    today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
+    if rollups:
+        store.catch_up_rollups(campaign["id"])  # before the reads below start
+    # The audience and the orders are read while the clicks are counted and
+    # the report computed (the database works while Python does).
+    reads = readers()
+    audience_rows = reads.submit(
+        store.audience_summary,
+        campaign["id"],
+        *audience_days(campaign, days, today),
+        audience.QUERIED,
+        rollups=rollups,
+    )
+    orders_read = reads.submit(store.report_orders, campaign["id"])
     creators = store.campaign_creators(campaign["id"])
-    orders = store.report_orders(campaign["id"])
     metrics = store.report_metrics(campaign["id"])
+    orders = orders_read.result()
     if creator is None:
         clicks = store.click_summaries(campaign["id"], GROUPINGS, *ALL_DAYS, rollups=rollups)
     else:
@@ -69,7 +84,6 @@ def campaign_report(
         clicks = {"day": mine["creator"], "source": mine["creator_source"], **mine}
         orders = [o for o in orders if _creators_order(o, campaign["id"], ids)]
         metrics = [m for m in metrics if m["creator_id"] in ids]
-    today = datetime.now(ZoneInfo(campaign["timezone"])).date().isoformat()
     report = compute.build_report(
         campaign,
         creators,
@@ -80,7 +94,7 @@ def campaign_report(
         today,
         get_currency_precision(campaign["currency"]),
     )
-    report["audience"] = audience_of(store, campaign, creators, report["window"], creator, rollups)
+    report["audience"] = audience_of(store, campaign, creators, audience_rows.result(), creator)
     if creator is None:
         report["shop_baseline"] = shop_baseline_of(store, campaign, report, orders, today)
     return report
@@ -123,18 +137,19 @@ def shop_baseline_of(
     return found
 
 
+def audience_days(campaign: dict, days, today: str) -> tuple[str, str]:
+    """The local days of the report's window, known before the report is
+    built: all time is every day (there are no clicks outside the window's
+    data days, which compute.window_bounds stretches it over)."""
+    if days is None:
+        return ALL_DAYS
+    return compute.window_bounds(campaign["starts_on"], days, (), today)
+
+
 def audience_of(
-    store: Store,
-    campaign: dict,
-    creators: list[dict],
-    window: dict,
-    creator: str | None,
-    rollups: bool = True,
+    store: Store, campaign: dict, creators: list[dict], rows: list[dict], creator: str | None
 ) -> dict:
-    """The audience section over the report's own window (its local days)."""
-    rows = store.audience_summary(
-        campaign["id"], window["from"], window["to"], audience.QUERIED, rollups=rollups
-    )
+    """The audience section from the window's audience rows."""
     links = store.links(campaign["id"])
     if creator is not None:
         ids = {c["id"] for c in creators}

@@ -34,6 +34,7 @@ MIGRATION_FILES = {
     9: "migrations/0009_heartbeat.sql",
     10: "migrations/0010_partitions.sql",
     11: "migrations/0011_partials.sql",
+    12: "migrations/0012_visitor_bytes.sql",
 }
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (
@@ -124,11 +125,6 @@ class Database:
         """A condition (and its parameters): the text starts with one of chars."""
         return f"substr({expr}, 1, 1) IN ({', '.join('?' * len(chars))})", list(chars)
 
-    def _day_in(self, subquery: str) -> str:
-        """`day` is one of the subquery's days, as a condition that seeks the
-        clicks index once per day (SQLite does that for IN (subquery))."""
-        return f"day IN ({subquery})"
-
     def _lock_migrations(self) -> None:
         """Keep other processes out while migrating (SQLite: the transaction
         is BEGIN IMMEDIATE, which already holds the write lock)."""
@@ -177,6 +173,26 @@ class Database:
                 yield self
             finally:
                 self._local.txn = None
+
+    # How a read-only transaction with one snapshot begins (read_snapshot).
+    SNAPSHOT = "BEGIN"
+
+    @contextlib.contextmanager
+    def read_snapshot(self):
+        """The statements inside see one state of the database, so that a
+        read in several statements (the days to read, then the read) agrees
+        with itself. Inside a transaction, that transaction's."""
+        if getattr(self._local, "txn", None) is not None:
+            yield self
+            return
+        with self._acquire() as conn:
+            conn.execute(self.SNAPSHOT)
+            self._local.txn = conn
+            try:
+                yield self
+            finally:
+                self._local.txn = None
+                conn.execute("COMMIT")  # nothing was written: this ends the snapshot
 
     def execute(self, sql: str, params: Sequence = ()) -> Any:
         with self._connection() as conn:

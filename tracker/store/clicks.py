@@ -4,7 +4,6 @@ the reads of reports and exports."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -104,14 +103,18 @@ EXPORT_FIELDS = (
 SUMMARY_KEYS = {"creator_id", "source", "day"}
 
 
+def in_list(column: str, values: list) -> str:
+    """`column IN (?, …)` for the values; false for none (PostgreSQL has no `IN ()`)."""
+    return f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
+
+
 @dataclass(frozen=True)
 class CountedSoFar:
     """How a read of live days uses what a store counted of them so far
     (SQLite: partials.py): SQL pieces with their parameters, empty when
     the live days are read whole."""
 
-    skip_days: str = ""  # live days not to read whole (a condition on click_days.day)
-    skip_days_params: list = field(default_factory=list)
+    counted_days: tuple = ()  # live days not to read whole from the click log
     also_live: str = ""  # OR the clicks of those days still to be read (audience)
     also_live_params: list = field(default_factory=list)
     parts: str = ""  # UNION ALL parts: the counts, and the clicks to be read (summaries)
@@ -257,18 +260,15 @@ class ClickQueries(RollupQueries):
                 "source <> '*'" if "source" in keys else "source = '*'",
             ]
         )
-        with self._read_snapshot():
+        with self.read_snapshot():
             so_far = self._summary_counted_so_far(campaign_id, keys, day_from, day_to, grouping)
-            live_days = self._day_in(
-                f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}{so_far.skip_days}"
-            )
+            live = self._live_days(campaign_id, day_from, day_to, so_far.counted_days)
             return self.query(
-                CLICK_DAYS
-                + f"""
+                f"""
 SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, CAST(SUM(visitors) AS BIGINT) AS visitors
   FROM (SELECT {cols}, {MEASURES} FROM clicks
-         WHERE campaign_id = ? AND {live_days}
+         WHERE campaign_id = ? AND {in_list("day", live)}
          GROUP BY {cols}
         UNION ALL
         SELECT {cols}, clicks, bot_clicks, 0 FROM click_rollups
@@ -278,12 +278,25 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND {grouping}
         {so_far.parts}) parts
  GROUP BY {cols} ORDER BY {cols}""",
-                click_days_params(campaign_id, day_from, day_to)
-                + [campaign_id, campaign_id]
-                + so_far.skip_days_params
+                [campaign_id, *live]
                 + [campaign_id, day_from, day_to, campaign_id, day_from, day_to]
                 + so_far.parts_params,
             )
+
+    def _live_days(
+        self, campaign_id: int, day_from: str, day_to: str, counted: Iterable[str] = ()
+    ) -> list[str]:
+        """The window's days that have clicks and are not rolled up (today,
+        normally), less those counted so far (SQLite: partials.py). Asked
+        first, in the reader's snapshot, so that the read names its days:
+        PostgreSQL then prunes partitions and estimates the rows (with the
+        days as a subquery it scanned whole months)."""
+        rows = self.query(
+            CLICK_DAYS + f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}",
+            click_days_params(campaign_id, day_from, day_to) + [campaign_id],
+        )
+        skip = set(counted)
+        return [r["day"] for r in rows if r["day"] not in skip]
 
     def audience_summary(
         self,
@@ -341,16 +354,14 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
         self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
     ) -> list[dict]:
         asked = ", ".join("?" * len(dimensions))
-        with self._read_snapshot():
+        with self.read_snapshot():
             so_far = self._audience_counted_so_far(campaign_id, day_from, day_to, dimensions)
-            live_days = self._day_in(
-                f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}{so_far.skip_days}"
-            )
+            live = self._live_days(campaign_id, day_from, day_to, so_far.counted_days)
             rows = self.query(
-                CLICK_DAYS
-                + ", "
+                "WITH "
                 + audience_groups(
-                    f"((campaign_id = ? AND {live_days}){so_far.also_live})", dimensions
+                    f"((campaign_id = ? AND {in_list('day', live)}){so_far.also_live})",
+                    dimensions,
                 )
                 + f"""
 SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
@@ -360,9 +371,7 @@ SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
          WHERE campaign_id = ? AND day >= ? AND day <= ? AND dimension IN ({asked})
         {so_far.parts}) parts
  GROUP BY creator_id, dimension, value""",
-                click_days_params(campaign_id, day_from, day_to)
-                + [campaign_id, campaign_id]
-                + so_far.skip_days_params
+                [campaign_id, *live]
                 + so_far.also_live_params
                 + [campaign_id, day_from, day_to]
                 + dimensions
@@ -370,11 +379,8 @@ SELECT creator_id, dimension, value, CAST(SUM(clicks) AS BIGINT) AS clicks
             )
         return [audience_row(r) for r in rows]
 
-    # What SQLite overrides to read a live day's audience as counted so far
+    # What SQLite overrides to read live days as counted so far
     # (partials.py); elsewhere the live days are read whole.
-    def _read_snapshot(self):
-        return contextlib.nullcontext()
-
     def _audience_counted_so_far(
         self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
     ) -> CountedSoFar:

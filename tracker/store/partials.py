@@ -36,19 +36,14 @@ that publishes the day's rollups (RollupQueries._drop_partials).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 
 from ..vocabulary import FIRST_DAY, LAST_DAY
-from .base import Database
-from .clicks import CountedSoFar
+from .clicks import ClickQueries, CountedSoFar
 from .rollups import (
     AUDIENCE_COLUMNS,
-    CLICK_DAYS,
-    NOT_ROLLED_UP,
     audience_groups,
     audience_unpivot,
-    click_days_params,
     measures,
 )
 
@@ -133,24 +128,8 @@ def new_visitor_counts(by_creator: bool, by_source: bool) -> str:
     )
 
 
-class LivePartials(Database):
+class LivePartials(ClickQueries):
     """SQLite's running counts of live days; other stores read them whole."""
-
-    @contextlib.contextmanager
-    def _read_snapshot(self):
-        """The statements inside see one state of the database: the marks,
-        the counts and the clicks after the marks must agree."""
-        if getattr(self._local, "txn", None) is not None:
-            yield
-            return
-        with self._acquire() as conn:
-            conn.execute("BEGIN")
-            self._local.txn = conn
-            try:
-                yield
-            finally:
-                self._local.txn = None
-                conn.execute("COMMIT")
 
     def _marks(self, campaign_id: int, day_from: str, day_to: str) -> list[dict]:
         """The window's valid marks, in the caller's snapshot."""
@@ -162,8 +141,7 @@ class LivePartials(Database):
             return CountedSoFar()
         days = [m["day"] for m in marks]
         return CountedSoFar(
-            skip_days=f" AND click_days.day NOT IN ({placeholders(days)})",
-            skip_days_params=days,
+            counted_days=tuple(days),
             also_live="".join(f" OR ({AFTER_MARK})" for _ in marks),
             also_live_params=[x for m in marks for x in after_mark_params(campaign_id, m)],
             parts="UNION ALL SELECT creator_id, dimension, value, clicks FROM audience_partials "
@@ -187,8 +165,7 @@ class LivePartials(Database):
             for _ in marks
         )
         return CountedSoFar(
-            skip_days=f" AND click_days.day NOT IN ({placeholders(days)})",
-            skip_days_params=days,
+            counted_days=tuple(days),
             parts=f"UNION ALL SELECT {cols}, clicks, bot_clicks, 0 FROM click_partials "
             f"WHERE {in_days} UNION ALL SELECT {cols}, 0, 0, visitors "
             f"FROM visitor_partial_counts WHERE {in_days} AND {grouping}" + after,
@@ -211,13 +188,9 @@ class LivePartials(Database):
             ids = [campaign_id]
         done = []
         for cid in ids:
-            live = self.query(
-                CLICK_DAYS + f"SELECT day FROM click_days WHERE {NOT_ROLLED_UP}",
-                click_days_params(cid, FIRST_DAY, LAST_DAY) + [cid],
-            )
-            for row in live:
-                if self.count_day_so_far(cid, row["day"]):
-                    done.append((cid, row["day"]))
+            for day in self._live_days(cid, FIRST_DAY, LAST_DAY):
+                if self.count_day_so_far(cid, day):
+                    done.append((cid, day))
         return done
 
     def count_day_so_far(self, campaign_id: int, day: str, at_least: int | None = None) -> bool:
@@ -240,7 +213,7 @@ class LivePartials(Database):
 
     def _count_chunk(self, campaign_id: int, day: str, at_least: int) -> bool:
         slice_ = counts = None
-        with self._read_snapshot():
+        with self.read_snapshot():
             seen = self._mark_rowid(campaign_id, day)
             mark = self.one(VALID_MARKS, [campaign_id, day, day])
             stale = seen is not None and mark is None

@@ -122,7 +122,9 @@ CREATE TABLE IF NOT EXISTS clicks (
     reason        TEXT NOT NULL,
     ad_click_id   TEXT,
     is_bot        INTEGER NOT NULL,
-    visitor       TEXT NOT NULL,
+    -- Since version 12: compared byte by byte (distinct visitors are
+    -- counted by sorting them; the hash needs no language's rules).
+    visitor       TEXT COLLATE "C" NOT NULL,
     -- Since version 8: the client address's country (offline lookup; the
     -- address is never stored), Accept-Language's primary language, QR scan.
     country       TEXT,

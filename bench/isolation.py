@@ -69,9 +69,9 @@ def build(db: str, clicks: int, seed: int = 1) -> dict:
     store = open_store(db)
     try:
         store.migrate()
-        fx = report_export.build_campaign(store, rng)
+        fx = report_export.build_campaign(store, rng, report_export.DEFAULT_DAYS)
         log(f"loading {clicks:,} clicks")
-        load = report_export.load_clicks(store, fx, clicks, rng)
+        load = report_export.load_clicks(store, "sqlite", db, fx, clicks, rng)
         log(f"loaded in {load['seconds']:.1f} s ({load['rows_per_s']:,.0f} rows/s)")
         codes = [link["code"] for c in fx["creators"] for link in c["links"].values()]
         share = access.share_link(store, "http://x", report_export.SLUG, expires="1d")["url"]

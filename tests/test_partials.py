@@ -11,6 +11,7 @@ few dozen clicks are counted in several small slices.
 from __future__ import annotations
 
 import random
+import time as walltime
 
 import pytest
 
@@ -160,4 +161,22 @@ def test_a_crash_while_publishing_a_slice_changes_nothing(store, app, monkeypatc
     assert_everything_exact(store, cid)
     # The report path logs such a failure and reads the day as it stands.
     monkeypatch.setattr(store, "execute", power_cut)
+    assert_everything_exact(store, cid)
+
+
+def test_a_report_only_reads_and_the_servers_thread_counts(store, app):
+    campaign_with_links(store)
+    cid = campaign_id(store, "spring")
+    set_now(store, local(TZ, "2026-11-09", 12))
+    random_clicks(app, random.Random(12), TZ, "2026-11-09", 1, 30)
+    reports.campaign_report(store, "spring", "all")
+    assert all(rows == [] for rows in counted(store, cid).values())  # a report never writes
+    store.start_checkpointer(interval=0.02, rollup_every=600, count_every=0.05)
+    try:
+        deadline = walltime.monotonic() + 20
+        while not counted(store, cid)["partial_marks"] and walltime.monotonic() < deadline:
+            walltime.sleep(0.05)
+        assert counted(store, cid)["partial_marks"]
+    finally:
+        store.stop_checkpointer()
     assert_everything_exact(store, cid)

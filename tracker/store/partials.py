@@ -25,8 +25,8 @@ renumbers the rowids of a table without an INTEGER PRIMARY KEY; deleting
 the last row lets its rowid be reused) the mark and its counts are ignored,
 the day is read whole as before, and the next count starts over.
 
-Counting on (count_live_days_so_far, from the report path and the server's
-housekeeping thread): a slice of at most CHUNK rows of the click log after
+Counting on (count_live_days_so_far, from the server's housekeeping thread
+every 10 s; a report only reads): a slice of at most CHUNK rows of the click log after
 the mark is read in a snapshot, no lock held; then one short write
 transaction checks that the mark has not moved and the day is not rolled
 up, adds the slice's counts and moves the mark. A lost race or a crash
@@ -130,6 +130,10 @@ def new_visitor_counts(by_creator: bool, by_source: bool) -> str:
 
 class LivePartials(ClickQueries):
     """SQLite's running counts of live days; other stores read them whole."""
+
+    def writing(self):
+        """The click write lock (SQLiteStore.writing)."""
+        raise NotImplementedError
 
     def _marks(self, campaign_id: int, day_from: str, day_to: str) -> list[dict]:
         """The window's valid marks, in the caller's snapshot."""
@@ -281,7 +285,7 @@ class LivePartials(ClickQueries):
         for r in counts["kept_audience"] + counts["audience"]:
             key = (r["creator_id"], r["dimension"], r["value"])
             audience[key] = audience.get(key, 0) + int(r["clicks"])
-        with self.transaction():
+        with self.writing(), self.transaction():
             if self._mark_rowid(campaign_id, day) != seen or self._rolled_up(campaign_id, day):
                 return False  # counted on by someone else, or rolled up, meanwhile
             self.execute_many(
@@ -338,7 +342,7 @@ class LivePartials(ClickQueries):
 
     def _start_over(self, campaign_id: int, day: str, seen: int) -> bool:
         """A mark that names a click no longer at its rowid: its counts go."""
-        with self.transaction():
+        with self.writing(), self.transaction():
             if self._mark_rowid(campaign_id, day) != seen:
                 return False
             self._drop_partials(campaign_id, day)

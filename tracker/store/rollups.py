@@ -254,16 +254,24 @@ class RollupQueries(Database):
         return done
 
     def catch_up_rollups(self, campaign_id: int | None = None) -> None:
-        """roll_up_ended_days and count_live_days_so_far for the report path
-        and housekeeping: either failing only leaves days to be read from
-        the click log, so it is logged, never raised."""
+        """roll_up_ended_days for the report path and housekeeping: a
+        rollup that fails only leaves its days to be read from the click
+        log, so it is logged, never raised."""
         try:
             self.roll_up_ended_days(campaign_id)
-            self.count_live_days_so_far(campaign_id)
         except Exception:
             log.warning(
-                "rolling up or counting days failed; they are read from the click log",
-                exc_info=True,
+                "rollup of ended days failed; they are read from the click log", exc_info=True
+            )
+
+    def keep_live_counts(self) -> None:
+        """count_live_days_so_far for housekeeping: a count that fails only
+        leaves the live days to be read from the click log."""
+        try:
+            self.count_live_days_so_far()
+        except Exception:
+            log.warning(
+                "counting live days failed; they are read from the click log", exc_info=True
             )
 
     def roll_up_day(self, campaign_id: int, day: str, now: datetime | None = None) -> bool:

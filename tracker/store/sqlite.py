@@ -88,6 +88,23 @@ class SQLiteStore(LivePartials, Store):
                 return False
             raise
 
+    @contextlib.contextmanager
+    def writing(self):
+        """Hold the write lock as a click does (this process's writer lock,
+        then the flock): clicks queue behind it at the flock and are woken
+        the moment it is released, not by SQLite's sleeping busy handler."""
+        self._conn()  # opens this thread's connection and its lock file
+        lock = self._local.lock
+        if lock is None:
+            yield
+            return
+        with self._writer:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     def write_heartbeat(self) -> None:
         """The heartbeat queues for the write lock like a click does."""
         self._conn()  # opens this thread's connection and its lock file
@@ -183,17 +200,23 @@ class SQLiteStore(LivePartials, Store):
         done = "truncated" if idle else "restarted"
         return f"{mode.lower()}-busy" if busy else done
 
-    def start_checkpointer(self, interval: float = 0.2, rollup_every: float = 60.0) -> None:
+    def start_checkpointer(
+        self, interval: float = 0.2, rollup_every: float = 60.0, count_every: float = 10.0
+    ) -> None:
         """Move WAL checkpoints (and their fsync) off the request path, keep
         the WAL under TRACKER_WAL_MAX_MB (see checkpoint), and keep the
-        rollups of ended days current (housekeeping).
+        rollups of ended days and the counts of live days current
+        (housekeeping).
 
         By default the connection whose commit crosses 1000 WAL pages copies
         them back into the database, a stall of milliseconds for one unlucky
         click. A server turns that off and checkpoints from a thread instead.
         The same thread rolls up the days that ended (rollups.py) every
         `rollup_every` seconds, so that reports rarely have to; the workers
-        of one server all try, and the claim on each day lets one of them do it.
+        of one server all try, and the claim on each day lets one of them do
+        it. And every `count_every` seconds it counts on the live days
+        (partials.py): only here, so that a report never writes, and its
+        short write transactions queue at the flock like clicks.
         """
         if self.path == ":memory:" or self._checkpointing:
             return
@@ -209,11 +232,15 @@ class SQLiteStore(LivePartials, Store):
             conn.execute("PRAGMA busy_timeout = 5")
             lock = open(self.path + "-writelock", "a")
             next_rollup = time.monotonic() + min(rollup_every, 5.0)
+            next_count = time.monotonic() + min(count_every, 5.0)
             while not stop.wait(interval):
                 self.checkpoint(conn, lock, limit)
                 if time.monotonic() >= next_rollup:
                     self.catch_up_rollups()
                     next_rollup = time.monotonic() + rollup_every
+                if time.monotonic() >= next_count:
+                    self.keep_live_counts()
+                    next_count = time.monotonic() + count_every
 
         threading.Thread(target=run, name="tracker-wal-checkpoint", daemon=True).start()
 

@@ -211,7 +211,7 @@ class SQLiteStore(LivePartials, Store):
         By default the connection whose commit crosses 1000 WAL pages copies
         them back into the database, a stall of milliseconds for one unlucky
         click. A server turns that off and checkpoints from a thread instead.
-        The same thread rolls up the days that ended (rollups.py) every
+        A second thread rolls up the days that ended (rollups.py) every
         `rollup_every` seconds, so that reports rarely have to; the workers
         of one server all try, and the claim on each day lets one of them do
         it. And every `count_every` seconds it counts on the live days
@@ -225,16 +225,21 @@ class SQLiteStore(LivePartials, Store):
         self.close()  # reopen without autocheckpoint
         limit = settings.read("TRACKER_WAL_MAX_MB") * 1024 * 1024
 
-        def run():
+        def checkpoints():
             conn = sqlite3.connect(self.path, isolation_level=None, timeout=5)
             # Wait a few ms for readers that are about to finish, no longer:
             # clicks queue behind a TRUNCATE that waits.
             conn.execute("PRAGMA busy_timeout = 5")
             lock = open(self.path + "-writelock", "a")
-            next_rollup = time.monotonic() + min(rollup_every, 5.0)
-            next_count = time.monotonic() + min(count_every, 5.0)
             while not stop.wait(interval):
                 self.checkpoint(conn, lock, limit)
+
+        def housekeeping():
+            # Its own thread: rolling up a backlog of days takes seconds, and
+            # checkpoints must not wait for it (the WAL would grow meanwhile).
+            next_rollup = time.monotonic() + min(rollup_every, 5.0)
+            next_count = time.monotonic() + min(count_every, 5.0)
+            while not stop.wait(min(interval * 5, count_every, rollup_every)):
                 if time.monotonic() >= next_rollup:
                     self.catch_up_rollups()
                     next_rollup = time.monotonic() + rollup_every
@@ -242,7 +247,8 @@ class SQLiteStore(LivePartials, Store):
                     self.keep_live_counts()
                     next_count = time.monotonic() + count_every
 
-        threading.Thread(target=run, name="tracker-wal-checkpoint", daemon=True).start()
+        threading.Thread(target=checkpoints, name="tracker-wal-checkpoint", daemon=True).start()
+        threading.Thread(target=housekeeping, name="tracker-rollups", daemon=True).start()
 
     def stop_checkpointer(self) -> None:
         stop = getattr(self, "_stop_checkpointer", None)

@@ -36,6 +36,7 @@ that publishes the day's rollups (RollupQueries._drop_partials).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 from ..vocabulary import FIRST_DAY, LAST_DAY
@@ -183,9 +184,12 @@ class LivePartials(ClickQueries):
                 f"DELETE FROM {table} WHERE campaign_id = ? AND day = ?", [campaign_id, day]
             )
 
-    def count_live_days_so_far(self, campaign_id: int | None = None) -> list[tuple[int, str]]:
+    def count_live_days_so_far(
+        self, campaign_id: int | None = None, pause: float = 0.0
+    ) -> list[tuple[int, str]]:
         """Count on the live days of one campaign (or all) that have at least
-        COUNT_ON_AFTER clicks past their mark; the (campaign, day) moved."""
+        COUNT_ON_AFTER clicks past their mark; the (campaign, day) moved.
+        `pause` seconds between slices (as RollupQueries.roll_up_ended_days)."""
         if campaign_id is None:
             ids: Iterable[int] = [r["id"] for r in self.query("SELECT id FROM campaigns")]
         else:
@@ -193,11 +197,13 @@ class LivePartials(ClickQueries):
         done = []
         for cid in ids:
             for day in self._live_days(cid, FIRST_DAY, LAST_DAY):
-                if self.count_day_so_far(cid, day):
+                if self.count_day_so_far(cid, day, pause=pause):
                     done.append((cid, day))
         return done
 
-    def count_day_so_far(self, campaign_id: int, day: str, at_least: int | None = None) -> bool:
+    def count_day_so_far(
+        self, campaign_id: int, day: str, at_least: int | None = None, pause: float = 0.0
+    ) -> bool:
         """Count on one day, a CHUNK at a time, once at least `at_least`
         (default COUNT_ON_AFTER) of its clicks are past the mark; True if
         the mark moved."""
@@ -205,6 +211,7 @@ class LivePartials(ClickQueries):
         moved = False
         while self._count_chunk(campaign_id, day, at_least):
             moved, at_least = True, 1
+            time.sleep(pause)
         return moved
 
     def _mark_rowid(self, campaign_id: int, day: str) -> int | None:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -236,10 +237,13 @@ class RollupQueries(Database):
         return [r["day"] for r in rows]
 
     def roll_up_ended_days(
-        self, campaign_id: int | None = None, now: datetime | None = None
+        self, campaign_id: int | None = None, now: datetime | None = None, pause: float = 0.0
     ) -> list[tuple[int, str]]:
         """Roll up every ended day of one campaign (or all) that has clicks
-        and is not rolled up; returns the (campaign, day) this call did."""
+        and is not rolled up; returns the (campaign, day) this call did.
+        `pause` seconds between days: housekeeping leaves the WAL checkpoint
+        a moment with no reader, or a backlog of days read back to back
+        would keep the WAL from starting over for as long as it lasts."""
         now = now or self.clock()
         if campaign_id is None:
             campaigns = self.query("SELECT id, timezone FROM campaigns ORDER BY id")
@@ -251,24 +255,25 @@ class RollupQueries(Database):
             for day in self.days_to_roll_up(campaign["id"], last_day):
                 if self.roll_up_day(campaign["id"], day, now):
                     done.append((campaign["id"], day))
+                time.sleep(pause)
         return done
 
-    def catch_up_rollups(self, campaign_id: int | None = None) -> None:
+    def catch_up_rollups(self, campaign_id: int | None = None, pause: float = 0.0) -> None:
         """roll_up_ended_days for the report path and housekeeping: a
         rollup that fails only leaves its days to be read from the click
         log, so it is logged, never raised."""
         try:
-            self.roll_up_ended_days(campaign_id)
+            self.roll_up_ended_days(campaign_id, pause=pause)
         except Exception:
             log.warning(
                 "rollup of ended days failed; they are read from the click log", exc_info=True
             )
 
-    def keep_live_counts(self) -> None:
+    def keep_live_counts(self, pause: float = 0.0) -> None:
         """count_live_days_so_far for housekeeping: a count that fails only
         leaves the live days to be read from the click log."""
         try:
-            self.count_live_days_so_far()
+            self.count_live_days_so_far(pause=pause)
         except Exception:
             log.warning(
                 "counting live days failed; they are read from the click log", exc_info=True
@@ -351,7 +356,9 @@ class RollupQueries(Database):
         """What a store keeps of a live day besides the click log (SQLite:
         partials.py) goes when the day is rolled up."""
 
-    def count_live_days_so_far(self, campaign_id: int | None = None) -> list[tuple[int, str]]:
+    def count_live_days_so_far(
+        self, campaign_id: int | None = None, pause: float = 0.0
+    ) -> list[tuple[int, str]]:
         """Keep a store's running counts of live days (SQLite: partials.py)."""
         return []
 

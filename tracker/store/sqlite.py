@@ -19,6 +19,7 @@ import time
 import sqlite_utils
 
 from .. import settings
+from ..heavy import lower_priority
 from .base import Store
 from .clicks import CLICK_COLUMNS, LINK_FOR_REDIRECT
 from .partials import LivePartials
@@ -37,6 +38,11 @@ INSERT_CLICK = "INSERT INTO clicks ({}) VALUES ({})".format(
     ),
 )
 LINK_DISABLED = "NOT NULL constraint failed: clicks.link_id"
+
+
+# Housekeeping rests this long between days rolled up and slices counted:
+# more than a checkpoint interval (start_checkpointer).
+HOUSEKEEPING_PAUSE = 0.3
 
 
 class SQLiteStore(LivePartials, Store):
@@ -236,15 +242,18 @@ class SQLiteStore(LivePartials, Store):
 
         def housekeeping():
             # Its own thread: rolling up a backlog of days takes seconds, and
-            # checkpoints must not wait for it (the WAL would grow meanwhile).
+            # checkpoints must not wait for it (the WAL would grow meanwhile);
+            # at a lower CPU priority, as reports; pausing between days and
+            # slices, so that the checkpointer finds moments with no reader.
+            lower_priority()
             next_rollup = time.monotonic() + min(rollup_every, 5.0)
             next_count = time.monotonic() + min(count_every, 5.0)
             while not stop.wait(min(interval * 5, count_every, rollup_every)):
                 if time.monotonic() >= next_rollup:
-                    self.catch_up_rollups()
+                    self.catch_up_rollups(pause=HOUSEKEEPING_PAUSE)
                     next_rollup = time.monotonic() + rollup_every
                 if time.monotonic() >= next_count:
-                    self.keep_live_counts()
+                    self.keep_live_counts(pause=HOUSEKEEPING_PAUSE)
                     next_count = time.monotonic() + count_every
 
         threading.Thread(target=checkpoints, name="tracker-wal-checkpoint", daemon=True).start()

@@ -14,7 +14,7 @@ import contextlib
 import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Sized
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -40,6 +40,11 @@ SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (
     "INSERT INTO heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at"
 )
+
+
+def placeholders(values: Sized) -> str:
+    """One `?` per value, comma-separated: `IN (…)` and `VALUES (…)` lists."""
+    return ", ".join("?" * len(values))
 
 
 def pending_migrations(done: set[int]) -> list[tuple[int, str]]:
@@ -123,7 +128,7 @@ class Database:
 
     def _starts_with_any(self, expr: str, chars: Sequence[str]) -> tuple[str, list]:
         """A condition (and its parameters): the text starts with one of chars."""
-        return f"substr({expr}, 1, 1) IN ({', '.join('?' * len(chars))})", list(chars)
+        return f"substr({expr}, 1, 1) IN ({placeholders(chars)})", list(chars)
 
     def _lock_migrations(self) -> None:
         """Keep other processes out while migrating (SQLite: the transaction
@@ -161,38 +166,40 @@ class Database:
         with self._acquire() as conn:
             yield conn
 
-    @contextlib.contextmanager
     def transaction(self):
         """All or nothing: statements inside commit together or not at all."""
-        if getattr(self._local, "txn", None) is not None:
-            yield self
-            return
-        with self._acquire() as conn, self._begin(conn):
-            self._local.txn = conn
-            try:
-                yield self
-            finally:
-                self._local.txn = None
+        return self._bound(self._begin)
 
     # How a read-only transaction with one snapshot begins (read_snapshot).
     SNAPSHOT = "BEGIN"
 
-    @contextlib.contextmanager
     def read_snapshot(self):
         """The statements inside see one state of the database, so that a
         read in several statements (the days to read, then the read) agrees
         with itself. Inside a transaction, that transaction's."""
+        return self._bound(self._begin_snapshot)
+
+    @contextlib.contextmanager
+    def _bound(self, begin):
+        """This thread's statements inside run on one connection, in the
+        transaction `begin(conn)` opens (or in the one already open)."""
         if getattr(self._local, "txn", None) is not None:
             yield self
             return
-        with self._acquire() as conn:
-            conn.execute(self.SNAPSHOT)
+        with self._acquire() as conn, begin(conn):
             self._local.txn = conn
             try:
                 yield self
             finally:
                 self._local.txn = None
-                conn.execute("COMMIT")  # nothing was written: this ends the snapshot
+
+    @contextlib.contextmanager
+    def _begin_snapshot(self, conn):
+        conn.execute(self.SNAPSHOT)
+        try:
+            yield
+        finally:
+            conn.execute("COMMIT")  # nothing was written: this ends the snapshot
 
     def execute(self, sql: str, params: Sequence = ()) -> Any:
         with self._connection() as conn:
@@ -234,8 +241,9 @@ class Database:
 
     def insert(self, table: str, row: dict) -> None:
         cols = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        self.execute(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(row.values()))
+        self.execute(
+            f"INSERT INTO {table} ({cols}) VALUES ({placeholders(row)})", list(row.values())
+        )
 
     def migrate(self) -> int:
         """Create or upgrade the schema; idempotent, and safe when several

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from .base import placeholders  # defined before base.py imports this module
 from .readers import readers
 from .rollups import (
     AUDIENCE_COLUMNS,
@@ -50,7 +51,7 @@ CLICK_COLUMNS = (
 # the insert are one statement, so a cached link can never outlive a disable.
 # (SQLite writes it its own way, with the same guarantee: sqlite.py.)
 INSERT_CLICK = "INSERT INTO clicks ({}) SELECT {} FROM links WHERE id = ? AND disabled = 0".format(
-    ", ".join(CLICK_COLUMNS), ", ".join("?" * len(CLICK_COLUMNS))
+    ", ".join(CLICK_COLUMNS), placeholders(CLICK_COLUMNS)
 )
 
 LINK_FOR_REDIRECT = """
@@ -63,22 +64,8 @@ SELECT l.id, l.destination, l.target_url, l.channel, l.disabled, l.campaign_id, 
 """
 
 
-EXPORT_SELECT = """
-SELECT k.id AS click_id, k.at AS clicked_at, c.slug AS campaign,
-       cr.handle AS creator, k.platform, l.channel, k.source, k.reason,
-       k.is_bot, k.device, k.os, k.browser, k.referrer_host, k.ad_click_id,
-       k.visitor, k.country, k.language, k.qr AS qr_scan
-  FROM clicks k
-  JOIN links l ON l.id = k.link_id
-  JOIN campaigns c ON c.id = k.campaign_id
-  JOIN creators cr ON cr.id = k.creator_id
- WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ? {bots} {creator}
- ORDER BY k.day, k.at, k.id
-"""
-
-# The export's cells, finished by the database (export_click_cells): what
-# the CSV shows, in its column order (reports/export.py COLUMNS); a flag
-# (None) is written true or false.
+# The export's columns: what the CSV shows, in its column order
+# (reports/export.py COLUMNS), and where each comes from.
 EXPORT_FIELDS = (
     ("k.id", "click_id"),
     ("k.at", "clicked_at"),
@@ -88,7 +75,7 @@ EXPORT_FIELDS = (
     ("l.channel", "channel"),
     ("k.source", "source"),
     ("k.reason", "reason"),
-    ("k.is_bot", None),
+    ("k.is_bot", "is_bot"),
     ("k.device", "device"),
     ("k.os", "os"),
     ("k.browser", "browser"),
@@ -97,15 +84,38 @@ EXPORT_FIELDS = (
     ("k.visitor", "visitor"),
     ("k.country", "country"),
     ("k.language", "language"),
-    ("k.qr", None),
+    ("k.qr", "qr_scan"),
 )
+# Written true or false by export_click_cells.
+EXPORT_FLAGS = frozenset({"is_bot", "qr_scan"})
+# The rows an export reads, in its order.
+EXPORT_FROM = """
+  FROM clicks k
+  JOIN links l ON l.id = k.link_id
+  JOIN campaigns c ON c.id = k.campaign_id
+  JOIN creators cr ON cr.id = k.creator_id
+ WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ?{bots}{creator}
+ ORDER BY k.day, k.at, k.id
+"""
+
+
+def export_from(
+    campaign_id: int, day_from: str, day_to: str, include_bots: bool, creator_id: int | None
+) -> tuple[str, list]:
+    """EXPORT_FROM for these rows, with its parameters."""
+    sql = EXPORT_FROM.format(
+        bots="" if include_bots else " AND k.is_bot = 0",
+        creator="" if creator_id is None else " AND k.creator_id = ?",
+    )
+    return sql, [campaign_id, day_from, day_to] + ([] if creator_id is None else [creator_id])
+
 
 SUMMARY_KEYS = {"creator_id", "source", "day"}
 
 
 def in_list(column: str, values: list) -> str:
     """`column IN (?, …)` for the values; false for none (PostgreSQL has no `IN ()`)."""
-    return f"{column} IN ({', '.join('?' * len(values))})" if values else "1 = 0"
+    return f"{column} IN ({placeholders(values)})" if values else "1 = 0"
 
 
 @dataclass(frozen=True)
@@ -144,13 +154,11 @@ class ClickQueries(RollupQueries):
         include_bots: bool,
         creator_id: int | None = None,
     ) -> Iterator[dict]:
-        """Clicks of the campaign's local days day_from..day_to, streamed."""
-        sql = EXPORT_SELECT.format(
-            bots="" if include_bots else "AND k.is_bot = 0",
-            creator="" if creator_id is None else "AND k.creator_id = ?",
-        )
-        params = [campaign_id, day_from, day_to] + ([] if creator_id is None else [creator_id])
-        return self.iter_query(sql, params)
+        """Clicks of the campaign's local days day_from..day_to, streamed,
+        as dicts of the export's columns with their stored values."""
+        rows, params = export_from(campaign_id, day_from, day_to, include_bots, creator_id)
+        columns = ", ".join(f"{expr} AS {name}" for expr, name in EXPORT_FIELDS)
+        return self.iter_query(f"SELECT {columns}{rows}", params)
 
     def export_click_cells(
         self,
@@ -178,21 +186,13 @@ class ClickQueries(RollupQueries):
             return f"CASE WHEN {test} THEN '''' || {expr} ELSE COALESCE({expr}, '') END"
 
         cells = ", ".join(
-            f"CASE WHEN {expr} <> 0 THEN 'true' ELSE 'false' END" if name is None else cell(expr)
+            f"CASE WHEN {expr} <> 0 THEN 'true' ELSE 'false' END"
+            if name in EXPORT_FLAGS
+            else cell(expr)
             for expr, name in EXPORT_FIELDS
         )
-        sql = (
-            f"SELECT {cells} FROM clicks k JOIN links l ON l.id = k.link_id "
-            "JOIN campaigns c ON c.id = k.campaign_id JOIN creators cr ON cr.id = k.creator_id "
-            "WHERE k.campaign_id = ? AND k.day >= ? AND k.day <= ?"
-            + ("" if include_bots else " AND k.is_bot = 0")
-            + ("" if creator_id is None else " AND k.creator_id = ?")
-            + " ORDER BY k.day, k.at, k.id"
-        )
-        params += [campaign_id, day_from, day_to]
-        if creator_id is not None:
-            params.append(creator_id)
-        return self.iter_batches(sql, params, batch)
+        rows, row_params = export_from(campaign_id, day_from, day_to, include_bots, creator_id)
+        return self.iter_batches(f"SELECT {cells}{rows}", params + row_params, batch)
 
     def click_count(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:
@@ -353,7 +353,7 @@ SELECT {cols}, CAST(SUM(clicks) AS BIGINT) AS clicks,
     def _audience_from_rollups(
         self, campaign_id: int, day_from: str, day_to: str, dimensions: list[str]
     ) -> list[dict]:
-        asked = ", ".join("?" * len(dimensions))
+        asked = placeholders(dimensions)
         with self.read_snapshot():
             so_far = self._audience_counted_so_far(campaign_id, day_from, day_to, dimensions)
             live = self._live_days(campaign_id, day_from, day_to, so_far.counted_days)

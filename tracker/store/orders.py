@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
-from .base import Database  # defined before base.py imports this module
+from .base import Database, placeholders  # defined before base.py imports this module
 
 CHUNK = 500  # ids per IN (...) list
 
@@ -106,7 +106,7 @@ ON CONFLICT (shop_id, refund_id) DO UPDATE SET
     order_id = COALESCE(refunds.order_id, excluded.order_id),
     payment_ref = COALESCE(refunds.payment_ref, excluded.payment_ref),
     refunded_at = COALESCE(excluded.refunded_at, refunds.refunded_at)
-""".format(cols=", ".join(REFUND_COLUMNS), marks=", ".join("?" * len(REFUND_COLUMNS)))
+""".format(cols=", ".join(REFUND_COLUMNS), marks=placeholders(REFUND_COLUMNS))
 
 # Net revenue and orders of a shop per UTC minute (a time zone turns minutes
 # into its own days exactly): counted orders, a fully refunded one adds no
@@ -148,7 +148,7 @@ class OrderQueries(Database):
         bot flag, time and its campaign's window; unknown ids are absent."""
         found = {}
         for part in chunks(sorted(set(click_ids))):
-            sql = CLICK_FACTS.format(marks=", ".join("?" * len(part)))
+            sql = CLICK_FACTS.format(marks=placeholders(part))
             for row in self.query(sql, part + part):
                 found[row.pop("id")] = row
         return found

@@ -40,9 +40,11 @@ import time
 from collections.abc import Iterable
 
 from ..vocabulary import FIRST_DAY, LAST_DAY
+from .base import placeholders
 from .clicks import ClickQueries, CountedSoFar
 from .rollups import (
     AUDIENCE_COLUMNS,
+    ROLLED_UP,
     audience_groups,
     audience_unpivot,
     measures,
@@ -93,11 +95,6 @@ SELECT creator_id, source, SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks
 SLICE_VISITORS = (
     f"SELECT DISTINCT visitor, creator_id, source FROM clicks WHERE {IN_SLICE} AND is_bot = 0"
 )
-
-
-def placeholders(values) -> str:
-    """As many placeholders as values."""
-    return ", ".join("?" * len(values))
 
 
 # The groupings of visitor_rollups: (creator, source) as the click has them
@@ -227,15 +224,17 @@ class LivePartials(ClickQueries):
         with self.read_snapshot():
             seen = self._mark_rowid(campaign_id, day)
             mark = self.one(VALID_MARKS, [campaign_id, day, day])
-            stale = seen is not None and mark is None
-            if not stale:
+            if seen is not None and mark is None:
+                stale = seen  # its click is no longer at its rowid
+            else:
+                stale = None
                 start = mark["through_rowid"] if mark else 0
                 slice_ = self._next_slice(campaign_id, day, start, at_least)
                 if slice_:
                     counts = self._slice_counts(campaign_id, day, slice_[0], slice_[1])
-        if stale and seen is not None:
-            return self._start_over(campaign_id, day, seen)
-        if not slice_ or counts is None:
+        if stale is not None:
+            return self._start_over(campaign_id, day, stale)
+        if slice_ is None or counts is None:
             return False
         return self._add_counts(campaign_id, day, seen, slice_[1], slice_[2], counts)
 
@@ -342,7 +341,8 @@ class LivePartials(ClickQueries):
     def _rolled_up(self, campaign_id: int, day: str) -> bool:
         return bool(
             self.query(
-                "SELECT 1 FROM rollup_days WHERE campaign_id = ? AND day = ? AND state = 'done'",
+                "SELECT 1 FROM rollup_days WHERE campaign_id = ? AND day = ? "
+                f"AND state IN {ROLLED_UP}",
                 [campaign_id, day],
             )
         )

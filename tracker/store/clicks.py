@@ -133,7 +133,7 @@ class CountedSoFar:
 
 class ClickQueries(RollupQueries):
     """The click log, the visitor salts, and what reports and exports read
-    (reading clicks rolls up the ended days first: see RollupQueries)."""
+    (rolled-up days from the rollups: see RollupQueries)."""
 
     def visitor_salt(self, day: str, new_salt: str) -> str:
         """The salt for `day`, created by whichever server asks first."""
@@ -210,13 +210,12 @@ class ClickQueries(RollupQueries):
         """Several click_summary groupings at once, side by side (both
         databases serve concurrent readers: about 2x faster on two cores).
 
-        With rollups (the report's way) the campaign's ended days are rolled
-        up first if they are not yet: the first report after a day ends pays
-        for counting that day once (rollups.py). rollups=False is the full
-        scan of the click log, kept for tests and benchmarks to compare with.
+        With rollups (the report's way) rolled-up days are read from the
+        rollups; the report rolls up the ended days first (catch_up_rollups
+        in reports/build.py), so the first report after a day ends pays for
+        counting that day once. rollups=False is the full scan of the click
+        log, kept for tests and benchmarks to compare with.
         """
-        if rollups:
-            self.catch_up_rollups(campaign_id)
         pool = readers()
         futures = {
             name: pool.submit(self.click_summary, campaign_id, keys, day_from, day_to, rollups)

@@ -72,18 +72,19 @@ SELECT m.day, m.through_rowid FROM partial_marks m
    AND m.through_id = (SELECT k.id FROM clicks k WHERE k.rowid = m.through_rowid)
 """
 
-# A marked day's clicks after its mark, read by rowid: the few rows at the
-# end of the table, not the day's whole stretch of the clicks index.
-AFTER_MARK = "rowid > ? AND +campaign_id = ? AND +day = ?"
+# A slice of a day: its clicks between two rowids, found by rowid (the `+`
+# keeps SQLite off the clicks index, which would walk the whole day). A
+# marked day's clicks after its mark are the slice up to the last rowid:
+# the few rows at the end of the table.
+IN_SLICE = "+campaign_id = ? AND +day = ? AND rowid > ? AND rowid <= ?"
+LAST_ROWID = 2**63 - 1
 
 
 def after_mark_params(campaign_id: int, mark: dict) -> list:
-    return [mark["through_rowid"], campaign_id, mark["day"]]
+    """IN_SLICE's parameters for the clicks after a mark."""
+    return [campaign_id, mark["day"], mark["through_rowid"], LAST_ROWID]
 
 
-# One slice of a day: the clicks between two rowids, found by rowid (the
-# `+` keeps SQLite off the clicks index, which would walk the whole day).
-IN_SLICE = "+campaign_id = ? AND +day = ? AND rowid > ? AND rowid <= ?"
 SLICE_AUDIENCE = (
     "WITH " + audience_groups(IN_SLICE, AUDIENCE_COLUMNS) + audience_unpivot(AUDIENCE_COLUMNS)
 )
@@ -144,7 +145,7 @@ class LivePartials(ClickQueries):
         days = [m["day"] for m in marks]
         return CountedSoFar(
             counted_days=tuple(days),
-            also_live="".join(f" OR ({AFTER_MARK})" for _ in marks),
+            also_live="".join(f" OR ({IN_SLICE})" for _ in marks),
             also_live_params=[x for m in marks for x in after_mark_params(campaign_id, m)],
             parts="UNION ALL SELECT creator_id, dimension, value, clicks FROM audience_partials "
             f"WHERE campaign_id = ? AND day IN ({placeholders(days)}) "
@@ -163,7 +164,7 @@ class LivePartials(ClickQueries):
         new_visitor = " AND NOT " + seen_before("creator_id" in keys, "source" in keys)
         after = "".join(
             f" UNION ALL SELECT {cols}, {measures(new_visitor)} FROM clicks "
-            f"WHERE {AFTER_MARK} GROUP BY {cols}"
+            f"WHERE {IN_SLICE} GROUP BY {cols}"
             for _ in marks
         )
         return CountedSoFar(

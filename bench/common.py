@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+HOST = "127.0.0.1"  # every server a benchmark starts listens here only
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 
 # The benchmarks and the servers they start (the `tracker` console script,

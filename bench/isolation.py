@@ -43,11 +43,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import Interrupted, log, on_signal, rerun_in_venv
-
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-HOST = "127.0.0.1"
+from common import BENCH, HOST, ROOT, Interrupted, log, on_signal, rerun_in_venv
 
 try:
     import report_export

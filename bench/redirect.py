@@ -42,7 +42,10 @@ import time
 from pathlib import Path
 
 from common import (
+    BENCH,
+    HOST,
     PG_URL,
+    ROOT,
     Interrupted,
     drop_pg_schema,
     log,
@@ -51,10 +54,6 @@ from common import (
     postgres_problem,
     rerun_in_venv,
 )
-
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-HOST = "127.0.0.1"
 
 try:
     from tracker.serve import DEFAULTS, default_workers

@@ -86,9 +86,6 @@ from common import (
     rerun_in_venv,
 )
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-
 try:
     import psycopg
 

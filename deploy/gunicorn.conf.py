@@ -19,6 +19,7 @@ gunicorn the project allows (>= 22).
 
 import os
 
+from tracker.report_server import ReportServer
 from tracker.serve import DEFAULTS, default_workers, start_worker_threads
 from tracker.settings import Config, SettingsError
 
@@ -50,8 +51,9 @@ workers = _config.workers or default_workers(_config.database)
 # -- shared with `tracker serve` (tracker/serve.py DEFAULTS) ------------------------
 # gthread whose event loop reads each request's head (tracker/worker.py): a
 # slow client (a phone on a bad network, or a slowloris attack) holds no
-# thread, and reports, exports and API calls run on their own niced threads
-# (tracker/heavy.py, TRACKER_HEAVY_REQUESTS) while the rest answer redirects.
+# thread, and reports, exports and uploads run in the report server's niced
+# processes (tracker/report_server.py, TRACKER_REPORT_WORKERS,
+# TRACKER_HEAVY_REQUESTS) while the threads answer redirects.
 # nginx in front still buffers (deploy/nginx.conf); gunicorn needs it no more.
 worker_class = DEFAULTS["worker_class"]
 threads = _config.threads
@@ -92,6 +94,16 @@ else:
 
 
 # -- hooks ------------------------------------------------------------------------------
+# The report server (tracker/report_server.py): stats pages, reports, exports and
+# uploads in processes of their own, at a lower CPU priority, started and
+# stopped with this master (TRACKER_REPORT_WORKERS, 0 for none). Its socket goes
+# in systemd's RuntimeDirectory.
+_reports = ReportServer()
+on_starting = _reports.on_starting
+on_reload = _reports.on_reload
+on_exit = _reports.on_exit
+
+
 def post_worker_init(worker):
     """Start what each worker runs beside its requests, as `tracker serve`
     does (tracker.serve.start_worker_threads): the SQLite WAL checkpointer

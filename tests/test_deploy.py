@@ -198,6 +198,7 @@ def test_gunicorn_conf_shares_tracker_serve_settings(monkeypatch):
         "DEFAULTS",
         "default_workers",
         "start_worker_threads",
+        "ReportServer",
         "Config",
         "SettingsError",
     }
@@ -207,6 +208,10 @@ def test_gunicorn_conf_shares_tracker_serve_settings(monkeypatch):
         if not name.startswith("_") and name not in imported and name not in known
     ]
     assert unknown == []
+    # The report server comes and goes with the master, as with `tracker serve`.
+    reports = conf["_reports"]
+    for hook in ("on_starting", "on_reload", "on_exit"):
+        assert conf[hook] == getattr(reports, hook)
 
 
 def test_gunicorn_conf_reads_the_environment(monkeypatch):
@@ -295,6 +300,26 @@ def test_gunicorn_serves_with_the_deploy_conf(site, gunicorn, tmp_path):
     assert len(access) == 2, log  # the access log is on, ...
     assert "127.0.0.1" not in log, log  # ... and no log line has an address
     assert "Traceback" not in log and "[ERROR]" not in log, log
+
+
+def test_the_deployed_server_answers_reports_from_its_report_server(site, gunicorn, tmp_path):
+    """The systemd shape: the report server's socket in RuntimeDirectory,
+    stats answered through it, nothing left there once stopped."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o750)
+    server = gunicorn(site, RUNTIME_DIRECTORY=str(runtime))
+    share = re.search(r"share=(\S+)", tracker("share", "spring", db=str(site)).stdout).group(1)
+
+    status, _, body = request(server.port, f"/stats/spring.json?share={share}")
+    assert status == 200, body
+    assert json.loads(body)["campaign"]["slug"] == "spring"
+    sockets = list(runtime.glob("tracker-reports-*/reports.sock"))
+    assert len(sockets) == 1, list(runtime.iterdir())
+
+    assert server.stop() == 0
+    assert list(runtime.iterdir()) == []
+    log = server.log.read_text()
+    assert "Listening at: unix:" in log and "Traceback" not in log, log
 
 
 def test_checkpointer_runs_in_gunicorn_workers(site, gunicorn, tmp_path):

@@ -2,28 +2,32 @@
 
 `HeavyRoutes` is WSGI middleware in front of the Flask app (behind the
 redirect middleware, which never reaches it). A request for a stats page, a
-report or an export (`is_heavy`) is not run on the server thread that
-received it: it is handed to a
-small pool of "heavy" threads of this process, whose CPU priority is
-lowered (nice +10, per thread, on Linux), and the server thread only relays
-its response. So, in a served worker:
+report, an export or an upload (`is_heavy`) is not run on the server thread
+that received it. In a served worker:
 
-- at most `TRACKER_HEAVY_REQUESTS` heavy requests run at once, and at most
-  as many again wait for their turn; past that a heavy request is answered
-  503 with Retry-After, at once. The server's other threads are always free
-  for redirects, whatever marketers and scripts ask for.
-- when the CPU is short, the kernel gives it to the redirect's threads and
-  processes first (a niced thread gets about a tenth of a busy core), so a
-  report or export takes longer under a burst of clicks, and the clicks do
-  not wait for it.
-- a response is relayed in pieces through a bounded queue: an export streams
-  in constant memory, and stops when the client goes away.
+- at most twice `TRACKER_HEAVY_REQUESTS` heavy requests are handed on at
+  once; past that a heavy request is answered 503 with Retry-After, at once.
+  The server's other threads are always free for redirects, whatever
+  marketers and scripts ask for.
+- they are handed to the report server (tracker/report_server.py), other
+  processes at a lower CPU priority, when the server has one (it does by
+  default): the worker's thread only relays the answer
+  (tracker/report_proxy.py), and the kernel gives the CPU to the redirect's
+  processes first, so a report or export takes longer under a burst of
+  clicks and the clicks do not wait for it.
+- with `TRACKER_REPORT_WORKERS=0` they run on a small pool of this
+  process's threads instead, niced (+10, per thread, on Linux). The kernel
+  still prefers the redirect's threads, but a report thread holding the
+  GIL makes them wait: bench/isolation.py measures the difference.
+- a response is relayed in pieces through a bounded queue or the report
+  server's socket: an export streams in constant memory, and stops when the
+  client goes away.
 
 The parallel report queries (tracker/store/readers.py) run niced too.
 
-Outside a served worker (the test client, `tracker` commands) the heavy
-routes run inline: `start()` turns the pool on, from
-tracker.serve.start_worker_threads.
+Outside a served worker (the test client, `tracker` commands, the report
+server itself) the heavy routes run inline: `start()` turns the handing on,
+from tracker.serve.start_worker_threads.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ import queue
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+from .report_proxy import ReportProxy
 
 # What may take seconds: stats pages and their JSON, reports, exports, and
 # the console's uploads (a file checked, previewed and imported). The rest
@@ -68,20 +74,30 @@ class HeavyRoutes:
         self.app = app
         self.running = running
         self._pool: ThreadPoolExecutor | None = None
+        self._proxy: ReportProxy | None = None
         self._admitted: threading.BoundedSemaphore | None = None
 
-    def start(self, running: int | None = None) -> None:
-        """Run heavy routes on their own threads from now on (idempotent)."""
-        if self._pool is None:
-            self.running = running or self.running
+    def start(self, running: int | None = None, report_socket: str | None = None) -> None:
+        """Hand heavy routes on from now on (idempotent): to the report
+        server at `report_socket` (default: SOCKET_ENV, set by the master
+        that started one), else to threads of this process."""
+        if self._admitted is not None:
+            return
+        from .report_server import SOCKET_ENV
+
+        self.running = running or self.running
+        report_socket = report_socket or os.environ.get(SOCKET_ENV)
+        if report_socket:
+            self._proxy = ReportProxy(report_socket)
+        else:
             self._pool = ThreadPoolExecutor(
                 self.running, thread_name_prefix="tracker-heavy", initializer=lower_priority
             )
-            # Running plus waiting: beyond that a heavy request is a 503.
-            self._admitted = threading.BoundedSemaphore(2 * self.running)
+        # Running plus waiting: beyond that a heavy request is a 503.
+        self._admitted = threading.BoundedSemaphore(2 * self.running)
 
     def __call__(self, environ, start_response):
-        if self._pool is None or not is_heavy(environ.get("PATH_INFO", "")):
+        if self._admitted is None or not is_heavy(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
         if not self._admitted.acquire(blocking=False):
             start_response(
@@ -94,6 +110,8 @@ class HeavyRoutes:
                 ],
             )
             return [BUSY_PAGE]
+        if self._proxy is not None:
+            return self._relayed(environ, start_response)
         relay = Relay(self._admitted.release)
         try:
             self._pool.submit(relay.produce, self.app, environ)
@@ -101,6 +119,36 @@ class HeavyRoutes:
             relay.finish()
             raise
         return relay.consume(start_response)
+
+    def _relayed(self, environ, start_response):
+        """Through the report server; the slot is freed when the answer is
+        done (or fails, or the client goes away)."""
+        try:
+            body = self._proxy(environ, start_response)
+        except BaseException:
+            self._admitted.release()
+            raise
+        return ClosingBody(body, self._admitted.release)
+
+
+class ClosingBody:
+    """A response body that calls `on_close` once, after its own close()."""
+
+    def __init__(self, body, on_close):
+        self.body = body
+        self._on_close = on_close
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self) -> None:
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            on_close, self._on_close = self._on_close, None
+            if on_close is not None:
+                on_close()
 
 
 class Relay:

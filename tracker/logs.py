@@ -7,7 +7,8 @@ writes request lines and referrers with their `?share=` tokens.
 
 `ScrubbingLogger` is gunicorn's logger whose handlers format through
 `scrub`, so every message from any code path (tracebacks included) comes out
-with IPv4/IPv6 addresses replaced and tokens masked. `tracker serve` and
+with IPv4/IPv6 addresses replaced and tokens masked; the app's own loggers
+("tracker.*") write through the same handlers. `tracker serve` and
 deploy/gunicorn.conf.py both use it (serve.DEFAULTS["logger_class"]).
 """
 
@@ -81,3 +82,9 @@ class ScrubbingLogger(Logger):
         super().setup(cfg)
         for handler in self.error_log.handlers + self.access_log.handlers:
             scrub_handler(handler)
+        # The app's own messages ("tracker.*": rollups, the report server)
+        # go to the error log too, scrubbed alike, at its level.
+        app_log = logging.getLogger("tracker")
+        app_log.handlers = list(self.error_log.handlers)
+        app_log.setLevel(self.error_log.level)
+        app_log.propagate = False

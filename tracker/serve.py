@@ -31,8 +31,9 @@ def default_workers(database: str = "") -> int:
 
 DEFAULTS = {
     # gthread whose event loop reads request heads (tracker/worker.py): slow
-    # clients hold no thread, and reports run on their own niced threads
-    # (tracker/heavy.py) while the other threads answer redirects.
+    # clients hold no thread, and reports run in the report server's niced
+    # processes (tracker/heavy.py, report_server.py) while the threads
+    # answer redirects.
     "worker_class": "tracker.worker.TrackerWorker",
     "threads": 16,
     # With threads, the arbiter's timeout only catches a wedged event loop;
@@ -79,8 +80,8 @@ def start_worker_threads(app) -> None:
     by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
     (post_worker_init) alike: the SQLite WAL checkpointer and the hourly
     housekeeping that deletes old visitor salts even when nobody clicks;
-    and the niced pool that runs reports, exports and API calls
-    (tracker/heavy.py).
+    and the handing of reports, exports and uploads to the report server
+    (or to a niced pool of threads: tracker/heavy.py).
 
     `app` is what gunicorn loaded; gunicorn's error app (when the import
     failed) has no extensions, and then there is nothing to start."""
@@ -113,6 +114,7 @@ def serve(
     workers: int | None,
     access_log: bool = False,
 ) -> None:
+    from .report_server import ReportServer
     from .settings import read
 
     options = dict(
@@ -124,4 +126,6 @@ def serve(
     if access_log:
         options["accesslog"] = "-"
     environ = {"TRACKER_DATABASE": database, "TRACKER_BASE_URL": base_url}
+    # Stats pages, reports and exports: in processes of their own.
+    options.update(ReportServer(environ).hooks())
     GunicornApp(options, lambda: load_tracker(environ)).run()

@@ -57,6 +57,10 @@ def _optional_whole(value: str) -> int | None:
     return _whole(1)(value) if value.strip() else None
 
 
+def _optional_whole_or_zero(value: str) -> int | None:
+    return _whole(0)(value) if value.strip() else None
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value.strip())
@@ -150,9 +154,20 @@ SETTINGS: tuple[Setting, ...] = (
         "heavy_requests",
         2,
         _whole(1),
-        "per worker process: stats, export and API requests that run at once, on "
-        "lower-priority threads (as many again may wait; more get a 503), so they never "
-        "hold up a redirect",
+        "stats, export and API requests that run at once in each process that runs "
+        "them (a report server process, or each worker with TRACKER_REPORT_WORKERS=0); "
+        "a worker hands on at most twice as many at once and answers more with a 503, "
+        "so they never hold up a redirect",
+    ),
+    Setting(
+        "TRACKER_REPORT_WORKERS",
+        "report_workers",
+        None,
+        _optional_whole_or_zero,
+        "processes of the report server, which runs stats pages, reports, exports and "
+        "imports apart from the redirect's workers, at a lower CPU priority (default: "
+        "cores, at most 4); 0 runs them on lower-priority threads of each worker instead",
+        True,
     ),
     Setting(
         "TRACKER_BIND",
@@ -220,6 +235,7 @@ class Config:
     pg_timeout: float = 2.0
     wal_max_mb: int = 16
     heavy_requests: int = 2
+    report_workers: int | None = None
     bind: str = "127.0.0.1:8000"
     workers: int | None = None
     threads: int = 16

@@ -234,10 +234,7 @@ def test_tracker_serve_answers_reports_from_its_report_server(site, serve):
         status, _, _ = get(server, f"/{code}")
         assert status == 302
 
-    expected = 1 + min(os.cpu_count() or 1, 4)  # its master and a worker per core
-    reports = wait_for(lambda: len(report_processes(server.proc.pid)) == expected or [])
-    reports = report_processes(server.proc.pid)
-    assert len(reports) == expected, reports
+    reports = running_report_server(server)
     assert {processes()[p]["nice"] for p in reports} == {10}
     socket_path = Path(processes()[reports[0]]["cmd"].split()[-1])
     assert stat.S_IMODE(socket_path.parent.stat().st_mode) == 0o700
@@ -280,9 +277,21 @@ def test_tracker_serve_answers_reports_from_its_report_server(site, serve):
     assert "[ERROR] the report server" in output, output
 
 
+def running_report_server(server) -> list[int]:
+    """Its processes, once all have started (its master and a worker per core)."""
+    expected = 1 + min(os.cpu_count() or 1, 4)
+    wait_for(lambda: len(report_processes(server.proc.pid)) == expected)
+    reports = report_processes(server.proc.pid)
+    assert len(reports) == expected, reports
+    return reports
+
+
 def test_the_report_server_goes_with_its_master(site, serve):
     server = serve(site["db"])
-    reports = wait_for(lambda: report_processes(server.proc.pid))
+    # Up and running (a master killed in the report server's first second
+    # leaves its empty directory behind, in systemd's RuntimeDirectory or
+    # PrivateTmp, which go with the service).
+    reports = running_report_server(server)
     directory = Path(processes()[reports[0]]["cmd"].split()[-1]).parent
     assert directory.is_dir()
 
@@ -296,7 +305,7 @@ def test_the_report_server_goes_with_its_master(site, serve):
 
 def test_a_stopped_server_stops_its_report_server(site, serve):
     server = serve(site["db"])
-    reports = wait_for(lambda: report_processes(server.proc.pid))
+    reports = running_report_server(server)
     directory = Path(processes()[reports[0]]["cmd"].split()[-1]).parent
     server.proc.send_signal(signal.SIGTERM)  # the master alone, as systemd does
     assert server.proc.wait(30) == 0

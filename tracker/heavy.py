@@ -38,7 +38,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from .report_proxy import ReportProxy
+from .report_proxy import ReportProxy, try_again_later
 
 # What may take seconds: stats pages and their JSON, reports, exports, and
 # the console's uploads (a file checked, previewed and imported). The rest
@@ -100,16 +100,7 @@ class HeavyRoutes:
         if self._admitted is None or not is_heavy(environ.get("PATH_INFO", "")):
             return self.app(environ, start_response)
         if not self._admitted.acquire(blocking=False):
-            start_response(
-                "503 Service Unavailable",
-                [
-                    ("Content-Type", "text/plain"),
-                    ("Retry-After", "5"),
-                    ("Content-Length", str(len(BUSY_PAGE))),
-                    ("Cache-Control", "no-store"),
-                ],
-            )
-            return [BUSY_PAGE]
+            return try_again_later(start_response, BUSY_PAGE)
         if self._proxy is not None:
             return self._relayed(environ, start_response)
         relay = Relay(self._admitted.release)

@@ -127,17 +127,18 @@ def response_headers(response: http.client.HTTPResponse) -> list[tuple[str, str]
     return [(k, v) for k, v in response.getheaders() if k.lower() not in HOP_BY_HOP]
 
 
-def unavailable(start_response):
+def try_again_later(start_response, page: bytes = UNAVAILABLE_PAGE):
+    """A 503 that says when to come back (heavy.py's "busy" answer too)."""
     start_response(
         "503 Service Unavailable",
         [
             ("Content-Type", "text/plain; charset=utf-8"),
             ("Retry-After", "5"),
-            ("Content-Length", str(len(UNAVAILABLE_PAGE))),
+            ("Content-Length", str(len(page))),
             ("Cache-Control", "no-store"),
         ],
     )
-    return [UNAVAILABLE_PAGE]
+    return [page]
 
 
 class ReportProxy:
@@ -165,7 +166,7 @@ class ReportProxy:
     def __call__(self, environ, start_response):
         conn = self.connect()
         if conn is None:
-            return unavailable(start_response)
+            return try_again_later(start_response)
         try:
             conn.request(
                 environ.get("REQUEST_METHOD", "GET"),
@@ -177,7 +178,7 @@ class ReportProxy:
         except (OSError, http.client.HTTPException) as exc:
             conn.close()
             log.error("the report server failed a request: %s", exc)
-            return unavailable(start_response)
+            return try_again_later(start_response)
         start_response(f"{response.status} {response.reason}", response_headers(response))
         return RelayedBody(conn, response)
 

@@ -264,3 +264,102 @@ def test_phone_shows_each_creators_key_figures_without_sideways_scrolling(browse
     assert not page.locator("#daily-chart").is_visible()
     assert errors == []
     context.close()
+
+
+# Every column of the creator table in view: the table is no wider than its
+# section and the section has nothing to scroll to (the last column's right
+# edge is inside it); no text in the table under 12 px.
+CREATORS_FIT = """() => {
+    const table = document.getElementById('creators');
+    const section = table.closest('section');
+    const box = section.getBoundingClientRect();
+    const heads = Array.from(table.querySelectorAll('thead th[data-key]'));
+    const cells = Array.from(table.querySelectorAll('th, td, td *'))
+        .filter(e => e.offsetParent && e.textContent.trim());
+    return {
+        table: table.scrollWidth,
+        sectionScroll: section.scrollWidth,
+        sectionClient: section.clientWidth,
+        overhang: Math.max(...heads.map(h => h.getBoundingClientRect().right)) - box.right,
+        smallest: Math.min(...cells.map(e => parseFloat(getComputedStyle(e).fontSize))),
+        page: document.documentElement.scrollWidth,
+    };
+}"""
+
+
+def assert_creators_fit(page):
+    fit = page.evaluate(CREATORS_FIT)
+    assert fit["table"] <= fit["sectionClient"], fit
+    assert fit["sectionScroll"] <= fit["sectionClient"], fit
+    assert fit["overhang"] <= 0, fit
+    assert fit["smallest"] >= 12, fit
+    assert fit["page"] <= page.viewport_size["width"], fit
+
+
+def test_wide_screen_shows_every_creator_column_and_a_phone_does_not_scroll(browser, demo_server):
+    """At 1400 px the creator table needs no sideways scrolling (ROI and the
+    columns after it are in view); at 390 px the page itself stays put."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(demo_server.share)
+    assert_creators_fit(page)
+    assert page.locator("#creators th[data-key=late_surge]").is_visible()
+    page.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(demo_server.share)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()
+
+
+def test_many_creators_long_handles_and_millions_still_fit(browser, tmp_path, serve):
+    """Revenue in the millions, fees in the hundreds of thousands and a dozen
+    more creators with long handles (one of the longest a handle may be): every
+    column is still in view at 1400 px, and at 390 px the page does not scroll."""
+    from tracker import campaigns
+    from tracker.imports import save_redemptions
+
+    db = str(tmp_path / "big.db")
+    tracker("demo", "--clicks", "1500", db=db)
+    store = open_store(db)
+    day = store.campaign("demo-launch")["starts_on"]
+    orders = []
+
+    def order(order_id, code, amount):
+        order = {"order_id": order_id, "code": code, "amount": amount, "currency": "USD"}
+        order.update(redeemed_at=f"{day}T12:00:00-05:00", click_id="")
+        orders.append((len(orders) + 2, order))
+
+    demo = (("mia.moves", "MIA15"), ("glowwithjade", "GLOWWITHJADE15"), ("chef.leo", "CHEF15"))
+    for k, (handle, code) in enumerate(demo):
+        campaigns.enroll(store, "demo-launch", handle, str(180000 + 40000 * k))
+        for j in range(150 + 40 * k):  # $0.8 M to $1.6 M
+            order(f"#M{k}-{j}", f"demo-launch-{code}", f"{4999 + 37 * j}.95")
+    handles = [
+        f"the.extremely.long.creator.handle.number{i}.official_account-{'x' * 30}"
+        if i % 2 == 0
+        else f"creator.with.a.long.name{i}"
+        for i in range(11)
+    ] + ["z" * 100]
+    for i, handle in enumerate(handles):
+        campaigns.add_creator(store, handle, "instagram" if i % 3 else "tiktok")
+        campaigns.enroll(store, "demo-launch", handle, str(800 + i))
+        campaigns.add_promo(store, "demo-launch", handle, f"LONG{i}")
+        order(f"#L{i}-0", f"LONG{i}", "49.99")
+        order(f"#L{i}-1", f"LONG{i}", "49.99")
+    save_redemptions(store, orders, "demo-launch")
+    store.close()
+    server = serve(db)
+    share = tracker("--base-url", server.url, "share", "demo-launch", db=db).stdout.strip()
+
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(share)
+    assert page.locator("#creators tbody tr").count() == 4 + len(handles)
+    revenues = page.eval_on_selector_all(
+        "#creators td[data-key=revenue]", "cells => cells.map(c => c.textContent)"
+    )
+    assert any(len(r) >= len("$1,000,000.00") for r in revenues), revenues
+    assert_creators_fit(page)
+    page.close()
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(share)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.close()

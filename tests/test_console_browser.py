@@ -134,6 +134,9 @@ def test_a_marketer_runs_a_campaign_from_the_console(browser, server, tmp_path):
     page.select_option("#creator-platform", "tiktok")
     page.fill("#creator-name", "Mia Moves")
     page.click("#creator-form button[type=submit]")
+    # The form posts and the page comes back with the new row (waited for:
+    # on a busy machine it is not there the moment the click returns).
+    page.wait_for_selector("#creators-table tr[data-handle='mia.moves']")
     assert page.locator("#creators-table tr[data-handle='mia.moves']").count() == 1
     page.goto(url + "/campaigns/spring")
     page.select_option("#enrol-creator", "mia.moves")

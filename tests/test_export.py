@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 
 import pytest
 
@@ -143,3 +144,48 @@ def test_risky_cells_are_quoted_in_the_query(store, nasty_clicks):
     }
     assert "'-00000" in {c["click_id"] for c in cells}
     assert "'=platform" in {c["platform"] for c in cells}
+
+
+def test_an_export_lets_the_wal_start_over_between_days(tmp_path):
+    """One statement per day: once a day's rows are read, no read of the
+    export holds the WAL, and a checkpoint can start it over (SQLite; a
+    whole-campaign statement held it until the last row)."""
+    import sqlite3
+
+    from tracker.store import open_store
+
+    from .helpers import click_row
+
+    path = str(tmp_path / "wal.db")
+    store = open_store(path)
+    store.migrate()
+    campaign_with_links(store)
+    link = store.link_for_redirect("mia-bio")
+    days = ["2026-11-10", "2026-11-11", "2026-11-12"]
+    n = 0
+    for day in days:
+        for _ in range(7):
+            n += 1
+            store.insert_click(click_row(link, n, day=day, at=f"{day}T10:00:{n:02d}.000000Z"))
+    other = sqlite3.connect(path, isolation_level=None)
+
+    def write():
+        other.execute("UPDATE links SET target_url = target_url WHERE id = ?", [link["id"]])
+
+    def wal_starts_over() -> bool:
+        write()
+        busy, _, _ = other.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        emptied = busy == 0 and os.path.getsize(path + "-wal") == 0
+        write()  # so that the next read starts inside the WAL, as on a busy server
+        return emptied
+
+    batches = store.export_click_cells(link["campaign_id"], days[0], days[-1], True, batch=5)
+    seen_days, starts_over = [], []
+    for batch in batches:  # 5 rows, then the day's last 2: the day's read is done
+        seen_days.append({row[1][:10] for row in batch})
+        starts_over.append(wal_starts_over())
+    other.close()
+    store.close()
+
+    assert seen_days == [{day} for day in days for _ in (1, 2)]
+    assert starts_over == [False, True] * 3, starts_over

@@ -141,6 +141,41 @@ def test_a_day_counted_by_someone_else_meanwhile_is_not_counted_twice(store, app
     assert_everything_exact(store, cid)
 
 
+def test_servers_publishing_the_same_slice_at_once_publish_it_once(store, app, monkeypatch):
+    """Another server reaches its publish while ours is in progress: it
+    waits for ours (SQLite: the write lock; PostgreSQL: an advisory lock)
+    and then finds the mark moved."""
+    campaign_with_links(store)
+    cid = campaign_id(store, "spring")
+    set_now(store, local(TZ, "2026-11-09", 12))
+    random_clicks(app, random.Random(16), TZ, "2026-11-09", 1, 30)
+    other = type(store)(store.url)
+    others_count = []
+    rolled_up = store._rolled_up
+
+    def another_server_meanwhile(*args):
+        if not others_count:
+            others_count.append(None)
+            racing = threading.Thread(
+                target=lambda: others_count.append(other.count_day_so_far(cid, "2026-11-09"))
+            )
+            racing.start()
+            racing.join(1.0)  # it waits for our publish, or publishes first
+        return rolled_up(*args)
+
+    monkeypatch.setattr(store, "_rolled_up", another_server_meanwhile)
+    try:
+        assert store._count_chunk(cid, "2026-11-09", 3)
+        monkeypatch.undo()
+        deadline = walltime.monotonic() + 20
+        while len(others_count) < 2 and walltime.monotonic() < deadline:
+            walltime.sleep(0.05)
+        assert len(others_count) == 2
+    finally:
+        other.close()
+    assert_everything_exact(store, cid)
+
+
 def test_a_crash_while_publishing_a_slice_changes_nothing(store, app, monkeypatch):
     campaign_with_links(store)
     cid = campaign_id(store, "spring")
@@ -222,7 +257,9 @@ def click_row(store, cid, day, n) -> dict:
 
 def insert_in_open_transaction(store, row):
     """Another session inserts the click and keeps its transaction open:
-    its position is handed out now, its commit comes when the caller says."""
+    its position is handed out now, its commit comes when the caller says
+    (a connection used in `with` is closed at its end, rolled back unless
+    committed)."""
     import psycopg
 
     conn = psycopg.connect(store.url)  # not autocommit: a transaction begins
@@ -246,20 +283,21 @@ def test_a_click_that_commits_after_later_ones_is_counted(store, app):
     store.count_day_so_far(cid, "2026-11-09")
     # A click whose transaction stays open while later clicks commit and
     # the day is counted: the count gives up waiting and moves nothing.
-    slow = insert_in_open_transaction(store, click_row(store, cid, "2026-11-09", 1))
-    random_clicks(app, rng, TZ, "2026-11-09", 1, 20)
-    before = counted(store, cid)["partial_marks"]
-    assert not store.count_day_so_far(cid, "2026-11-09")
-    assert counted(store, cid)["partial_marks"] == before
-    slow.commit()
-    slow.close()
+    with insert_in_open_transaction(store, click_row(store, cid, "2026-11-09", 1)) as slow:
+        random_clicks(app, rng, TZ, "2026-11-09", 1, 20)
+        before = counted(store, cid)["partial_marks"]
+        assert not store.count_day_so_far(cid, "2026-11-09")
+        assert counted(store, cid)["partial_marks"] == before
+        slow.commit()
     assert store.count_day_so_far(cid, "2026-11-09")
     assert_everything_exact(store, cid)
     # One that commits while the count waits for it: counted with its slice.
-    slow = insert_in_open_transaction(store, click_row(store, cid, "2026-11-09", 2))
-    random_clicks(app, rng, TZ, "2026-11-09", 1, 20)
-    threading.Timer(0.3, lambda: (slow.commit(), slow.close())).start()
-    assert store.count_day_so_far(cid, "2026-11-09")
+    with insert_in_open_transaction(store, click_row(store, cid, "2026-11-09", 2)) as slow:
+        random_clicks(app, rng, TZ, "2026-11-09", 1, 20)
+        committing = threading.Timer(0.3, slow.commit)
+        committing.start()
+        assert store.count_day_so_far(cid, "2026-11-09")
+        committing.join()
     assert store.value("SELECT COUNT(*) FROM clicks WHERE id = 'late-2'") == 1
     assert_everything_exact(store, cid)
     position = store.value("SELECT seq FROM clicks WHERE id = 'late-2'")
@@ -283,7 +321,11 @@ def test_a_click_copied_in_with_its_own_id_after_the_mark_is_counted(store, app)
     assert_everything_exact(store, cid)
     assert store.count_day_so_far(cid, "2026-11-09", at_least=1)
     assert_everything_exact(store, cid)
-    assert "seq" not in next(iter(store.table_rows("clicks")))
+    copied = store.table_rows("clicks")
+    try:
+        assert "seq" not in next(copied)
+    finally:
+        copied.close()  # its server-side cursor
 
 
 def test_a_counted_day_moved_to_its_month_partition_keeps_its_positions(store, app):

@@ -102,7 +102,9 @@ def after_mark_params(campaign_id: int, mark: dict) -> list:
 
 
 def slice_audience(in_slice: str) -> str:
-    return "WITH " + audience_groups(in_slice, AUDIENCE_COLUMNS) + audience_unpivot(AUDIENCE_COLUMNS)
+    return (
+        "WITH " + audience_groups(in_slice, AUDIENCE_COLUMNS) + audience_unpivot(AUDIENCE_COLUMNS)
+    )
 
 
 def slice_clicks(in_slice: str) -> str:
@@ -114,7 +116,9 @@ SELECT creator_id, source, SUM(CASE WHEN is_bot = 0 THEN 1 ELSE 0 END) AS clicks
 
 
 def slice_visitors(in_slice: str) -> str:
-    return f"SELECT DISTINCT visitor, creator_id, source FROM clicks WHERE {in_slice} AND is_bot = 0"
+    return (
+        f"SELECT DISTINCT visitor, creator_id, source FROM clicks WHERE {in_slice} AND is_bot = 0"
+    )
 
 
 # The groupings of visitor_rollups: (creator, source) as the click has them
@@ -280,9 +284,7 @@ class LivePartials(ClickQueries):
                 first = self._next_slice_start(campaign_id, day, start, final, at_least)
                 if first is not None:
                     mark = self._mark_at(first, final)
-                    counts = self._slice_counts(
-                        campaign_id, day, first - 1, mark[self.MARK_COLUMN]
-                    )
+                    counts = self._slice_counts(campaign_id, day, first - 1, mark[self.MARK_COLUMN])
         if stale is not None:
             return self._start_over(campaign_id, day, stale)
         if mark is None or counts is None:
@@ -321,9 +323,7 @@ class LivePartials(ClickQueries):
             "click_rows": self.query(slice_clicks(in_slice), params),
             "visitors": self.query(slice_visitors(in_slice), params),
             "visitor_counts": [
-                r
-                for g in GROUPINGS
-                for r in self.query(new_visitor_counts(in_slice, *g), params)
+                r for g in GROUPINGS for r in self.query(new_visitor_counts(in_slice, *g), params)
             ],
             "audience": self.query(slice_audience(in_slice), params),
             "kept_audience": self.query(

@@ -20,9 +20,9 @@ import sqlite_utils
 
 from .. import settings
 from ..heavy import lower_priority
+from . import partials
 from .base import Store
 from .clicks import CLICK_COLUMNS, LINK_FOR_REDIRECT
-from . import partials
 from .partials import LivePartials
 
 # The click row, written only while its link is enabled, in one statement

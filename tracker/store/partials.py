@@ -140,13 +140,18 @@ def seen_before(by_creator: bool, by_source: bool, outer: str = "clicks") -> str
 
 
 def new_visitor_counts(in_slice: str, by_creator: bool, by_source: bool) -> str:
-    """Visitors of a slice not counted before, for one grouping."""
+    """Visitors of a slice not counted before, for one grouping (0 for a
+    group with none). "Not seen before" is inside the count, as in the
+    report's read: in the WHERE clause PostgreSQL made it an anti join and,
+    knowing nothing yet of today's visitor_partials, read them all once per
+    click of the slice (9.7 s for 10,000 clicks); here it is one index
+    probe per click."""
     creator = "creator_id" if by_creator else "0"
     source = "source" if by_source else "'*'"
+    new = f"CASE WHEN NOT {seen_before(by_creator, by_source)} THEN visitor END"
     return (
-        f"SELECT {creator} AS creator_id, {source} AS source, COUNT(DISTINCT visitor) AS visitors "
-        f"FROM clicks WHERE {in_slice} AND is_bot = 0 "
-        f"AND NOT {seen_before(by_creator, by_source)} GROUP BY 1, 2"
+        f"SELECT {creator} AS creator_id, {source} AS source, COUNT(DISTINCT {new}) AS visitors "
+        f"FROM clicks WHERE {in_slice} AND is_bot = 0 GROUP BY 1, 2"
     )
 
 
@@ -299,10 +304,12 @@ class LivePartials(ClickQueries):
         if final - start < at_least:
             return None
         # By the day's index or by position, as the database finds cheaper
-        # (a day counted for the first time starts at 0).
+        # (a day counted for the first time starts at 0). MIN(position + 0):
+        # for MIN(seq) PostgreSQL walks the position index from the start of
+        # the log until it meets the day (1 M clicks: 3.6 s).
         in_day = f"campaign_id = ? AND day = ? AND {self.POSITION} > ? AND {self.POSITION} <= ?"
         first = self.value(
-            f"SELECT MIN({self.POSITION}) FROM clicks WHERE {in_day}",
+            f"SELECT MIN({self.POSITION} + 0) FROM clicks WHERE {in_day}",
             [campaign_id, day, start, final],
         )
         if first is None:
@@ -323,7 +330,10 @@ class LivePartials(ClickQueries):
             "click_rows": self.query(slice_clicks(in_slice), params),
             "visitors": self.query(slice_visitors(in_slice), params),
             "visitor_counts": [
-                r for g in GROUPINGS for r in self.query(new_visitor_counts(in_slice, *g), params)
+                r
+                for g in GROUPINGS
+                for r in self.query(new_visitor_counts(in_slice, *g), params)
+                if r["visitors"]
             ],
             "audience": self.query(slice_audience(in_slice), params),
             "kept_audience": self.query(

@@ -35,11 +35,14 @@ the day is read whole as before, and the next count starts over
 PostgreSQL: `clicks.seq`, from a sequence (CACHE 1), given by its default
 while the INSERT holds its row-write lock on `clicks`; click ids are random
 text. Positions are handed out in order but commit in any order, so the
-last one handed out, M0, is read first; every click at or below M0 was
-being inserted then, by a transaction that had begun and held that lock.
-PostgresStore._settle_writers then waits until every such transaction has
-ended (the wait rollups use); a snapshot taken after that sees every click
-at or below M0 that will ever exist, and later positions are above M0.
+last one handed out, M0, is read first: every click at or below M0 got
+its position before that read, inside a transaction that had begun by
+then and holds that lock until it ends (committed, or not at all).
+PostgresStore._settle_writers then waits until every transaction that
+began before then and holds the lock has ended (the wait rollups use); a
+snapshot taken after that sees every click at or below M0 that will ever
+exist, and every position handed out later is above M0 (a sequence never
+goes back; CACHE 1, so no session holds a block of older values).
 When the wait times out (a long bulk load) the mark does not move and the
 day is read as it stood. No path writes `seq` itself: migrate-data copies
 the click columns only and the target numbers them anew (a click with an

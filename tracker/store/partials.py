@@ -42,7 +42,9 @@ PostgresStore._settle_writers then waits until every transaction that
 began before then and holds the lock has ended (the wait rollups use); a
 snapshot taken after that sees every click at or below M0 that will ever
 exist, and every position handed out later is above M0 (a sequence never
-goes back; CACHE 1, so no session holds a block of older values).
+goes back; CACHE 1, so no session holds a block of older values). The
+lock looked for is the one on `clicks` itself: an INSERT straight into a
+month's partition would take only the partition's, and no path does that.
 When the wait times out (a long bulk load) the mark does not move and the
 day is read as it stood. No path writes `seq` itself: migrate-data copies
 the click columns only and the target numbers them anew (a click with an

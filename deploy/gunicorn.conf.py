@@ -108,7 +108,8 @@ def post_worker_init(worker):
     """Start what each worker runs beside its requests, as `tracker serve`
     does (tracker.serve.start_worker_threads): the SQLite WAL checkpointer
     (WAL checkpoints then run in a background thread instead of stalling
-    whichever click crosses the checkpoint threshold) and the hourly
+    whichever click crosses the checkpoint threshold), PostgreSQL's count
+    of the live days every 10 s (tracker/store/partials.py) and the hourly
     housekeeping that deletes old visitor salts.
 
     `worker.wsgi` is what gunicorn loaded from wsgi_app: the Flask app from

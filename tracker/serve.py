@@ -78,10 +78,12 @@ class GunicornApp(BaseApplication):
 def start_worker_threads(app) -> None:
     """What a served worker runs beside its requests, started after the fork
     by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
-    (post_worker_init) alike: the SQLite WAL checkpointer and the hourly
-    housekeeping that deletes old visitor salts even when nobody clicks;
-    and the handing of reports, exports and uploads to the report server
-    (or to a niced pool of threads: tracker/heavy.py).
+    (post_worker_init) alike: the SQLite WAL checkpointer (with its
+    housekeeping thread), PostgreSQL's count of the live days every 10 s
+    (store/partials.py), and the hourly housekeeping that deletes old
+    visitor salts even when nobody clicks; and the handing of reports,
+    exports and uploads to the report server (or to a niced pool of
+    threads: tracker/heavy.py).
 
     `app` is what gunicorn loaded; gunicorn's error app (when the import
     failed) has no extensions, and then there is nothing to start."""
@@ -92,6 +94,8 @@ def start_worker_threads(app) -> None:
     store = extensions.get("tracker.store")
     if store is not None and hasattr(store, "start_checkpointer"):
         store.start_checkpointer()
+    if store is not None and hasattr(store, "start_counting"):
+        store.start_counting()
     redirector = extensions.get("tracker.redirector")
     if redirector is not None:
         redirector.start_housekeeping()

@@ -35,6 +35,7 @@ MIGRATION_FILES = {
     10: "migrations/0010_partitions.sql",
     11: "migrations/0011_partials.sql",
     12: "migrations/0012_visitor_bytes.sql",
+    13: "migrations/0013_live_counts_postgres.sql",
 }
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (

@@ -9,9 +9,10 @@ from .base import Database  # defined before base.py imports this module
 # Every table worth copying to another database, parents before children,
 # with the columns that order its rows. auth_failures is transient. The
 # rollups come after the clicks: a click copied into a day already marked
-# rolled up would reopen that day (the trigger on clicks). SQLite's running
-# counts of live days (partials.py) stay behind: they name rowids of this
-# database, and the target counts its live days anew.
+# rolled up would reopen that day (the trigger on clicks). The running
+# counts of live days (partials.py) stay behind: they name positions in this
+# database's click log (PostgreSQL's `clicks.seq` is not copied either:
+# PostgresStore.table_rows), and the target counts its live days anew.
 COPY_ORDER = (
     ("settings", "key"),
     ("campaigns", "id"),

@@ -18,10 +18,12 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from .. import settings
-from . import redact
+from ..heavy import lower_priority
+from . import partials, redact
 from .base import HEARTBEAT, Store, StoreError
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
 from .copying import IDENTITY_TABLES
+from .partials import LivePartials
 from .pruning import PruneRaced
 
 MIGRATION_LOCK = 0x7472616B  # pg_advisory lock key: "trak"
@@ -35,6 +37,22 @@ SELECT COUNT(*) AS n
    AND l.mode = 'RowExclusiveLock' AND l.granted AND l.pid <> pg_backend_pid()
    AND (a.xact_start IS NULL OR a.xact_start < CAST(? AS timestamptz))
 """
+# Live days counted so far (partials.py): the last position handed out (0
+# before the first click), and the counts' publishers, one at a time.
+LAST_POSITION_HANDED_OUT = (
+    "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM clicks_seq"
+)
+PARTIALS_LOCK = MIGRATION_LOCK + 2
+# How often a served worker counts on the live days.
+COUNT_EVERY = 10.0
+# A window's marks: every mark is usable (positions are never renumbered).
+USABLE_MARKS = """
+SELECT day, through_seq AS through FROM partial_marks
+ WHERE campaign_id = ? AND day >= ? AND day <= ?
+"""
+# A slice of a day: its clicks between two positions. The day is named, so
+# one partition is read; its index on seq finds the newest clicks.
+IN_SLICE = "campaign_id = ? AND day = ? AND seq > ? AND seq <= ?"
 # The redirect's own connections per worker process (threads share them).
 HOT_CONNECTIONS = 4
 
@@ -98,8 +116,13 @@ def no_jit(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(Store):
+class PostgresStore(LivePartials, Store):
     dialect = "postgresql"
+    # The click log's position is `seq` (partials.py says why a mark is exact).
+    POSITION = "seq"
+    MARK_COLUMN = "through_seq"
+    USABLE_MARKS = USABLE_MARKS
+    IN_SLICE = IN_SLICE
     # Read committed gives each statement its own snapshot.
     SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
@@ -113,6 +136,7 @@ class PostgresStore(Store):
         self._hot_idle: list[psycopg.Connection[dict]] = []
         self._hot_lock = threading.Lock()
         self.last_hot: psycopg.Connection[dict] | None = None  # for tests
+        self._stop_counting: threading.Event | None = None
 
     @property
     def pool(self) -> ConnectionPool:
@@ -331,6 +355,55 @@ class PostgresStore(Store):
                 return False
             time.sleep(0.005)
 
+    # -- live days counted so far (partials.py) -------------------------------------
+
+    def _last_final_position(self) -> int | None:
+        """The last position handed out, once every transaction that may
+        hold a click at or below it has ended (partials.py); None when they
+        do not end in time. Read first: a position handed out later is above it."""
+        last = self.value(LAST_POSITION_HANDED_OUT)
+        return int(last) if self._settle_writers() else None
+
+    def _mark_at(self, first: int, final: int) -> dict:
+        """A position needs no click at it: CHUNK positions on, or `final`."""
+        return {"through_seq": min(first - 1 + partials.CHUNK, final)}
+
+    @contextlib.contextmanager
+    def _publishing(self):
+        """Under PARTIALS_LOCK: servers counting the same day, and a rollup
+        dropping its counts, publish one after the other, each checking
+        what the one before committed."""
+        with self.transaction():
+            self.execute("SELECT pg_advisory_xact_lock(?)", [PARTIALS_LOCK])
+            yield
+
+    def _drop_partials(self, campaign_id: int, day: str) -> None:
+        """In the rollup's publishing transaction, after any count publishing
+        meanwhile (its rows would otherwise outlive the DELETE's snapshot)."""
+        self.execute("SELECT pg_advisory_xact_lock(?)", [PARTIALS_LOCK])
+        super()._drop_partials(campaign_id, day)
+
+    def start_counting(self, every: float = COUNT_EVERY) -> None:
+        """Count on the live days every `every` seconds in a niced daemon
+        thread (what SQLite's housekeeping thread does, sqlite.py): a report
+        only reads. Every worker of every server does it; the publish's
+        check makes all but one of them change nothing. Idempotent."""
+        if self._stop_counting is not None:
+            return
+        self._stop_counting = stop = threading.Event()
+
+        def run():
+            lower_priority()
+            while not stop.wait(every):
+                self.keep_live_counts()
+
+        threading.Thread(target=run, name="tracker-live-counts", daemon=True).start()
+
+    def stop_counting(self) -> None:
+        if self._stop_counting is not None:
+            self._stop_counting.set()
+            self._stop_counting = None
+
     def _lock_migrations(self) -> None:
         """App servers starting together wait here: one applies each version."""
         self.execute("SELECT pg_advisory_xact_lock(?)", [MIGRATION_LOCK])
@@ -393,9 +466,10 @@ class PostgresStore(Store):
         month's rows moved into it, then ATTACH (which takes only a SHARE
         UPDATE EXCLUSIVE lock on `clicks`: clicks keep coming; it builds the
         indexes and clones the trigger and the foreign key). The moved rows
-        fire no trigger: they were already counted where they were."""
+        fire no trigger and keep their position (`seq`): they were already
+        counted where they were, rolled up or counted so far (partials.py)."""
         name, lo, hi = partition_name(month), month.isoformat(), next_month(month).isoformat()
-        cols = ", ".join(CLICK_COLUMNS)
+        cols = ", ".join((*CLICK_COLUMNS, "seq"))  # a click keeps its position
         with self.transaction():
             self.execute("SELECT pg_advisory_xact_lock(?)", [PARTITION_LOCK])
             if self.value("SELECT to_regclass(?) IS NOT NULL AS there", [name]):
@@ -410,6 +484,13 @@ class PostgresStore(Store):
                 f"ALTER TABLE clicks ATTACH PARTITION {name} FOR VALUES FROM ('{lo}') TO ('{hi}')"
             )
         return True
+
+    def table_rows(self, table: str):
+        """migrate-data: the click columns, not `seq`: the target numbers its
+        clicks itself (a copied position could fall at or below a mark there)."""
+        if table != "clicks":
+            return super().table_rows(table)
+        return self.iter_query(f"SELECT {', '.join(CLICK_COLUMNS)} FROM clicks ORDER BY id")
 
     def copy_rows(self, table: str, rows: list[dict]) -> None:
         """migrate-data: old clicks go to their month's partition, not DEFAULT."""
@@ -468,6 +549,7 @@ class PostgresStore(Store):
             )
 
     def close(self) -> None:
+        self.stop_counting()
         if self._pool is not None and self._pool_pid == os.getpid():
             self._pool.close()
         self._pool = None

@@ -75,6 +75,13 @@ CREATE INDEX IF NOT EXISTS links_campaign ON links (campaign_id);
 -- (PostgresStore.ensure_click_partitions); clicks_default catches a day no
 -- partition covers, and the store moves them to their month's partition.
 -- A partitioned table's primary key holds the partition key: (id, day).
+--
+-- `seq` (PostgreSQL, since version 13) is the click's position in the log,
+-- given by its default as the click is inserted (ids are random text): a
+-- live day is counted up to a position and a report reads only the clicks
+-- after it (partials.py). No path writes it: copies number their clicks
+-- anew, and moving a month's rows between partitions keeps it. SQLite's
+-- position is the rowid.
 -- [sqlite]
 CREATE TABLE IF NOT EXISTS clicks (
     id            TEXT PRIMARY KEY,
@@ -103,6 +110,7 @@ CREATE TABLE IF NOT EXISTS clicks (
     qr            INTEGER NOT NULL DEFAULT 0
 );
 -- [postgresql]
+CREATE SEQUENCE IF NOT EXISTS clicks_seq AS BIGINT CACHE 1;
 CREATE TABLE IF NOT EXISTS clicks (
     id            TEXT NOT NULL,
     link_id       BIGINT NOT NULL REFERENCES links (id),
@@ -130,6 +138,7 @@ CREATE TABLE IF NOT EXISTS clicks (
     country       TEXT,
     language      TEXT,
     qr            INTEGER NOT NULL DEFAULT 0,
+    seq           BIGINT NOT NULL DEFAULT nextval('clicks_seq'),
     PRIMARY KEY (id, day)
 ) PARTITION BY RANGE (day);
 CREATE TABLE IF NOT EXISTS clicks_default PARTITION OF clicks DEFAULT;
@@ -138,6 +147,11 @@ CREATE TABLE IF NOT EXISTS clicks_default PARTITION OF clicks DEFAULT;
 -- It covers the report's grouping queries (they never read the table) and
 -- gives the export its day order.
 CREATE INDEX IF NOT EXISTS clicks_report ON clicks (campaign_id, day, creator_id, source, is_bot, visitor);
+-- PostgreSQL (since version 13): the newest clicks, after a live day's mark
+-- (partials.py). Always appended at its right edge.
+-- [postgresql]
+CREATE INDEX IF NOT EXISTS clicks_by_seq ON clicks (seq);
+-- [both]
 
 -- Daily random salts for the visitor hash. Old ones are deleted, so a
 -- visitor hash cannot be linked across days or reversed to an address.
@@ -437,12 +451,14 @@ CREATE TABLE IF NOT EXISTS heartbeat (
     at TEXT NOT NULL
 );
 
--- Since version 11, SQLite only: a day that is not rolled up yet (today,
--- normally) counted up to a point of the click log, so that a report reads
--- only the clicks after it (partials.py says why this is exact).
--- `through_rowid` is the last click counted, `through_id` that click's id,
--- so that a renumbered table (VACUUM) is noticed and the mark ignored. The
--- counts are shaped as the rollups' and deleted when the day is rolled up.
+-- Since version 11 on SQLite, 13 on PostgreSQL: a day that is not rolled up
+-- yet (today, normally) counted up to a point of the click log, so that a
+-- report reads only the clicks after it (partials.py says why this is
+-- exact). SQLite: `through_rowid` is the last click counted, `through_id`
+-- that click's id, so that a renumbered table (VACUUM) is noticed and the
+-- mark ignored. PostgreSQL: `through_seq`, every click of the day with a
+-- `seq` up to it is counted. The counts are shaped as the rollups' and
+-- deleted when the day is rolled up.
 -- [sqlite]
 CREATE TABLE IF NOT EXISTS partial_marks (
     campaign_id   BIGINT NOT NULL,
@@ -476,6 +492,47 @@ CREATE TABLE IF NOT EXISTS visitor_partial_counts (
     day         TEXT NOT NULL,
     creator_id  BIGINT NOT NULL,    -- 0 = all creators
     source      TEXT NOT NULL,      -- '*' = all sources
+    visitors    BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, day, creator_id, source)
+);
+CREATE TABLE IF NOT EXISTS audience_partials (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    dimension   TEXT NOT NULL,
+    value       TEXT,
+    clicks      BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audience_partials_day ON audience_partials (campaign_id, day);
+-- [postgresql]
+CREATE TABLE IF NOT EXISTS partial_marks (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    through_seq BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, day)
+);
+CREATE TABLE IF NOT EXISTS click_partials (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    source      TEXT NOT NULL,
+    clicks      BIGINT NOT NULL,
+    bot_clicks  BIGINT NOT NULL,
+    PRIMARY KEY (campaign_id, day, creator_id, source)
+);
+CREATE TABLE IF NOT EXISTS visitor_partials (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    visitor     TEXT COLLATE "C" NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    source      TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, day, visitor, creator_id, source)
+);
+CREATE TABLE IF NOT EXISTS visitor_partial_counts (
+    campaign_id BIGINT NOT NULL,
+    day         TEXT NOT NULL,
+    creator_id  BIGINT NOT NULL,
+    source      TEXT NOT NULL,
     visitors    BIGINT NOT NULL,
     PRIMARY KEY (campaign_id, day, creator_id, source)
 );

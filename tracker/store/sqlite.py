@@ -20,6 +20,7 @@ import sqlite_utils
 
 from .. import settings
 from ..heavy import lower_priority
+from . import partials
 from .base import Store
 from .clicks import CLICK_COLUMNS, LINK_FOR_REDIRECT
 from .partials import LivePartials
@@ -40,6 +41,20 @@ INSERT_CLICK = "INSERT INTO clicks ({}) VALUES ({})".format(
 LINK_DISABLED = "NOT NULL constraint failed: clicks.link_id"
 
 
+# A live day's marks that still name the click at their rowid (partials.py):
+# VACUUM renumbers the rowids of a table without an INTEGER PRIMARY KEY, and
+# deleting the last row lets its rowid be reused.
+USABLE_MARKS = """
+SELECT m.day, m.through_rowid AS through FROM partial_marks m
+ WHERE m.campaign_id = ? AND m.day >= ? AND m.day <= ?
+   AND m.through_id = (SELECT k.id FROM clicks k WHERE k.rowid = m.through_rowid)
+"""
+# A slice of a day: its clicks between two rowids, found by rowid (the `+`
+# keeps SQLite off the clicks index, which would walk the whole day). A
+# marked day's clicks after its mark are the slice up to the last rowid:
+# the few rows at the end of the table.
+IN_SLICE = "+campaign_id = ? AND +day = ? AND rowid > ? AND rowid <= ?"
+
 # Housekeeping rests this long between days rolled up and slices counted:
 # more than a checkpoint interval (start_checkpointer).
 HOUSEKEEPING_PAUSE = 0.3
@@ -47,6 +62,11 @@ HOUSEKEEPING_PAUSE = 0.3
 
 class SQLiteStore(LivePartials, Store):
     dialect = "sqlite"
+    # The click log's position is the rowid (partials.py says why a mark is exact).
+    POSITION = "rowid"
+    MARK_COLUMN = "through_rowid"
+    USABLE_MARKS = USABLE_MARKS
+    IN_SLICE = IN_SLICE
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -110,6 +130,30 @@ class SQLiteStore(LivePartials, Store):
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    # -- live days counted so far (partials.py) -------------------------------------
+
+    def _last_final_position(self) -> int | None:
+        """The largest rowid: one writer at a time, so every rowid up to it
+        is committed, and a later click gets a larger one."""
+        row = self.one("SELECT rowid AS r FROM clicks ORDER BY rowid DESC LIMIT 1")
+        return None if row is None else row["r"]
+
+    def _mark_at(self, first: int, final: int) -> dict:
+        """The last click of the slice, by rowid and id (USABLE_MARKS)."""
+        top = self.one(
+            "SELECT rowid AS r, id FROM clicks WHERE rowid < ? AND rowid <= ? "
+            "ORDER BY rowid DESC LIMIT 1",
+            [first + partials.CHUNK, final],
+        )
+        assert top is not None  # `first` itself is such a row
+        return {"through_rowid": top["r"], "through_id": top["id"]}
+
+    @contextlib.contextmanager
+    def _publishing(self):
+        """Under the click write lock: counts are published as a click is written."""
+        with self.writing(), self.transaction():
+            yield
 
     def write_heartbeat(self) -> None:
         """The heartbeat queues for the write lock like a click does."""

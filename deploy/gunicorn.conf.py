@@ -108,9 +108,10 @@ def post_worker_init(worker):
     """Start what each worker runs beside its requests, as `tracker serve`
     does (tracker.serve.start_worker_threads): the SQLite WAL checkpointer
     (WAL checkpoints then run in a background thread instead of stalling
-    whichever click crosses the checkpoint threshold), PostgreSQL's count
-    of the live days every 10 s (tracker/store/partials.py) and the hourly
-    housekeeping that deletes old visitor salts.
+    whichever click crosses the checkpoint threshold), the hourly
+    housekeeping that deletes old visitor salts, and the relay of reports
+    to the report server (which keeps the rollups and live counts; the
+    workers do when TRACKER_REPORT_WORKERS=0).
 
     `worker.wsgi` is what gunicorn loaded from wsgi_app: the Flask app from
     tracker.wsgi, or gunicorn's error app if the import failed, which has

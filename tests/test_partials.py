@@ -209,12 +209,8 @@ def test_a_report_only_reads_and_the_servers_thread_counts(store, app):
     random_clicks(app, random.Random(12), TZ, "2026-11-09", 1, 30)
     reports.campaign_report(store, "spring", "all")
     assert all(rows == [] for rows in counted(store, cid).values())  # a report never writes
-    if store.dialect == "sqlite":
-        store.start_checkpointer(interval=0.02, rollup_every=600, count_every=0.05)
-        stop = store.stop_checkpointer
-    else:
-        store.start_counting(every=0.05)
-        stop = store.stop_counting
+    store.start_counting(rollup_every=600, count_every=0.05)
+    stop = store.stop_counting
     try:
         deadline = walltime.monotonic() + 20
         while not counted(store, cid)["partial_marks"] and walltime.monotonic() < deadline:

@@ -34,7 +34,7 @@ from tracker.settings import Config
 from tracker.store import open_store
 from tracker.web.app import create_app
 
-from .helpers import BASE, campaign_with_links
+from .helpers import BASE, campaign_with_links, click_row
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
@@ -320,3 +320,42 @@ def test_no_report_server_when_it_is_turned_off(site, serve):
     time.sleep(1)
     assert report_processes(server.proc.pid) == []
     assert SOCKET_ENV not in os.environ
+
+
+def test_rollups_and_live_counts_run_in_the_report_server_when_there_is_one(monkeypatch):
+    """Workers that answer clicks leave them to it; without one, they do them."""
+    from types import SimpleNamespace
+
+    from tracker import serve
+
+    def worker_app():
+        calls = []
+        store = SimpleNamespace(
+            start_checkpointer=lambda: calls.append("checkpointer"),
+            start_counting=lambda: calls.append("counting"),
+        )
+        return SimpleNamespace(extensions={"tracker.store": store}), calls
+
+    monkeypatch.setenv(SOCKET_ENV, "/nowhere/reports.sock")
+    app, calls = worker_app()
+    serve.start_worker_threads(app)
+    assert calls == ["checkpointer"]
+
+    monkeypatch.delenv(SOCKET_ENV)
+    app, calls = worker_app()
+    serve.start_worker_threads(app)
+    assert calls == ["checkpointer", "counting"]
+
+
+def test_the_report_server_rolls_up_ended_days(site, serve):
+    store = open_store(site["db"])
+    link = store.link_for_redirect("mia-bio")
+    for n in range(5):
+        store.insert_click(click_row(link, n))  # 2026-11-10, long ended
+    campaign_id = link["campaign_id"]
+    assert store.rolled_up_days(campaign_id) == []
+
+    server = serve(site["db"])
+    running_report_server(server)
+    assert wait_for(lambda: store.rolled_up_days(campaign_id) == ["2026-11-10"], 30)
+    store.close()

@@ -704,7 +704,7 @@ def test_an_upgraded_database_gets_the_tables_and_the_trigger(db_url, tmp_path, 
     old.close()
 
 
-def test_the_sqlite_checkpointer_rolls_up_ended_days(tmp_path):
+def test_the_counting_thread_rolls_up_ended_days(tmp_path):
     from tracker.settings import Config
     from tracker.web.app import create_app
 
@@ -717,7 +717,7 @@ def test_the_sqlite_checkpointer_rolls_up_ended_days(tmp_path):
     hit(app, "b-bio", local("UTC", "2026-11-02", 23))
     # 00:03 UTC: Berlin's 11-02 ended an hour ago, UTC's 11-02 only 3 minutes ago.
     set_now(store, local("UTC", "2026-11-03", 0, 3))
-    store.start_checkpointer(interval=0.05, rollup_every=0.2)
+    store.start_counting(rollup_every=0.2)
     try:
         deadline = walltime.monotonic() + 20
         while not store.rolled_up_days(campaign_id(store, "a")) and walltime.monotonic() < deadline:
@@ -730,5 +730,5 @@ def test_the_sqlite_checkpointer_rolls_up_ended_days(tmp_path):
             walltime.sleep(0.1)
         assert store.rolled_up_days(campaign_id(store, "b")) == ["2026-11-02"]
     finally:
-        store.stop_checkpointer()
+        store.stop_counting()
         store.close()

@@ -83,10 +83,10 @@ class HeavyRoutes:
         that started one), else to threads of this process."""
         if self._admitted is not None:
             return
-        from .report_server import SOCKET_ENV
+        from . import report_server
 
         self.running = running or self.running
-        report_socket = report_socket or os.environ.get(SOCKET_ENV)
+        report_socket = report_socket or report_server.report_socket()
         if report_socket:
             self._proxy = ReportProxy(report_socket)
         else:

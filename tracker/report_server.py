@@ -19,6 +19,10 @@ every heavy request (tracker/report_proxy.py); nobody else can reach it.
 The report server restores the client's address and scheme from the
 RELAYED headers, which the proxy always sets itself.
 
+The report server also keeps the rollups of ended days and the counts of
+live days current (store.start_counting), which the workers then leave
+alone.
+
 It lives and dies with the master: stopped on its exit, reloaded on its
 HUP, and sent SIGTERM by the kernel should the master die first (Linux's
 PR_SET_PDEATHSIG). `TRACKER_REPORT_WORKERS=0` leaves it out: heavy
@@ -50,6 +54,11 @@ NICE = 10
 STOP_WAIT = 20.0
 # Linux prctl(2): the signal this process gets when its parent dies.
 PR_SET_PDEATHSIG = 1
+
+
+def report_socket() -> str | None:
+    """The report server's socket, in a worker of a server that runs one."""
+    return os.environ.get(SOCKET_ENV) or None
 
 
 def default_report_workers() -> int:
@@ -147,11 +156,14 @@ class RelayedRequest:
 
 def load_report_app():
     """The app as the report server runs it: heavy routes inline (this
-    process is where they belong), nothing started beside them."""
+    process is where they belong), and beside them the rollups and live
+    counts that keep reports cheap (store.start_counting), so that no
+    worker that answers clicks spends time on them."""
     from .web.app import create_app
 
     app = create_app()
     app.wsgi_app = RelayedRequest(app.wsgi_app)
+    app.extensions["tracker.store"].start_counting()
     return app
 
 

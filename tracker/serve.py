@@ -78,15 +78,17 @@ class GunicornApp(BaseApplication):
 def start_worker_threads(app) -> None:
     """What a served worker runs beside its requests, started after the fork
     by `tracker serve` (load_tracker) and by deploy/gunicorn.conf.py
-    (post_worker_init) alike: the SQLite WAL checkpointer (with its
-    housekeeping thread), PostgreSQL's count of the live days every 10 s
-    (store/partials.py), and the hourly housekeeping that deletes old
-    visitor salts even when nobody clicks; and the handing of reports,
-    exports and uploads to the report server (or to a niced pool of
-    threads: tracker/heavy.py).
+    (post_worker_init) alike: the SQLite WAL checkpointer; the hourly
+    housekeeping that deletes old visitor salts even when nobody clicks;
+    the handing of reports, exports and uploads to the report server; and,
+    when the server runs without one, what the report server does instead:
+    rollups and live counts (store.start_counting) and reports on a niced
+    pool of threads (tracker/heavy.py).
 
     `app` is what gunicorn loaded; gunicorn's error app (when the import
     failed) has no extensions, and then there is nothing to start."""
+    from .report_server import report_socket
+
     extensions = getattr(app, "extensions", None) or {}
     heavy = extensions.get("tracker.heavy")
     if heavy is not None:
@@ -94,7 +96,7 @@ def start_worker_threads(app) -> None:
     store = extensions.get("tracker.store")
     if store is not None and hasattr(store, "start_checkpointer"):
         store.start_checkpointer()
-    if store is not None and hasattr(store, "start_counting"):
+    if store is not None and not report_socket():
         store.start_counting()
     redirector = extensions.get("tracker.redirector")
     if redirector is not None:

@@ -52,10 +52,10 @@ explicit id gets a fresh position, above every mark), and moving a month
 between partitions moves each click with its position (postgres.py). So
 no trigger has to look for marks on every click.
 
-Counting on (count_live_days_so_far, from the servers' housekeeping threads
-every 10 s; a report only reads): the last final position is found, then
-a slice of at most CHUNK positions of the click log after the mark is read
-in a snapshot, no lock held; then one short write transaction, one
+Counting on (count_live_days_so_far, from the servers' counting threads,
+rollups.start_counting, every 10 s; a report only reads): the last final
+position is found, then a slice of at most CHUNK positions of the click log
+after the mark is read in a snapshot, no lock held; then one short write transaction, one
 publisher at a time (SQLite: the write lock; PostgreSQL: an advisory
 lock), checks that the mark has not moved and the day is not rolled up,
 adds the slice's counts and moves the mark. A lost race or a crash changes

@@ -18,7 +18,6 @@ from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool
 
 from .. import settings
-from ..heavy import lower_priority
 from . import partials, redact
 from .base import HEARTBEAT, Store, StoreError
 from .clicks import CLICK_COLUMNS, INSERT_CLICK, LINK_FOR_REDIRECT
@@ -43,8 +42,6 @@ LAST_POSITION_HANDED_OUT = (
     "SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS last FROM clicks_seq"
 )
 PARTIALS_LOCK = MIGRATION_LOCK + 2
-# How often a served worker counts on the live days.
-COUNT_EVERY = 10.0
 # A window's marks: every mark is usable (positions are never renumbered).
 USABLE_MARKS = """
 SELECT day, through_seq AS through FROM partial_marks
@@ -136,7 +133,6 @@ class PostgresStore(LivePartials, Store):
         self._hot_idle: list[psycopg.Connection[dict]] = []
         self._hot_lock = threading.Lock()
         self.last_hot: psycopg.Connection[dict] | None = None  # for tests
-        self._stop_counting: threading.Event | None = None
 
     @property
     def pool(self) -> ConnectionPool:
@@ -382,27 +378,6 @@ class PostgresStore(LivePartials, Store):
         meanwhile (its rows would otherwise outlive the DELETE's snapshot)."""
         self.execute("SELECT pg_advisory_xact_lock(?)", [PARTIALS_LOCK])
         super()._drop_partials(campaign_id, day)
-
-    def start_counting(self, every: float = COUNT_EVERY) -> None:
-        """Count on the live days every `every` seconds in a niced daemon
-        thread (what SQLite's housekeeping thread does, sqlite.py): a report
-        only reads. Every worker of every server does it; the publish's
-        check makes all but one of them change nothing. Idempotent."""
-        if self._stop_counting is not None:
-            return
-        self._stop_counting = stop = threading.Event()
-
-        def run():
-            lower_priority()
-            while not stop.wait(every):
-                self.keep_live_counts()
-
-        threading.Thread(target=run, name="tracker-live-counts", daemon=True).start()
-
-    def stop_counting(self) -> None:
-        if self._stop_counting is not None:
-            self._stop_counting.set()
-            self._stop_counting = None
 
     def _lock_migrations(self) -> None:
         """App servers starting together wait here: one applies each version."""

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -51,6 +52,14 @@ from ..vocabulary import FIRST_DAY
 from .base import Database  # defined before base.py imports this module
 
 log = logging.getLogger("tracker.rollups")
+
+# The counting thread (start_counting): ended days are rolled up this often,
+# live days counted on this often, and it rests this long between days and
+# slices (more than a SQLite WAL checkpoint interval, so that the
+# checkpointer finds moments with no reader).
+ROLLUP_EVERY = 60.0
+COUNT_EVERY = 10.0
+COUNTING_PAUSE = 0.3
 
 # A day is rolled up once it ended this long ago (see above).
 MARGIN = timedelta(minutes=5)
@@ -268,6 +277,48 @@ class RollupQueries(Database):
             log.warning(
                 "rollup of ended days failed; they are read from the click log", exc_info=True
             )
+
+    def start_counting(
+        self,
+        rollup_every: float = ROLLUP_EVERY,
+        count_every: float = COUNT_EVERY,
+        pause: float = COUNTING_PAUSE,
+    ) -> None:
+        """Keep the rollups of ended days and the counts of live days
+        current from a daemon thread, so that reports rarely roll up and
+        never write (idempotent).
+
+        Run by the report server's processes (tracker/report_server.py), or
+        by each worker when there is none; every process of every server
+        tries, and the claim on a day (rollups) or the check of the mark
+        (partials.py) lets one of them do it. The thread runs at the
+        reports' lower CPU priority; a backlog of days after an upgrade or a
+        bulk load takes minutes, and reports are exact meanwhile."""
+        if getattr(self, "_stop_counting", None) is not None:
+            return
+        from ..heavy import lower_priority
+
+        stop = threading.Event()
+        self._stop_counting: threading.Event | None = stop
+
+        def run():
+            lower_priority()
+            next_rollup = time.monotonic() + min(rollup_every, 5.0)
+            next_count = time.monotonic() + min(count_every, 5.0)
+            while not stop.wait(min(1.0, count_every, rollup_every)):
+                if time.monotonic() >= next_rollup:
+                    self.catch_up_rollups(pause=pause)
+                    next_rollup = time.monotonic() + rollup_every
+                if time.monotonic() >= next_count:
+                    self.keep_live_counts(pause=pause)
+                    next_count = time.monotonic() + count_every
+
+        threading.Thread(target=run, name="tracker-counting", daemon=True).start()
+
+    def stop_counting(self) -> None:
+        stop, self._stop_counting = getattr(self, "_stop_counting", None), None
+        if stop is not None:
+            stop.set()
 
     def keep_live_counts(self, pause: float = 0.0) -> None:
         """count_live_days_so_far for housekeeping: a count that fails only

@@ -14,12 +14,10 @@ import fcntl
 import os
 import sqlite3
 import threading
-import time
 
 import sqlite_utils
 
 from .. import settings
-from ..heavy import lower_priority
 from . import partials
 from .base import Store
 from .clicks import CLICK_COLUMNS, LINK_FOR_REDIRECT
@@ -54,10 +52,6 @@ SELECT m.day, m.through_rowid AS through FROM partial_marks m
 # marked day's clicks after its mark are the slice up to the last rowid:
 # the few rows at the end of the table.
 IN_SLICE = "+campaign_id = ? AND +day = ? AND rowid > ? AND rowid <= ?"
-
-# Housekeeping rests this long between days rolled up and slices counted:
-# more than a checkpoint interval (start_checkpointer).
-HOUSEKEEPING_PAUSE = 0.3
 
 
 class SQLiteStore(LivePartials, Store):
@@ -243,23 +237,15 @@ class SQLiteStore(LivePartials, Store):
         done = "truncated" if idle else "restarted"
         return f"{mode.lower()}-busy" if busy else done
 
-    def start_checkpointer(
-        self, interval: float = 0.2, rollup_every: float = 60.0, count_every: float = 10.0
-    ) -> None:
-        """Move WAL checkpoints (and their fsync) off the request path, keep
-        the WAL under TRACKER_WAL_MAX_MB (see checkpoint), and keep the
-        rollups of ended days and the counts of live days current
-        (housekeeping).
+    def start_checkpointer(self, interval: float = 0.2) -> None:
+        """Move WAL checkpoints (and their fsync) off the request path, and
+        keep the WAL under TRACKER_WAL_MAX_MB (see checkpoint).
 
         By default the connection whose commit crosses 1000 WAL pages copies
         them back into the database, a stall of milliseconds for one unlucky
-        click. A server turns that off and checkpoints from a thread instead.
-        A second thread rolls up the days that ended (rollups.py) every
-        `rollup_every` seconds, so that reports rarely have to; the workers
-        of one server all try, and the claim on each day lets one of them do
-        it. And every `count_every` seconds it counts on the live days
-        (partials.py): only here, so that a report never writes, and its
-        short write transactions queue at the flock like clicks.
+        click. A server turns that off and checkpoints from a thread of each
+        worker instead. (Rollups and live counts have a thread of their
+        own, start_counting, so that checkpoints never wait for them.)
         """
         if self.path == ":memory:" or self._checkpointing:
             return
@@ -277,24 +263,7 @@ class SQLiteStore(LivePartials, Store):
             while not stop.wait(interval):
                 self.checkpoint(conn, lock, limit)
 
-        def housekeeping():
-            # Its own thread: rolling up a backlog of days takes seconds, and
-            # checkpoints must not wait for it (the WAL would grow meanwhile);
-            # at a lower CPU priority, as reports; pausing between days and
-            # slices, so that the checkpointer finds moments with no reader.
-            lower_priority()
-            next_rollup = time.monotonic() + min(rollup_every, 5.0)
-            next_count = time.monotonic() + min(count_every, 5.0)
-            while not stop.wait(min(interval * 5, count_every, rollup_every)):
-                if time.monotonic() >= next_rollup:
-                    self.catch_up_rollups(pause=HOUSEKEEPING_PAUSE)
-                    next_rollup = time.monotonic() + rollup_every
-                if time.monotonic() >= next_count:
-                    self.keep_live_counts(pause=HOUSEKEEPING_PAUSE)
-                    next_count = time.monotonic() + count_every
-
         threading.Thread(target=checkpoints, name="tracker-wal-checkpoint", daemon=True).start()
-        threading.Thread(target=housekeeping, name="tracker-rollups", daemon=True).start()
 
     def stop_checkpointer(self) -> None:
         stop = getattr(self, "_stop_checkpointer", None)

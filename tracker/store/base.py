@@ -35,6 +35,7 @@ MIGRATION_FILES = {
     10: "migrations/0010_partitions.sql",
     11: "migrations/0011_partials.sql",
     12: "migrations/0012_visitor_bytes.sql",
+    14: "migrations/0014_export_index.sql",
 }
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (

@@ -616,8 +616,8 @@ def export_peak(store, since: str | None) -> dict:
     }
 
 
-# The export's rows in the export's order (until schema 14 it had no ORDER
-# BY, and SQLite read the rows in clicks_report's order, unsorted).
+# The export's rows in the export's order (it had no ORDER BY before schema
+# 14 gave SQLite an index in that order, and read the rows unsorted).
 RAW_SCAN = "SELECT * FROM clicks WHERE campaign_id = ? AND day >= ? ORDER BY day, at, id"
 
 

@@ -36,6 +36,7 @@ MIGRATION_FILES = {
     11: "migrations/0011_partials.sql",
     12: "migrations/0012_visitor_bytes.sql",
     13: "migrations/0013_live_counts_postgres.sql",
+    14: "migrations/0014_export_index.sql",
 }
 SCHEMA_VERSION = max(MIGRATION_FILES)
 HEARTBEAT = (

@@ -156,10 +156,9 @@ class ClickQueries(RollupQueries):
     ) -> Iterator[dict]:
         """Clicks of the campaign's local days day_from..day_to, streamed,
         as dicts of the export's columns with their stored values."""
+        rows, params = export_from(campaign_id, day_from, day_to, include_bots, creator_id)
         columns = ", ".join(f"{expr} AS {name}" for expr, name in EXPORT_FIELDS)
-        for day in self.click_days(campaign_id, day_from, day_to):
-            rows, params = export_from(campaign_id, day, day, include_bots, creator_id)
-            yield from self.iter_query(f"SELECT {columns}{rows}", params)
+        return self.iter_query(f"SELECT {columns}{rows}", params)
 
     def export_click_cells(
         self,
@@ -192,24 +191,8 @@ class ClickQueries(RollupQueries):
             else cell(expr)
             for expr, name in EXPORT_FIELDS
         )
-        for day in self.click_days(campaign_id, day_from, day_to):
-            rows, row_params = export_from(campaign_id, day, day, include_bots, creator_id)
-            yield from self.iter_batches(f"SELECT {cells}{rows}", params + row_params, batch)
-
-    def click_days(self, campaign_id: int, day_from: str, day_to: str) -> list[str]:
-        """The campaign's days with clicks between two days, in order.
-
-        An export reads them one statement per day: a statement's snapshot
-        keeps SQLite from starting its WAL over, and a whole-campaign read
-        that a busy server slows down (reports run niced) would let the WAL
-        grow for as long as it lasts."""
-        return [
-            row["day"]
-            for row in self.query(
-                CLICK_DAYS + "SELECT day FROM click_days WHERE day IS NOT NULL ORDER BY day",
-                click_days_params(campaign_id, day_from, day_to),
-            )
-        ]
+        rows, row_params = export_from(campaign_id, day_from, day_to, include_bots, creator_id)
+        return self.iter_batches(f"SELECT {cells}{rows}", params + row_params, batch)
 
     def click_count(self, campaign_id: int | None = None) -> int:
         if campaign_id is None:

@@ -359,3 +359,29 @@ def test_the_report_server_rolls_up_ended_days(site, serve):
     running_report_server(server)
     assert wait_for(lambda: store.rolled_up_days(campaign_id) == ["2026-11-10"], 30)
     store.close()
+
+
+def test_a_worker_hands_on_at_most_so_many_reports_at_once(echo_server):
+    """The slots are the worker's threads that wait on the report server;
+    one is freed when its answer is closed (done, or the client gone)."""
+    from tracker.heavy import BUSY_PAGE, HeavyRoutes
+
+    proxy, _ = echo_server
+    heavy = HeavyRoutes(app=None, running=1, relays=3)
+    heavy.start(report_socket=proxy.socket_path)
+    statuses = []
+
+    def ask():
+        environ = EnvironBuilder(path="/stats/spring").get_environ()
+        return heavy(environ, lambda status, headers, exc_info=None: statuses.append(status))
+
+    held = [ask() for _ in range(3)]
+    busy = ask()
+    assert statuses[:3] == ["201 Made Up"] * 3
+    assert statuses[3].startswith("503") and b"".join(busy) == BUSY_PAGE
+    held.pop().close()
+    again = ask()
+    assert statuses[4] == "201 Made Up"
+    for body in [again, *held]:
+        assert json.loads(b"".join(body))["PATH_INFO"] == "/stats/spring"
+        body.close()

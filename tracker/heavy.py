@@ -5,8 +5,10 @@ redirect middleware, which never reaches it). A request for a stats page, a
 report, an export or an upload (`is_heavy`) is not run on the server thread
 that received it. In a served worker:
 
-- at most twice `TRACKER_HEAVY_REQUESTS` heavy requests are handed on at
-  once; past that a heavy request is answered 503 with Retry-After, at once.
+- at most half of the worker's `TRACKER_THREADS` heavy requests are handed
+  to the report server at once (twice `TRACKER_HEAVY_REQUESTS` to its own
+  threads, without one); past that a heavy request is answered 503 with
+  Retry-After, at once.
   The server's other threads are always free for redirects, whatever
   marketers and scripts ask for.
 - they are handed to the report server (tracker/report_server.py), other
@@ -70,9 +72,12 @@ def is_heavy(path: str) -> bool:
 class HeavyRoutes:
     """WSGI middleware: heavy routes on a niced, bounded pool (see module)."""
 
-    def __init__(self, app, running: int = 2):
+    def __init__(self, app, running: int = 2, relays: int = 8):
         self.app = app
         self.running = running
+        # Handed to the report server at once (the worker's threads only
+        # wait on its socket meanwhile); beyond that a heavy request is a 503.
+        self.relays = relays
         self._pool: ThreadPoolExecutor | None = None
         self._proxy: ReportProxy | None = None
         self._admitted: threading.BoundedSemaphore | None = None
@@ -93,8 +98,9 @@ class HeavyRoutes:
             self._pool = ThreadPoolExecutor(
                 self.running, thread_name_prefix="tracker-heavy", initializer=lower_priority
             )
-        # Running plus waiting: beyond that a heavy request is a 503.
-        self._admitted = threading.BoundedSemaphore(2 * self.running)
+        # Relayed, or running plus waiting: beyond that a heavy request is a 503.
+        admitted = self.relays if self._proxy is not None else 2 * self.running
+        self._admitted = threading.BoundedSemaphore(admitted)
 
     def __call__(self, environ, start_response):
         if self._admitted is None or not is_heavy(environ.get("PATH_INFO", "")):

@@ -154,10 +154,11 @@ SETTINGS: tuple[Setting, ...] = (
         "heavy_requests",
         2,
         _whole(1),
-        "stats, export and API requests that run at once in each process that runs "
+        "stats, export and upload requests that run at once in each process that runs "
         "them (a report server process, or each worker with TRACKER_REPORT_WORKERS=0); "
-        "a worker hands on at most twice as many at once and answers more with a 503, "
-        "so they never hold up a redirect",
+        "a worker hands at most half its threads' worth to the report server (twice this "
+        "many to its own threads) and answers more with a 503, so they never hold up a "
+        "redirect",
     ),
     Setting(
         "TRACKER_REPORT_WORKERS",

@@ -50,7 +50,11 @@ def create_app(config: Config | None = None, store=None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # as long as the session lasts
     )
     CSRFProtect(app)
-    heavy = app.extensions["tracker.heavy"] = HeavyRoutes(app.wsgi_app, config.heavy_requests)
+    heavy = app.extensions["tracker.heavy"] = HeavyRoutes(
+        app.wsgi_app,
+        config.heavy_requests,
+        relays=max(2 * config.heavy_requests, config.threads // 2),
+    )
     redirector = app.extensions["tracker.redirector"] = Redirector(
         store, heavy, config.trusted_proxies
     )

@@ -3,7 +3,7 @@
 -- had to sort each day's rows by time in a temporary B-tree, and read the
 -- table in clicks_report's order (creator, source, visitor: a random page
 -- per row). Over the last 7 days of 10 M clicks (1.5 M rows) the export went
--- from 128,000 rows/s to 158,000-195,000 (benchmark medians on a shared
+-- from 128,000 rows/s to 153,000-195,000 (benchmark medians on a shared
 -- machine; 262,000 on a quiet one). It costs every click insert one more
 -- index entry (docs/benchmarks.md) and about 66 bytes a click on disk.
 -- Building it reads the whole click log (about 20 s at 10 M clicks); clicks

@@ -70,7 +70,8 @@ def is_heavy(path: str) -> bool:
 
 
 class HeavyRoutes:
-    """WSGI middleware: heavy routes on a niced, bounded pool (see module)."""
+    """WSGI middleware: heavy routes handed, a bounded number at once, to the
+    report server or to a niced pool of this process's threads (see module)."""
 
     def __init__(self, app, running: int = 2, relays: int = 8):
         self.app = app

@@ -48,6 +48,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ..heavy import lower_priority
 from ..vocabulary import FIRST_DAY
 from .base import Database  # defined before base.py imports this module
 
@@ -296,8 +297,6 @@ class RollupQueries(Database):
         bulk load takes minutes, and reports are exact meanwhile."""
         if getattr(self, "_stop_counting", None) is not None:
             return
-        from ..heavy import lower_priority
-
         stop = threading.Event()
         self._stop_counting: threading.Event | None = stop
 
